@@ -1,0 +1,1 @@
+//! Criterion benchmarks: components against raw core modules.

@@ -1,0 +1,357 @@
+//! The witness type model: the WIT value types, named types and function
+//! signatures of one echo case.
+//!
+//! Everything that makes or checks a case speaks this model: the generator
+//! ([`crate::smith`]) produces it, [`crate::wit_text`] prints it as an echo
+//! package, [`crate::wit_import`] derives it from user WIT, [`crate::value`]
+//! makes and compares values of its types, and [`crate::abi`] lays them out.
+//! It is deliberately small and independent of wit-parser and wasmtime.
+
+use std::fmt;
+
+/// A WIT value type as it appears in a signature or inside another type.
+///
+/// Anonymous types (`list<T>`, `tuple<..>`, `option<T>`, `result<..>`) are
+/// written inline; records, variants, enums, flags and aliases are
+/// [`Ty::Named`] references into [`CaseWorld::types`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Ty {
+    Bool,
+    S8,
+    S16,
+    S32,
+    S64,
+    U8,
+    U16,
+    U32,
+    U64,
+    F32,
+    F64,
+    Char,
+    String,
+    List(Box<Ty>),
+    /// `list<T, N>`: a list of exactly `N` elements (behind a switch).
+    FixedList(Box<Ty>, u32),
+    /// `map<K, V>` (behind a switch).
+    Map(Box<Ty>, Box<Ty>),
+    /// `tuple<..>` with at least one element.
+    Tuple(Vec<Ty>),
+    Option(Box<Ty>),
+    /// `result`, `result<T>`, `result<_, E>` or `result<T, E>`.
+    Result {
+        ok: Option<Box<Ty>>,
+        err: Option<Box<Ty>>,
+    },
+    /// A named type: an index into [`CaseWorld::types`].
+    Named(TypeIndex),
+}
+
+/// Index of a named type in [`CaseWorld::types`]. A named type only refers to
+/// named types with a smaller index, so the types form a DAG in print order.
+pub type TypeIndex = usize;
+
+/// A named type of the case's `types` interface.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TypeDef {
+    /// The WIT name, unescaped (`type`, not `%type`).
+    pub name: String,
+    pub kind: TypeDefKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TypeDefKind {
+    /// At least one field.
+    Record(Vec<Field>),
+    /// At least one case; each case may carry a payload.
+    Variant(Vec<Case>),
+    /// At least one case.
+    Enum(Vec<String>),
+    /// 1 to [`MAX_FLAGS`] members.
+    Flags(Vec<String>),
+    /// `type name = T;`
+    Alias(Ty),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Field {
+    pub name: String,
+    pub ty: Ty,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Case {
+    pub name: String,
+    pub ty: Option<Ty>,
+}
+
+/// A function of the case: the same signature is exported in `api` and
+/// imported in `upstream`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Func {
+    pub name: String,
+    pub params: Vec<Param>,
+    pub result: Option<Ty>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Param {
+    pub name: String,
+    pub ty: Ty,
+}
+
+/// One echo case: the named types and the functions of a world.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct CaseWorld {
+    pub types: Vec<TypeDef>,
+    pub funcs: Vec<Func>,
+}
+
+/// The component model's cap on the number of members of a `flags` type.
+pub const MAX_FLAGS: usize = 32;
+
+/// The canonical ABI's limit on flat parameters before they spill to memory.
+pub const MAX_FLAT_PARAMS: usize = 16;
+
+/// The canonical ABI's limit on flat results before they spill to memory.
+pub const MAX_FLAT_RESULTS: usize = 1;
+
+/// The kind of a type, as used in finding signatures and reports
+/// (`record`, `list`, `string`, ...). Aliases are seen through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TypeKind {
+    Bool,
+    Int,
+    Float,
+    Char,
+    String,
+    List,
+    FixedList,
+    Map,
+    Tuple,
+    Option,
+    Result,
+    Record,
+    Variant,
+    Enum,
+    Flags,
+}
+
+impl TypeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TypeKind::Bool => "bool",
+            TypeKind::Int => "int",
+            TypeKind::Float => "float",
+            TypeKind::Char => "char",
+            TypeKind::String => "string",
+            TypeKind::List => "list",
+            TypeKind::FixedList => "fixed-list",
+            TypeKind::Map => "map",
+            TypeKind::Tuple => "tuple",
+            TypeKind::Option => "option",
+            TypeKind::Result => "result",
+            TypeKind::Record => "record",
+            TypeKind::Variant => "variant",
+            TypeKind::Enum => "enum",
+            TypeKind::Flags => "flags",
+        }
+    }
+}
+
+impl fmt::Display for TypeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl CaseWorld {
+    /// The definition behind a named type.
+    pub fn def(&self, index: TypeIndex) -> &TypeDef {
+        &self.types[index]
+    }
+
+    /// Follows aliases until a type that is not an alias of a named type.
+    pub fn resolve<'a>(&'a self, mut ty: &'a Ty) -> &'a Ty {
+        while let Ty::Named(i) = ty {
+            match &self.types[*i].kind {
+                TypeDefKind::Alias(inner) => ty = inner,
+                _ => break,
+            }
+        }
+        ty
+    }
+
+    /// The kind of `ty`, aliases seen through.
+    pub fn kind(&self, ty: &Ty) -> TypeKind {
+        match self.resolve(ty) {
+            Ty::Bool => TypeKind::Bool,
+            Ty::S8 | Ty::S16 | Ty::S32 | Ty::S64 | Ty::U8 | Ty::U16 | Ty::U32 | Ty::U64 => {
+                TypeKind::Int
+            }
+            Ty::F32 | Ty::F64 => TypeKind::Float,
+            Ty::Char => TypeKind::Char,
+            Ty::String => TypeKind::String,
+            Ty::List(_) => TypeKind::List,
+            Ty::FixedList(..) => TypeKind::FixedList,
+            Ty::Map(..) => TypeKind::Map,
+            Ty::Tuple(_) => TypeKind::Tuple,
+            Ty::Option(_) => TypeKind::Option,
+            Ty::Result { .. } => TypeKind::Result,
+            Ty::Named(i) => match &self.types[*i].kind {
+                TypeDefKind::Record(_) => TypeKind::Record,
+                TypeDefKind::Variant(_) => TypeKind::Variant,
+                TypeDefKind::Enum(_) => TypeKind::Enum,
+                TypeDefKind::Flags(_) => TypeKind::Flags,
+                TypeDefKind::Alias(_) => unreachable!("resolve sees through aliases"),
+            },
+        }
+    }
+
+    /// Number of core wasm values `ty` flattens to (the canonical ABI's
+    /// `flatten_type`), used to tell which signatures spill to memory.
+    pub fn flat_count(&self, ty: &Ty) -> usize {
+        match self.resolve(ty) {
+            Ty::Bool
+            | Ty::S8
+            | Ty::S16
+            | Ty::S32
+            | Ty::S64
+            | Ty::U8
+            | Ty::U16
+            | Ty::U32
+            | Ty::U64
+            | Ty::F32
+            | Ty::F64
+            | Ty::Char => 1,
+            Ty::String | Ty::List(_) | Ty::Map(..) => 2,
+            Ty::FixedList(elem, n) => self.flat_count(elem) * (*n as usize),
+            Ty::Tuple(elems) => elems.iter().map(|t| self.flat_count(t)).sum(),
+            Ty::Option(inner) => 1 + self.flat_count(inner),
+            Ty::Result { ok, err } => {
+                let ok = ok.as_deref().map_or(0, |t| self.flat_count(t));
+                let err = err.as_deref().map_or(0, |t| self.flat_count(t));
+                1 + ok.max(err)
+            }
+            Ty::Named(i) => match &self.types[*i].kind {
+                TypeDefKind::Record(fields) => fields.iter().map(|f| self.flat_count(&f.ty)).sum(),
+                TypeDefKind::Variant(cases) => {
+                    1 + cases
+                        .iter()
+                        .map(|c| c.ty.as_ref().map_or(0, |t| self.flat_count(t)))
+                        .max()
+                        .unwrap_or(0)
+                }
+                TypeDefKind::Enum(_) => 1,
+                TypeDefKind::Flags(names) => names.len().div_ceil(32).max(1),
+                TypeDefKind::Alias(_) => unreachable!("resolve sees through aliases"),
+            },
+        }
+    }
+
+    /// Named types that `ty` mentions directly (not through other named
+    /// types), in first-mention order.
+    pub fn direct_names(ty: &Ty, out: &mut Vec<TypeIndex>) {
+        match ty {
+            Ty::Named(i) => {
+                if !out.contains(i) {
+                    out.push(*i)
+                }
+            }
+            Ty::List(t) | Ty::FixedList(t, _) | Ty::Option(t) => Self::direct_names(t, out),
+            Ty::Map(k, v) => {
+                Self::direct_names(k, out);
+                Self::direct_names(v, out);
+            }
+            Ty::Tuple(ts) => ts.iter().for_each(|t| Self::direct_names(t, out)),
+            Ty::Result { ok, err } => {
+                ok.iter().for_each(|t| Self::direct_names(t, out));
+                err.iter().for_each(|t| Self::direct_names(t, out));
+            }
+            _ => {}
+        }
+    }
+
+    /// A rough size of the case, used to keep the smallest reproducer of a
+    /// finding: types, members, functions and parameters counted.
+    pub fn weight(&self) -> usize {
+        fn ty_weight(ty: &Ty) -> usize {
+            match ty {
+                Ty::List(t) | Ty::FixedList(t, _) | Ty::Option(t) => 1 + ty_weight(t),
+                Ty::Map(k, v) => 1 + ty_weight(k) + ty_weight(v),
+                Ty::Tuple(ts) => 1 + ts.iter().map(ty_weight).sum::<usize>(),
+                Ty::Result { ok, err } => {
+                    1 + ok.as_deref().map_or(0, ty_weight) + err.as_deref().map_or(0, ty_weight)
+                }
+                _ => 1,
+            }
+        }
+        let types: usize = self
+            .types
+            .iter()
+            .map(|t| {
+                1 + match &t.kind {
+                    TypeDefKind::Record(fs) => fs.iter().map(|f| ty_weight(&f.ty)).sum(),
+                    TypeDefKind::Variant(cs) => cs
+                        .iter()
+                        .map(|c| 1 + c.ty.as_ref().map_or(0, ty_weight))
+                        .sum(),
+                    TypeDefKind::Enum(cs) => cs.len(),
+                    TypeDefKind::Flags(fs) => fs.len(),
+                    TypeDefKind::Alias(t) => ty_weight(t),
+                }
+            })
+            .sum();
+        let funcs: usize = self
+            .funcs
+            .iter()
+            .map(|f| {
+                1 + f.params.iter().map(|p| ty_weight(&p.ty)).sum::<usize>()
+                    + f.result.as_ref().map_or(0, ty_weight)
+            })
+            .sum();
+        types + funcs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn world() -> CaseWorld {
+        CaseWorld {
+            types: vec![
+                TypeDef {
+                    name: "point".into(),
+                    kind: TypeDefKind::Record(vec![
+                        Field { name: "x".into(), ty: Ty::F64 },
+                        Field { name: "y".into(), ty: Ty::F64 },
+                    ]),
+                },
+                TypeDef { name: "pt".into(), kind: TypeDefKind::Alias(Ty::Named(0)) },
+                TypeDef {
+                    name: "big".into(),
+                    kind: TypeDefKind::Flags((0..33).map(|i| format!("f{i}")).collect()),
+                },
+            ],
+            funcs: vec![],
+        }
+    }
+
+    #[test]
+    fn flat_counts_follow_the_canonical_abi() {
+        let w = world();
+        assert_eq!(w.flat_count(&Ty::Named(1)), 2);
+        assert_eq!(w.flat_count(&Ty::String), 2);
+        assert_eq!(w.flat_count(&Ty::Option(Box::new(Ty::Named(0)))), 3);
+        let res = Ty::Result { ok: Some(Box::new(Ty::U8)), err: Some(Box::new(Ty::String)) };
+        assert_eq!(w.flat_count(&res), 3);
+        assert_eq!(w.flat_count(&Ty::Named(2)), 2);
+    }
+
+    #[test]
+    fn kinds_see_through_aliases() {
+        let w = world();
+        assert_eq!(w.kind(&Ty::Named(1)), TypeKind::Record);
+        assert_eq!(w.kind(&Ty::U64), TypeKind::Int);
+    }
+}
