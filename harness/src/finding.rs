@@ -1,1 +1,422 @@
-//! (to be written)
+//! Findings: what a failure leaves behind in `corpus/findings/<id>/`, so a
+//! maintainer can read it as a bug report and replay it with one command.
+//!
+//! Findings are bucketed by a [`Signature`] (language, hop, what went wrong,
+//! type kind), so one bug is one directory with a hit count. The directory
+//! keeps the smallest reproducer seen so far (by case and value weight).
+//!
+//! Layout of a finding directory:
+//! - `finding.toml`: id, signature, kind, hop, path, summary, count, seed,
+//!   world and call index, toolchain and runtime versions, replay command;
+//! - `world.wit`: the echo package;
+//! - `call.wave`: the arguments sent and the result `upstream` answered;
+//! - `observed.wave`: what arrived instead (when something arrived);
+//! - `trap.txt`, `guest-output.txt`, `build.log`: when there are any.
+//!
+//! Every write is atomic: a whole directory is staged next to its final
+//! place and swapped in with renames, and an interrupted swap is repaired
+//! the next time the store is opened, so a killed campaign never loses a
+//! finding it already reported, nor leaves half of one.
+
+use crate::disk;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What a finding is about, for bucketing: one bug, one signature.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Signature {
+    /// `rust`, `go`, `python`, or a chain `rust>go>python`.
+    pub language: String,
+    /// `mismatch`, `trap`, `limit`, `protocol` or `build`.
+    pub kind: String,
+    /// The hop, or `build`.
+    pub hop: String,
+    /// What went wrong, normalised: `string-content in string`,
+    /// `cannot leave component instance`, `error[E0412]`...
+    pub class: String,
+}
+
+impl Signature {
+    /// The one-line form written in `finding.toml` and matched by
+    /// suppressions: `rust | trap | import result | cannot leave component instance`.
+    pub fn text(&self) -> String {
+        format!("{} | {} | {} | {}", self.language, self.kind, self.hop, self.class)
+    }
+
+    /// The finding's directory name: `rust-trap-1a2b3c4d`.
+    pub fn id(&self) -> String {
+        let hash = disk::content_key(&[self.text().as_bytes()]);
+        let lang = self.language.replace(['>', ','], "-");
+        format!("{lang}-{}-{}", self.kind, &hash[..8])
+    }
+}
+
+/// Makes a message fit for a signature: numbers, addresses and quoted
+/// names vary between hits of one bug, so they are replaced.
+pub fn normalise_message(message: &str) -> String {
+    let first = message.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let mut out = String::with_capacity(first.len());
+    let mut chars = first.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            if c == '0' && chars.peek() == Some(&'x') {
+                chars.next();
+                while chars.peek().is_some_and(|c| c.is_ascii_hexdigit()) {
+                    chars.next();
+                }
+                out.push_str("0xN");
+                continue;
+            }
+            while chars.peek().is_some_and(|c| c.is_ascii_digit()) {
+                chars.next();
+            }
+            out.push('N');
+        } else if c == '`' {
+            // `name` → `_`
+            for c in chars.by_ref() {
+                if c == '`' {
+                    break;
+                }
+            }
+            out.push_str("`_`");
+        } else {
+            out.push(c);
+        }
+    }
+    if out.len() > 200 {
+        let mut cut = 200;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+    }
+    out
+}
+
+/// `finding.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FindingMeta {
+    pub id: String,
+    pub signature: String,
+    pub kind: String,
+    pub language: String,
+    pub hop: String,
+    /// Where in the value it diverged: `x.rows[3].cell.text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The `api` function of the smallest reproducer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    pub summary: String,
+    /// How many times this signature was hit (over all campaigns).
+    pub count: u64,
+    /// Seed, world and call index of the smallest reproducer, when it came
+    /// from a seeded campaign.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub world: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<u64>,
+    /// Weight of the reproducer (case + values); smaller replaces larger.
+    pub weight: u64,
+    /// The command that replays it.
+    pub replay: String,
+    /// Runtime and toolchain versions.
+    pub versions: BTreeMap<String, String>,
+}
+
+/// A finding about to be recorded, or loaded back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub meta: FindingMeta,
+    pub world_wit: String,
+    pub call: Option<String>,
+    pub observed: Option<String>,
+    pub trap: Option<String>,
+    pub guest_output: Option<String>,
+    pub build_log: Option<String>,
+}
+
+const FILES: [&str; 6] = ["world.wit", "call.wave", "observed.wave", "trap.txt", "guest-output.txt", "build.log"];
+
+impl Finding {
+    fn file_texts(&self) -> [Option<&str>; 6] {
+        [
+            Some(self.world_wit.as_str()),
+            self.call.as_deref(),
+            self.observed.as_deref(),
+            self.trap.as_deref(),
+            self.guest_output.as_deref().filter(|s| !s.trim().is_empty()),
+            self.build_log.as_deref(),
+        ]
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FindingError {
+    #[error("I/O error at {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{path} is not a readable finding: {reason}. A finding directory holds finding.toml and \
+         world.wit as witness writes them; restore the file from version control or delete the \
+         directory and run the campaign again"
+    )]
+    Corrupt { path: PathBuf, reason: String },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> FindingError + '_ {
+    move |source| FindingError::Io { path: path.to_path_buf(), source }
+}
+
+/// What recording a finding did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub id: String,
+    pub dir: PathBuf,
+    /// First hit of this signature.
+    pub new: bool,
+    /// The stored reproducer was replaced by a smaller one.
+    pub replaced: bool,
+    pub count: u64,
+}
+
+/// The findings directory (`corpus/findings`).
+#[derive(Debug, Clone)]
+pub struct FindingStore {
+    dir: PathBuf,
+}
+
+impl FindingStore {
+    /// Opens (and creates) the store, repairing any swap a killed campaign
+    /// left half done.
+    pub fn open(dir: impl Into<PathBuf>) -> Result<FindingStore, FindingError> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        for entry in std::fs::read_dir(&dir).map_err(io_err(&dir))? {
+            let entry = entry.map_err(io_err(&dir))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(id) = name.strip_prefix(".old-") {
+                let live = dir.join(id);
+                if live.join("finding.toml").exists() {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                } else {
+                    // The swap stopped between its two renames: put the old
+                    // finding back.
+                    let _ = std::fs::remove_dir_all(&live);
+                    std::fs::rename(entry.path(), &live).map_err(io_err(&live))?;
+                }
+            } else if name.starts_with(".new-") {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        Ok(FindingStore { dir })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Records a hit: a new directory for a new signature, else the count is
+    /// raised and the reproducer replaced when the new one is lighter.
+    pub fn record(&self, mut finding: Finding) -> Result<Recorded, FindingError> {
+        let id = finding.meta.id.clone();
+        let live = self.dir.join(&id);
+        let existing = if live.join("finding.toml").exists() { Some(read_meta(&live)?) } else { None };
+        match existing {
+            None => {
+                finding.meta.count = finding.meta.count.max(1);
+                let count = finding.meta.count;
+                self.swap_in(&finding)?;
+                Ok(Recorded { id, dir: live, new: true, replaced: false, count })
+            }
+            Some(old) => {
+                let count = old.count + finding.meta.count.max(1);
+                if finding.meta.weight < old.weight {
+                    finding.meta.count = count;
+                    self.swap_in(&finding)?;
+                    Ok(Recorded { id, dir: live, new: false, replaced: true, count })
+                } else {
+                    let meta = FindingMeta { count, ..old };
+                    write_meta(&live, &meta)?;
+                    Ok(Recorded { id, dir: live, new: false, replaced: false, count })
+                }
+            }
+        }
+    }
+
+    /// Writes `finding` into a staging directory, then swaps it in.
+    fn swap_in(&self, finding: &Finding) -> Result<(), FindingError> {
+        let id = &finding.meta.id;
+        let live = self.dir.join(id);
+        let staged = self.dir.join(format!(".new-{id}"));
+        let old = self.dir.join(format!(".old-{id}"));
+        let _ = std::fs::remove_dir_all(&staged);
+        std::fs::create_dir_all(&staged).map_err(io_err(&staged))?;
+        for (name, text) in FILES.iter().zip(finding.file_texts()) {
+            if let Some(text) = text {
+                let path = staged.join(name);
+                disk::write_atomic(&path, text.as_bytes()).map_err(io_err(&path))?;
+            }
+        }
+        write_meta(&staged, &finding.meta)?;
+        if live.exists() {
+            let _ = std::fs::remove_dir_all(&old);
+            std::fs::rename(&live, &old).map_err(io_err(&live))?;
+        }
+        std::fs::rename(&staged, &live).map_err(io_err(&live))?;
+        let _ = std::fs::remove_dir_all(&old);
+        Ok(())
+    }
+
+    /// Every finding in the store, sorted by id.
+    pub fn list(&self) -> Result<Vec<FindingMeta>, FindingError> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&self.dir).map_err(io_err(&self.dir))? {
+            let entry = entry.map_err(io_err(&self.dir))?;
+            if entry.path().join("finding.toml").exists() {
+                out.push(read_meta(&entry.path())?);
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+}
+
+fn write_meta(dir: &Path, meta: &FindingMeta) -> Result<(), FindingError> {
+    let path = dir.join("finding.toml");
+    let text = toml::to_string_pretty(meta).expect("finding metadata serialises");
+    let text = format!("# witness finding: replay with `{}`\n{text}", meta.replay);
+    disk::write_atomic(&path, text.as_bytes()).map_err(io_err(&path))
+}
+
+fn read_meta(dir: &Path) -> Result<FindingMeta, FindingError> {
+    let path = dir.join("finding.toml");
+    let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
+    toml::from_str(&text).map_err(|e| FindingError::Corrupt { path, reason: e.to_string() })
+}
+
+/// Loads the finding in `dir` (for `witness repro`).
+pub fn load(dir: &Path) -> Result<Finding, FindingError> {
+    if !dir.join("finding.toml").exists() {
+        return Err(FindingError::Corrupt {
+            path: dir.to_path_buf(),
+            reason: "there is no finding.toml in it".into(),
+        });
+    }
+    let meta = read_meta(dir)?;
+    let read = |name: &str| -> Result<Option<String>, FindingError> {
+        let path = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(FindingError::Io { path, source: e }),
+        }
+    };
+    let world_wit = read("world.wit")?.ok_or_else(|| FindingError::Corrupt {
+        path: dir.join("world.wit"),
+        reason: "the file is missing".into(),
+    })?;
+    Ok(Finding {
+        meta,
+        world_wit,
+        call: read("call.wave")?,
+        observed: read("observed.wave")?,
+        trap: read("trap.txt")?,
+        guest_output: read("guest-output.txt")?,
+        build_log: read("build.log")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(class: &str, weight: u64) -> Finding {
+        let sig = Signature { language: "rust".into(), kind: "mismatch".into(), hop: "export result".into(), class: class.into() };
+        Finding {
+            meta: FindingMeta {
+                id: sig.id(),
+                signature: sig.text(),
+                kind: sig.kind.clone(),
+                language: sig.language.clone(),
+                hop: sig.hop.clone(),
+                path: Some("result.a".into()),
+                function: Some("f".into()),
+                summary: format!("weight {weight}"),
+                count: 1,
+                seed: Some(1),
+                world: Some(2),
+                call: Some(3),
+                weight,
+                replay: "witness repro corpus/findings/x".into(),
+                versions: BTreeMap::from([("wasmtime".to_string(), "48.0.8".to_string())]),
+            },
+            world_wit: format!("package witness:case; // {weight}\n"),
+            call: Some("x: 1\n".into()),
+            observed: Some("x: 2\n".into()),
+            trap: None,
+            guest_output: None,
+            build_log: None,
+        }
+    }
+
+    #[test]
+    fn one_signature_is_one_finding_with_a_count_and_the_lightest_reproducer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FindingStore::open(dir.path()).unwrap();
+        let first = store.record(finding("int-value in int", 50)).unwrap();
+        assert!(first.new);
+        let heavier = store.record(finding("int-value in int", 80)).unwrap();
+        assert!(!heavier.new && !heavier.replaced);
+        let lighter = store.record(finding("int-value in int", 10)).unwrap();
+        assert!(lighter.replaced);
+        assert_eq!(lighter.count, 3);
+        let back = load(&first.dir).unwrap();
+        assert_eq!(back.meta.count, 3);
+        assert_eq!(back.meta.weight, 10);
+        assert!(back.world_wit.contains("// 10"));
+        let other = store.record(finding("string-content in string", 10)).unwrap();
+        assert!(other.new);
+        assert_eq!(store.list().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn an_interrupted_swap_is_repaired_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FindingStore::open(dir.path()).unwrap();
+        let rec = store.record(finding("c", 5)).unwrap();
+        // Simulate a kill between the two renames of a swap.
+        let old = dir.path().join(format!(".old-{}", rec.id));
+        std::fs::rename(&rec.dir, &old).unwrap();
+        std::fs::create_dir_all(dir.path().join(format!(".new-{}", rec.id))).unwrap();
+        let store = FindingStore::open(dir.path()).unwrap();
+        assert_eq!(store.list().unwrap().len(), 1);
+        assert!(load(&rec.dir).is_ok());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "staging leftovers are removed");
+    }
+
+    #[test]
+    fn a_broken_finding_file_is_named_in_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FindingStore::open(dir.path()).unwrap();
+        let rec = store.record(finding("c", 5)).unwrap();
+        std::fs::write(rec.dir.join("finding.toml"), "count = \"many\"").unwrap();
+        let err = load(&rec.dir).unwrap_err().to_string();
+        assert!(err.contains("finding.toml"), "{err}");
+        assert!(err.contains("restore"), "{err}");
+    }
+
+    #[test]
+    fn messages_are_normalised_for_signatures() {
+        assert_eq!(
+            normalise_message("invalid discriminant 7 at 0x1fa0 in `foo`\nbacktrace..."),
+            "invalid discriminant N at 0xN in `_`"
+        );
+    }
+}

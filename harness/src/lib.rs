@@ -13,11 +13,14 @@
 
 pub mod abi;
 pub mod campaign;
+pub mod disk;
 pub mod finding;
 pub mod guest;
 pub mod host;
+pub mod replay;
 pub mod seed;
 pub mod smith;
+pub mod suppress;
 pub mod toolchain;
 pub mod ty;
 pub mod value;

@@ -1,0 +1,50 @@
+//! The `witness` command line: one binary, one file per subcommand, each with
+//! its own options struct and `run`.
+//!
+//! Exit codes: 0 when everything passed, 1 when something failed (a finding),
+//! 2 on bad input or a broken set-up (the message says which file or tool,
+//! and the fix).
+
+mod repro;
+mod run;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "witness", version, about = "Test harness and fuzzer for the WebAssembly Component Model's plugin boundary")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Round-trip random (or given) worlds and values through guests.
+    Run(run::RunArgs),
+    /// Replay one finding from corpus/findings/<id>.
+    Repro(repro::ReproArgs),
+}
+
+/// Exit status for bad input or set-up.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Repro(args) => repro::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("witness: error: {e:#}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+/// How a user runs witness: for the replay commands written in findings.
+pub fn command_prefix() -> String {
+    std::env::var("WITNESS_COMMAND").unwrap_or_else(|_| "cargo run --release -p witness --".to_string())
+}

@@ -1,0 +1,327 @@
+//! The Rust guest driver: bindings from `wit-bindgen-rust` (the generator
+//! behind `wit_bindgen::generate!`), built with cargo for `wasm32-wasip2`.
+//!
+//! The bindings are generated here with the generator's `stubs` option, which
+//! writes an `impl Guest for Stub` whose signatures are exactly the ones the
+//! generator expects; the driver replaces each stub body with the echo:
+//! `upstream::f(a.as_arg(), b.as_arg())`. [`AsArg`](../../templates/rust/as_arg.rs)
+//! bridges the owned parameters of an export to the (partly borrowed)
+//! parameters wit-bindgen gives imports, so the driver never has to mirror
+//! wit-bindgen's type-printing rules. The guest crate depends on the
+//! `wit-bindgen` runtime crate of the same version.
+
+use super::{GuestError, GuestLanguage, GuestSpec, ToolchainInfo};
+use crate::disk::{self, Cache};
+use crate::toolchain::{self, ToolchainError};
+use crate::ty::TypeDefKind;
+use heck::ToUpperCamelCase;
+use wit_bindgen_core::WorldGenerator;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The version of `wit-bindgen-rust` linked into witness and of the
+/// `wit-bindgen` runtime crate the guests use (checked against Cargo.lock by
+/// a test).
+pub const WIT_BINDGEN_VERSION: &str = "0.63.0";
+
+const TARGET: &str = "wasm32-wasip2";
+const AS_ARG: &str = include_str!("../../templates/rust/as_arg.rs");
+
+/// Rust guests.
+pub struct RustGuest;
+
+impl GuestLanguage for RustGuest {
+    fn name(&self) -> &'static str {
+        "rust"
+    }
+
+    fn revision(&self) -> u32 {
+        1
+    }
+
+    fn prepare(&self, _cache: &Cache) -> Result<ToolchainInfo, GuestError> {
+        let cargo = cargo()?;
+        let rustc = toolchain::require(
+            "rustc",
+            "install Rust with rustup (https://rustup.rs) so that `rustc` is on PATH",
+        )?;
+        ensure_wasm_target(&rustc)?;
+        Ok(ToolchainInfo {
+            versions: vec![
+                ("rustc".into(), toolchain::version_line(&rustc, &["--version"])?),
+                ("cargo".into(), toolchain::version_line(&cargo, &["--version"])?),
+                ("wit-bindgen".into(), WIT_BINDGEN_VERSION.into()),
+                ("target".into(), TARGET.into()),
+            ],
+        })
+    }
+
+    fn generate(&self, spec: &GuestSpec<'_>, dir: &Path) -> Result<(), GuestError> {
+        let crate_name = format!("witness-guest-{}", &disk::content_key(&[spec.wit.as_bytes()])[..12]);
+        let bindings = bindings(spec)?;
+        let src = dir.join("src");
+        std::fs::create_dir_all(&src).map_err(GuestError::io(&src))?;
+        let write = |path: PathBuf, text: String| {
+            std::fs::write(&path, text).map_err(|e| GuestError::Io { path, source: e })
+        };
+        write(dir.join("Cargo.toml"), cargo_toml(&crate_name))?;
+        write(src.join("bindings.rs"), bindings)?;
+        write(src.join("as_arg.rs"), AS_ARG.to_string())?;
+        write(src.join("lib.rs"), lib_rs(spec))?;
+        Ok(())
+    }
+
+    fn build(&self, dir: &Path, cache: &Cache) -> Result<Vec<u8>, GuestError> {
+        let target_dir = cache.dir("rust-target").map_err(GuestError::io(cache.root()))?;
+        // One lock file for every guest, so that cargo does not resolve (and
+        // ask the registry) again for each world.
+        let lock_template = target_dir.join("Cargo.lock.template");
+        let lock = dir.join("Cargo.lock");
+        if lock_template.exists() && !lock.exists() {
+            std::fs::copy(&lock_template, &lock).map_err(GuestError::io(&lock))?;
+        }
+        let manifest = dir.join("Cargo.toml");
+        let mut cmd = Command::new(cargo()?);
+        cmd.args(["build", "--release", "--target", TARGET, "--manifest-path"])
+            .arg(&manifest)
+            .env("CARGO_TARGET_DIR", &target_dir);
+        scrub_cargo_env(&mut cmd);
+        match toolchain::run(&mut cmd) {
+            Ok(_) => {}
+            Err(ToolchainError::Failed { output, .. }) => {
+                return Err(GuestError::Build { lang: "rust", dir: dir.to_path_buf(), log: output });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if !lock_template.exists() {
+            let _ = std::fs::copy(&lock, &lock_template);
+        }
+        let name = crate_name_of(&manifest)?.replace('-', "_");
+        let wasm = target_dir.join(TARGET).join("release").join(format!("{name}.wasm"));
+        std::fs::read(&wasm).map_err(GuestError::io(&wasm))
+    }
+}
+
+fn cargo() -> Result<PathBuf, ToolchainError> {
+    toolchain::which("cargo")
+        .or_else(|| std::env::var_os("CARGO").map(PathBuf::from))
+        .ok_or_else(|| ToolchainError::Missing {
+            what: "the program `cargo`".into(),
+            fix: "install Rust with rustup (https://rustup.rs) so that `cargo` is on PATH".into(),
+        })
+}
+
+/// Makes sure the `wasm32-wasip2` standard library is installed, installing
+/// it with rustup when it is not.
+fn ensure_wasm_target(rustc: &Path) -> Result<(), ToolchainError> {
+    let installed = |rustc: &Path| -> Result<bool, ToolchainError> {
+        let out = toolchain::run(Command::new(rustc).args(["--print", "target-libdir", "--target", TARGET]))?;
+        let dir = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        Ok(Path::new(&dir).is_dir())
+    };
+    if installed(rustc)? {
+        return Ok(());
+    }
+    let fix = format!("run `rustup target add {TARGET}`");
+    let rustup = toolchain::which("rustup").ok_or_else(|| ToolchainError::Missing {
+        what: format!("the Rust standard library for {TARGET} (and rustup to install it)"),
+        fix: fix.clone(),
+    })?;
+    eprintln!("witness: installing the Rust target {TARGET} with rustup");
+    toolchain::run(Command::new(rustup).args(["target", "add", TARGET]))?;
+    if installed(rustc)? {
+        Ok(())
+    } else {
+        Err(ToolchainError::Missing { what: format!("the Rust standard library for {TARGET}"), fix })
+    }
+}
+
+/// Removes the variables an outer `cargo test` or `cargo run` sets, which
+/// would otherwise leak into the guest's build.
+fn scrub_cargo_env(cmd: &mut Command) {
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        let leaks = (key.starts_with("CARGO_") && key != "CARGO_HOME")
+            || matches!(
+                &*key,
+                "RUSTFLAGS" | "RUSTC_WRAPPER" | "RUSTC_WORKSPACE_WRAPPER" | "RUSTDOCFLAGS" | "MAKEFLAGS" | "MFLAGS"
+            );
+        if leaks {
+            cmd.env_remove(&*key);
+        }
+    }
+}
+
+fn crate_name_of(manifest: &Path) -> Result<String, GuestError> {
+    let text = std::fs::read_to_string(manifest).map_err(GuestError::io(manifest))?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("name = \""))
+        .map(|l| l.trim_end_matches('"').to_string())
+        .ok_or_else(|| GuestError::Io {
+            path: manifest.to_path_buf(),
+            source: std::io::Error::other("no package name in the guest's Cargo.toml"),
+        })
+}
+
+fn cargo_toml(crate_name: &str) -> String {
+    format!(
+        r#"# Echo guest generated by witness. Rebuild: cargo build --release --target {TARGET}
+[package]
+name = "{crate_name}"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[lib]
+crate-type = ["cdylib"]
+
+[dependencies]
+wit-bindgen = {{ version = "={WIT_BINDGEN_VERSION}", default-features = false, features = ["realloc", "std", "bitflags"] }}
+
+[profile.release]
+debug = false
+
+# Not part of any enclosing workspace.
+[workspace]
+"#
+    )
+}
+
+/// Runs the generator with stubs on and turns the `api` stubs into echoes.
+fn bindings(spec: &GuestSpec<'_>) -> Result<String, GuestError> {
+    let bindgen_err = |message: String| GuestError::Bindgen { lang: "rust", message };
+    let (mut resolve, world) =
+        crate::wit_text::resolve_echo(spec.wit).map_err(|e| bindgen_err(e.to_string()))?;
+    let opts = wit_bindgen_rust::Opts { stubs: true, generate_all: true, ..Default::default() };
+    let mut files = wit_bindgen_core::Files::default();
+    opts.build()
+        .generate(&mut resolve, world, &mut files)
+        .map_err(|e| bindgen_err(format!("{e:#}")))?;
+    let (_, bytes) = files
+        .iter()
+        .find(|(name, _)| name.ends_with(".rs"))
+        .ok_or_else(|| bindgen_err("it produced no Rust file".into()))?;
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    echo_bodies(&text, spec).map_err(bindgen_err)
+}
+
+/// Rewrites the body of every stub in `impl ...::api::Guest for Stub`.
+fn echo_bodies(bindings: &str, spec: &GuestSpec<'_>) -> Result<String, String> {
+    let mut out = String::with_capacity(bindings.len() + 4096);
+    let mut in_api = false;
+    let mut rewritten = 0;
+    for line in bindings.lines() {
+        if line.starts_with("impl ") && line.contains("::api::Guest for Stub") {
+            in_api = true;
+        } else if in_api && line.trim() == "}" {
+            in_api = false;
+        } else if in_api && line.trim_start().starts_with("fn ") {
+            out.push_str(&echo_fn(line.trim_start(), spec)?);
+            out.push('\n');
+            rewritten += 1;
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    if rewritten != spec.world.funcs.len() {
+        return Err(format!(
+            "expected {} stub functions for `api` in the generated bindings, found {rewritten}",
+            spec.world.funcs.len()
+        ));
+    }
+    Ok(out)
+}
+
+/// `fn f(a: T,b: U,) -> R{ unreachable!() }` becomes the same signature with
+/// the echo (or an override) as its body.
+fn echo_fn(line: &str, spec: &GuestSpec<'_>) -> Result<String, String> {
+    let body_at = line.rfind("{ unreachable!() }").ok_or_else(|| format!("unexpected stub line: {line}"))?;
+    let signature = &line[..body_at];
+    let name_end = signature.find('(').ok_or_else(|| format!("unexpected stub line: {line}"))?;
+    let name = signature["fn ".len()..name_end].trim();
+    let params = param_names(&signature[name_end..]);
+    let overridden = spec.overrides.iter().find(|(f, _)| f.replace('-', "_") == name.trim_end_matches('_'));
+    let body = match overridden {
+        Some((_, src)) => src.clone(),
+        None => {
+            let args: Vec<String> =
+                params.iter().map(|p| format!("crate::as_arg::AsArg::as_arg(&{p})")).collect();
+            format!("crate::bindings::witness::case::upstream::{name}({})", args.join(", "))
+        }
+    };
+    Ok(format!("{signature}{{ {body} }}"))
+}
+
+/// The parameter names of `(a: T,b: Vec<(u8, u8)>,)`.
+fn param_names(list: &str) -> Vec<String> {
+    let inner = &list[1..list.rfind(')').unwrap_or(list.len())];
+    let mut names = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, c) in inner.char_indices() {
+        match c {
+            '<' | '(' | '[' => depth += 1,
+            '>' | ')' | ']' => depth -= 1,
+            ',' if depth == 0 => {
+                names.push(&inner[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    names.push(&inner[start..]);
+    names
+        .into_iter()
+        .filter_map(|p| p.split_once(':').map(|(n, _)| n.trim().to_string()))
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+fn lib_rs(spec: &GuestSpec<'_>) -> String {
+    let named: Vec<String> = spec
+        .world
+        .types
+        .iter()
+        .filter(|t| !matches!(t.kind, TypeDefKind::Alias(_)))
+        .map(|t| format!("    crate::bindings::witness::case::types::{},\n", rust_type_name(&t.name)))
+        .collect();
+    format!(
+        "//! Echo guest generated by witness: every `api` function returns what\n\
+         //! `upstream` answers to the same arguments. The bodies are in\n\
+         //! bindings.rs, in the stub `impl` that wit-bindgen generated.\n\n\
+         #[rustfmt::skip]\n\
+         #[allow(warnings, clippy::all)]\n\
+         mod bindings;\n\
+         #[macro_use]\n\
+         mod as_arg;\n\n\
+         impl_named!(\n{}\n);\n",
+        named.concat()
+    )
+}
+
+/// The Rust name wit-bindgen gives a WIT type name.
+fn rust_type_name(name: &str) -> String {
+    match name {
+        "guest" => "Guest_".to_string(),
+        s => s.to_upper_camel_case(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn param_names_split_at_the_top_level_only() {
+        assert_eq!(param_names("(a: u32,b: Vec::<(u8,u16,)>,c: Option<&str>,)"), ["a", "b", "c"]);
+        assert!(param_names("()").is_empty());
+    }
+
+    #[test]
+    fn the_pinned_wit_bindgen_version_is_the_linked_one() {
+        let lock = std::fs::read_to_string(crate::disk::workspace_root().join("Cargo.lock")).unwrap();
+        let entry = format!("name = \"wit-bindgen-rust\"\nversion = \"{WIT_BINDGEN_VERSION}\"");
+        assert!(lock.contains(&entry), "Cargo.lock does not pin wit-bindgen-rust {WIT_BINDGEN_VERSION}");
+    }
+}

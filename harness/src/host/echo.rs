@@ -1,0 +1,315 @@
+//! The echo protocol, host side.
+//!
+//! A guest implements every `api.f(args)` as `return upstream.f(args)`. The
+//! host calls `api.f` with random arguments A; its `upstream.f` checks that
+//! it received exactly A and answers a random result R; the host checks that
+//! `api.f` returned exactly R. Every value crosses the boundary in all four
+//! directions: host to guest (lowering A into the guest), guest to host
+//! (lifting A out of the guest's import call), import result (lowering R into
+//! the guest) and export result (lifting R out of the guest's return).
+//!
+//! A failure is reported at the [`Hop`] where it was first observed. A
+//! divergence in the arguments is observed at the import, so it names
+//! `guest->host import` (the two argument crossings cannot be told apart by
+//! an echo alone); one in the result is observed at `export result`. A trap
+//! is placed by when it happened: before the guest called `upstream`
+//! (`host->guest`), after `upstream` returned while the guest was still on
+//! the stack (`import result`), or after the guest returned, while its result
+//! was lifted (`export result`).
+
+use super::{GuestState, Host, HostError, error_text};
+use crate::ty::CaseWorld;
+use crate::value::{Divergence, compare};
+use crate::wit_text;
+use std::collections::HashMap;
+use std::fmt;
+use wasmtime::component::{Component, Func, InstancePre, Val};
+use wasmtime::{Store, Trap, WasmBacktrace};
+
+/// Where in the round trip a failure was observed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Hop {
+    /// Arguments lowered from the host into the guest's export.
+    HostToGuest,
+    /// Arguments lifted from the guest's call of the `upstream` import.
+    GuestToHostImport,
+    /// The import's result lowered back into the guest.
+    ImportResult,
+    /// The export's result lifted out of the guest.
+    ExportResult,
+}
+
+impl Hop {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Hop::HostToGuest => "host->guest",
+            Hop::GuestToHostImport => "guest->host import",
+            Hop::ImportResult => "import result",
+            Hop::ExportResult => "export result",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Hop> {
+        [Hop::HostToGuest, Hop::GuestToHostImport, Hop::ImportResult, Hop::ExportResult]
+            .into_iter()
+            .find(|h| h.as_str() == s)
+    }
+}
+
+impl fmt::Display for Hop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What went wrong in a call.
+#[derive(Debug, Clone)]
+pub enum FailureKind {
+    /// A value arrived different from what was sent.
+    Mismatch(Divergence),
+    /// The call trapped (in the guest or in wasmtime's lifting/lowering).
+    Trap { message: String, root_cause: String },
+    /// The call ran out of fuel or memory: a limit of the sandbox, usually a
+    /// hang or a leak in the guest.
+    Limit { message: String },
+    /// The guest broke the echo protocol (did not call `upstream`, called it
+    /// twice, or called another function).
+    Protocol { message: String },
+}
+
+/// A failed call, with everything a finding needs.
+#[derive(Debug, Clone)]
+pub struct CallFailure {
+    pub hop: Hop,
+    pub kind: FailureKind,
+    /// The arguments `upstream` received, if it was called.
+    pub observed_args: Option<Vec<Val>>,
+    /// What `api` returned, if it returned.
+    pub observed_result: Option<Val>,
+    /// The guest's stdout and stderr up to the failure.
+    pub guest_output: String,
+}
+
+impl CallFailure {
+    /// A one-line description.
+    pub fn summary(&self) -> String {
+        match &self.kind {
+            FailureKind::Mismatch(d) => {
+                format!("{}: {} at {}: sent {}, got {}", self.hop, d.kind.as_str(), d.path, d.expected, d.actual)
+            }
+            FailureKind::Trap { root_cause, .. } => format!("{}: trap: {root_cause}", self.hop),
+            FailureKind::Limit { message } => format!("{}: limit: {message}", self.hop),
+            FailureKind::Protocol { message } => format!("{}: protocol: {message}", self.hop),
+        }
+    }
+}
+
+/// The outcome of one echo call.
+#[derive(Debug, Clone)]
+pub enum CallOutcome {
+    Passed,
+    Failed(Box<CallFailure>),
+}
+
+/// A call of `upstream` the guest made.
+#[derive(Debug, Clone)]
+struct UpstreamCall {
+    func: String,
+    args: Vec<Val>,
+}
+
+/// The host's side of the call in flight.
+#[derive(Debug, Default)]
+pub struct EchoState {
+    /// The function being called and the result `upstream` must answer.
+    expected: Option<(String, Option<Val>)>,
+    seen: Vec<UpstreamCall>,
+}
+
+/// A compiled echo guest, linked and ready to instantiate.
+pub struct EchoGuest<'h> {
+    host: &'h Host,
+    pre: InstancePre<GuestState<EchoState>>,
+    funcs: Vec<String>,
+}
+
+impl<'h> EchoGuest<'h> {
+    /// Links `component` against WASI and a dynamic `upstream` with every
+    /// function of `world`.
+    pub fn new(host: &'h Host, component: &Component, world: &CaseWorld) -> Result<Self, HostError> {
+        let mut linker = host.linker::<EchoState>()?;
+        let link_err = |e: wasmtime::Error| HostError::Link(error_text(&e));
+        let mut upstream = linker.instance(wit_text::UPSTREAM).map_err(link_err)?;
+        for func in &world.funcs {
+            let name = func.name.clone();
+            upstream
+                .func_new(&func.name, move |mut store, _ty, params, results| {
+                    let state = &mut store.data_mut().data;
+                    state.seen.push(UpstreamCall { func: name.clone(), args: params.to_vec() });
+                    let (expected, result) = state.expected.clone().unwrap_or_default();
+                    if expected != name {
+                        wasmtime::bail!("the guest called upstream `{name}` while the host called api `{expected}`");
+                    }
+                    if let (Some(slot), Some(result)) = (results.first_mut(), result) {
+                        *slot = result;
+                    }
+                    Ok(())
+                })
+                .map_err(link_err)?;
+        }
+        let pre = linker.instantiate_pre(component).map_err(link_err)?;
+        Ok(EchoGuest { host, pre, funcs: world.funcs.iter().map(|f| f.name.clone()).collect() })
+    }
+
+    /// A fresh instance in a fresh sandboxed store.
+    pub fn instantiate(&self, seed: u64) -> Result<EchoInstance, HostError> {
+        let mut store = self.host.store::<EchoState>(seed);
+        let instance = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| HostError::Instantiate(format!("{}{}", error_text(&e), output_note(&store))))?;
+        let api = instance
+            .get_export_index(&mut store, None, wit_text::API)
+            .ok_or_else(|| HostError::MissingExport(wit_text::API.into()))?;
+        let mut funcs = HashMap::new();
+        for name in &self.funcs {
+            let func = instance
+                .get_export_index(&mut store, Some(&api), name)
+                .and_then(|idx| instance.get_func(&mut store, idx))
+                .ok_or_else(|| HostError::MissingExport(format!("{}#{name}", wit_text::API)))?;
+            funcs.insert(name.clone(), func);
+        }
+        Ok(EchoInstance { store, funcs, poisoned: false, fuel_per_call: self.host.config().fuel_per_call })
+    }
+}
+
+fn output_note(store: &Store<GuestState<EchoState>>) -> String {
+    let out = store.data().captured_output();
+    if out.trim().is_empty() { String::new() } else { format!("\nguest output:\n{out}") }
+}
+
+/// A live echo guest.
+pub struct EchoInstance {
+    store: Store<GuestState<EchoState>>,
+    funcs: HashMap<String, Func>,
+    poisoned: bool,
+    fuel_per_call: u64,
+}
+
+impl EchoInstance {
+    /// Whether a call failed in a way that leaves the instance unusable (any
+    /// trap): the caller should instantiate a new one.
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned
+    }
+
+    /// Calls `api.func(args)` with `upstream.func` answering `result`, and
+    /// checks both crossings.
+    pub fn call(&mut self, func: &str, args: &[Val], result: Option<&Val>) -> CallOutcome {
+        let Some(f) = self.funcs.get(func).copied() else {
+            return self.fail(Hop::HostToGuest, FailureKind::Protocol { message: format!("no api function `{func}`") }, None);
+        };
+        {
+            let state = &mut self.store.data_mut().data;
+            state.expected = Some((func.to_string(), result.cloned()));
+            state.seen.clear();
+        }
+        self.store.set_fuel(self.fuel_per_call).expect("fuel is enabled on witness engines");
+        let mut results = vec![Val::Bool(false); usize::from(result.is_some())];
+        let outcome = f.call(&mut self.store, args, &mut results);
+        let seen = std::mem::take(&mut self.store.data_mut().data.seen);
+        let observed_args = seen.first().map(|c| c.args.clone());
+
+        // The arguments, as far as `upstream` saw them.
+        let arg_divergence = seen.first().and_then(|call| {
+            if call.func != func {
+                return None;
+            }
+            args.iter()
+                .zip(&call.args)
+                .zip(self.param_names(func, args.len()))
+                .find_map(|((sent, got), name)| compare(&name, sent, got).err())
+        });
+
+        match outcome {
+            Err(e) => {
+                self.poisoned = true;
+                let kind = classify_error(&e);
+                let hop = if seen.is_empty() {
+                    Hop::HostToGuest
+                } else if let Some(d) = arg_divergence {
+                    // The divergence came first; the trap is its consequence.
+                    return self.fail(Hop::GuestToHostImport, FailureKind::Mismatch(d), observed_args);
+                } else if e.downcast_ref::<WasmBacktrace>().is_some_and(|bt| !bt.frames().is_empty()) {
+                    Hop::ImportResult
+                } else {
+                    Hop::ExportResult
+                };
+                self.fail(hop, kind, observed_args)
+            }
+            Ok(()) => {
+                let observed_result = results.into_iter().next();
+                let failure = if seen.is_empty() {
+                    Some((
+                        Hop::HostToGuest,
+                        FailureKind::Protocol { message: format!("api `{func}` returned without calling upstream `{func}`") },
+                    ))
+                } else if seen.len() > 1 {
+                    Some((
+                        Hop::GuestToHostImport,
+                        FailureKind::Protocol { message: format!("api `{func}` called upstream {} times", seen.len()) },
+                    ))
+                } else if let Some(d) = arg_divergence {
+                    Some((Hop::GuestToHostImport, FailureKind::Mismatch(d)))
+                } else if let (Some(sent), Some(got)) = (result, observed_result.as_ref()) {
+                    compare("result", sent, got).err().map(|d| (Hop::ExportResult, FailureKind::Mismatch(d)))
+                } else {
+                    None
+                };
+                match failure {
+                    None => CallOutcome::Passed,
+                    Some((hop, kind)) => {
+                        let mut out = self.fail(hop, kind, observed_args);
+                        if let CallOutcome::Failed(f) = &mut out {
+                            f.observed_result = observed_result;
+                        }
+                        out
+                    }
+                }
+            }
+        }
+    }
+
+    fn param_names(&self, func: &str, n: usize) -> Vec<String> {
+        let f = self.funcs[func];
+        let ty = f.ty(&self.store);
+        let names: Vec<String> = ty.params().map(|(name, _)| name.to_string()).collect();
+        if names.len() == n { names } else { (0..n).map(|i| format!("arg{i}")).collect() }
+    }
+
+    fn fail(&mut self, hop: Hop, kind: FailureKind, observed_args: Option<Vec<Val>>) -> CallOutcome {
+        CallOutcome::Failed(Box::new(CallFailure {
+            hop,
+            kind,
+            observed_args,
+            observed_result: None,
+            guest_output: self.store.data().captured_output(),
+        }))
+    }
+
+    /// The wasmtime function type of an `api` function (for reading WAVE).
+    pub fn func_type(&self, func: &str) -> Option<wasmtime::component::types::ComponentFunc> {
+        self.funcs.get(func).map(|f| f.ty(&self.store))
+    }
+}
+
+/// Splits an error into a trap or a limit.
+fn classify_error(e: &wasmtime::Error) -> FailureKind {
+    let message = error_text(e);
+    let root_cause = e.root_cause().to_string();
+    match e.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => FailureKind::Limit { message: "all fuel consumed (the guest ran too long)".into() },
+        _ if root_cause.contains("memory") && root_cause.contains("limit") => FailureKind::Limit { message: root_cause },
+        _ => FailureKind::Trap { message, root_cause },
+    }
+}
