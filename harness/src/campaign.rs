@@ -11,7 +11,7 @@
 
 use crate::disk::{self, Cache};
 use crate::finding::{self, Finding, FindingMeta, FindingStore, Signature};
-use crate::guest::{BuiltGuest, GuestBuilder, GuestError, GuestSpec};
+use crate::guest::{BuiltGuest, GuestError, GuestSpec, Target, TargetError};
 use crate::host::echo::{CallFailure, CallOutcome, EchoGuest, EchoInstance, FailureKind};
 use crate::host::{Host, HostConfig, HostError, WASMTIME_VERSION};
 use crate::suppress::Suppressions;
@@ -80,7 +80,9 @@ impl CaseSource {
 pub struct CampaignConfig {
     pub source: CaseSource,
     pub calls: u64,
-    pub languages: Vec<String>,
+    /// What to run the cases on: each entry is one target, a single
+    /// language (`["rust"]`) or a chain (`["rust", "go", "python"]`).
+    pub targets: Vec<Vec<String>>,
     pub values: ValueConfig,
     pub host: HostConfig,
     pub findings_dir: PathBuf,
@@ -217,8 +219,8 @@ impl Summary {
 /// Errors that stop a campaign (bad set-up, not findings).
 #[derive(Debug, thiserror::Error)]
 pub enum CampaignError {
-    #[error("unknown guest language `{0}` (known: {known})", known = crate::guest::LANGUAGES.join(", "))]
-    UnknownLanguage(String),
+    #[error(transparent)]
+    Target(#[from] TargetError),
     #[error(transparent)]
     Guest(#[from] GuestError),
     #[error(transparent)]
@@ -239,10 +241,9 @@ pub fn run(config: &CampaignConfig, cache: &Cache) -> Result<Summary, CampaignEr
     let host = Host::new(config.host.clone(), cache)?;
     let store = FindingStore::open(&config.findings_dir)?;
     let mut summary = Summary::default();
-    for lang in &config.languages {
-        let language = crate::guest::language(lang).ok_or_else(|| CampaignError::UnknownLanguage(lang.clone()))?;
-        let builder = GuestBuilder::new(language, cache.clone())?;
-        let lang_summary = run_language(config, cache, &host, &builder, &store, &mut summary.new_findings)?;
+    for names in &config.targets {
+        let target = Target::new(names, cache)?;
+        let lang_summary = run_target(config, cache, &host, &target, &store, &mut summary.new_findings)?;
         summary.languages.push(lang_summary);
     }
     Ok(summary)
@@ -258,15 +259,16 @@ fn progress_path(config: &CampaignConfig, cache: &Cache, lang: &str) -> PathBuf 
     cache.root().join("campaigns").join(format!("{}.toml", &key[..24]))
 }
 
-fn run_language(
+fn run_target(
     config: &CampaignConfig,
     cache: &Cache,
     host: &Host,
-    builder: &GuestBuilder,
+    target: &Target,
     store: &FindingStore,
     new_findings: &mut Vec<PathBuf>,
 ) -> Result<LanguageSummary, CampaignError> {
-    let lang = builder.language();
+    let name = target.name();
+    let lang = name.as_str();
     let progress_file = progress_path(config, cache, lang);
     let mut progress: Progress = match std::fs::read_to_string(&progress_file) {
         Ok(text) if !config.fresh => toml::from_str(&text).unwrap_or_default(),
@@ -279,8 +281,8 @@ fn run_language(
     }
     let bars = Bars::new(config.progress, lang, total, config.calls);
     let mut versions = BTreeMap::from([("wasmtime".to_string(), WASMTIME_VERSION.to_string())]);
-    versions.extend(builder.toolchain().versions.iter().cloned());
-    let runner = WorldRunner { config, host, builder, store, versions: &versions, bars: &bars };
+    versions.extend(target.toolchain().versions);
+    let runner = WorldRunner { config, host, target, store, versions: &versions, bars: &bars };
 
     while progress.next_world < total {
         let i = progress.next_world;
@@ -345,7 +347,7 @@ impl Bars {
 struct WorldRunner<'a> {
     config: &'a CampaignConfig,
     host: &'a Host,
-    builder: &'a GuestBuilder,
+    target: &'a Target,
     store: &'a FindingStore,
     versions: &'a BTreeMap<String, String>,
     bars: &'a Bars,
@@ -369,6 +371,7 @@ struct Failure<'w> {
     guest_output: Option<String>,
     build_log: Option<String>,
     value_weight: usize,
+    link: Option<String>,
 }
 
 impl WorldRunner<'_> {
@@ -399,6 +402,7 @@ impl WorldRunner<'_> {
             guest_output: None,
             build_log: None,
             value_weight: 0,
+            link: None,
         };
         // A world that cannot be built or instantiated fails all its calls.
         let fail_world = |failure: Failure<'_>, summary: &mut LanguageSummary, new_findings: &mut Vec<PathBuf>| {
@@ -408,7 +412,7 @@ impl WorldRunner<'_> {
         };
 
         let spec = GuestSpec { world, wit: &wit, overrides: &[] };
-        let built = match self.builder.build(&spec) {
+        let built = match self.target.build(&spec) {
             Ok(built) => built,
             Err(e) if e.is_finding() => {
                 let log = e.to_string();
@@ -487,13 +491,60 @@ impl WorldRunner<'_> {
                 CallOutcome::Passed => summary.passed += 1,
                 CallOutcome::Failed(failure) => {
                     summary.failed += 1;
-                    let failure = call_failure(&base, j, func, &args, result.as_ref(), &failure);
+                    let mut failure = call_failure(&base, j, func, &args, result.as_ref(), &failure);
+                    if self.target.is_chain() && !summary.signatures.contains(&self.signature(&failure).id()) {
+                        let link = self.localize(world, &wit, func, &args, result.as_ref(), seed);
+                        failure.summary = format!("{} [{link}]", failure.summary);
+                        failure.link = Some(link);
+                    }
                     self.record(failure, 1, summary, new_findings)?;
                 }
             }
         }
         self.bars.calls.set_position(calls);
         Ok(())
+    }
+
+    fn signature(&self, failure: &Failure<'_>) -> Signature {
+        Signature {
+            language: self.target.name(),
+            kind: failure.kind.to_string(),
+            hop: failure.hop.clone(),
+            class: failure.class.clone(),
+        }
+    }
+
+    /// Narrows a chain failure down to a link: replays the call on every
+    /// single link, then on every pair of neighbours, and names the smallest
+    /// sub-chain that fails.
+    fn localize(&self, world: &CaseWorld, wit: &str, func: &Func, args: &[Val], result: Option<&Val>, seed: u64) -> String {
+        let n = self.target.link_count();
+        let spec = GuestSpec { world, wit, overrides: &[] };
+        for width in 1..n {
+            for start in 0..=n - width {
+                let sub = self.target.sub(start..start + width);
+                let fails = (|| -> Option<bool> {
+                    let built = sub.build(&spec).ok()?;
+                    let component = self.host.compile(&built.component).ok()?;
+                    let guest = EchoGuest::new(self.host, &component, world).ok()?;
+                    let mut instance = guest.instantiate(seed).ok()?;
+                    Some(matches!(instance.call(&func.name, args, result), CallOutcome::Failed(_)))
+                })();
+                if fails != Some(false) {
+                    let what = if width == 1 {
+                        format!("link {start} ({}) fails alone", sub.name())
+                    } else {
+                        format!(
+                            "links {start}..{} ({}) fail together though each passes alone: the adapter between them",
+                            start + width - 1,
+                            sub.name()
+                        )
+                    };
+                    return what;
+                }
+            }
+        }
+        "every shorter sub-chain passes: only the whole chain fails".to_string()
     }
 
     /// Writes (or counts) a finding, then updates the counts.
@@ -504,8 +555,8 @@ impl WorldRunner<'_> {
         summary: &mut LanguageSummary,
         new_findings: &mut Vec<PathBuf>,
     ) -> Result<(), CampaignError> {
-        let lang = self.builder.language();
-        let signature = Signature { language: lang.to_string(), kind: failure.kind.to_string(), hop: failure.hop.clone(), class: failure.class.clone() };
+        let lang = self.target.name();
+        let signature = self.signature(&failure);
         let id = signature.id();
         let seed = self.config.source.seed();
         let replay = format!("{} repro corpus/findings/{id}", self.config.command_prefix);
@@ -513,11 +564,12 @@ impl WorldRunner<'_> {
             id: id.clone(),
             signature: signature.text(),
             kind: signature.kind.clone(),
-            language: lang.to_string(),
+            language: lang,
             hop: failure.hop.clone(),
             path: failure.path.clone(),
             function: failure.function.map(|f| f.name.clone()),
             summary: failure.summary.clone(),
+            link: failure.link.clone(),
             count: hits,
             seed: Some(seed),
             world: Some(failure.world_index),
@@ -629,5 +681,6 @@ fn call_failure<'w>(
         guest_output: Some(failure.guest_output.clone()).filter(|s| !s.trim().is_empty()),
         build_log: None,
         value_weight,
+        link: None,
     }
 }

@@ -109,6 +109,10 @@ pub struct FindingMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function: Option<String>,
     pub summary: String,
+    /// For a chain: which link (or adapter between links) the failure was
+    /// narrowed down to, by replaying the call on sub-chains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
     /// How many times this signature was hit (over all campaigns).
     pub count: u64,
     /// Seed, world and call index of the smallest reproducer, when it came
@@ -349,6 +353,7 @@ mod tests {
                 path: Some("result.a".into()),
                 function: Some("f".into()),
                 summary: format!("weight {weight}"),
+                link: None,
                 count: 1,
                 seed: Some(1),
                 world: Some(2),

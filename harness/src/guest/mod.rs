@@ -8,6 +8,7 @@
 //! toolchain versions and the driver revision, and reuses a cached component
 //! when the key matches.
 
+pub mod chain;
 pub mod rust;
 
 use crate::disk::{self, Cache};
@@ -86,6 +87,10 @@ pub enum GuestError {
     /// world this is a finding (kind `build`); `log` is the compiler output.
     #[error("the {lang} guest in {dir} did not build:\n{log}")]
     Build { lang: &'static str, dir: PathBuf, log: String },
+    /// Composing a chain of guests failed. For valid guests this is a
+    /// finding (kind `build`).
+    #[error(transparent)]
+    Compose(#[from] chain::ChainError),
     #[error("I/O error at {path}: {source}")]
     Io {
         path: PathBuf,
@@ -102,7 +107,7 @@ impl GuestError {
     /// Whether this is something the world made the language's tools do
     /// wrong (a finding), rather than a problem with the machine.
     pub fn is_finding(&self) -> bool {
-        matches!(self, GuestError::Bindgen { .. } | GuestError::Build { .. })
+        matches!(self, GuestError::Bindgen { .. } | GuestError::Build { .. } | GuestError::Compose(_))
     }
 }
 
@@ -181,6 +186,95 @@ impl GuestBuilder {
         disk::write_atomic(&component_path, &component).map_err(GuestError::io(&component_path))?;
         Ok(BuiltGuest { component, key, cached: false, build_time: start.elapsed(), source_dir })
     }
+}
+
+/// What a campaign calls: one guest, or a chain of guests composed into one
+/// component (see [`chain`]).
+pub struct Target {
+    links: Vec<std::sync::Arc<GuestBuilder>>,
+}
+
+impl Target {
+    /// `names` has one language for a single guest, several for a chain
+    /// (outermost first).
+    pub fn new(names: &[String], cache: &Cache) -> Result<Target, TargetError> {
+        let mut links = Vec::new();
+        for name in names {
+            let lang = language(name).ok_or_else(|| TargetError::UnknownLanguage(name.clone()))?;
+            links.push(std::sync::Arc::new(GuestBuilder::new(lang, cache.clone())?));
+        }
+        if links.is_empty() {
+            return Err(TargetError::UnknownLanguage(String::new()));
+        }
+        Ok(Target { links })
+    }
+
+    /// `rust`, or `rust>go>python` for a chain.
+    pub fn name(&self) -> String {
+        self.links.iter().map(|l| l.language()).collect::<Vec<_>>().join(">")
+    }
+
+    pub fn is_chain(&self) -> bool {
+        self.links.len() > 1
+    }
+
+    /// Number of links (1 for a single guest).
+    pub fn link_count(&self) -> usize {
+        self.links.len()
+    }
+
+    /// The sub-chain of links `range` (sharing the builders).
+    pub fn sub(&self, range: std::ops::Range<usize>) -> Target {
+        Target { links: self.links[range].to_vec() }
+    }
+
+    /// Every link's toolchain versions (prefixed by the language in a chain).
+    pub fn toolchain(&self) -> ToolchainInfo {
+        let mut versions = Vec::new();
+        for link in &self.links {
+            for (k, v) in &link.toolchain().versions {
+                let key = if self.is_chain() { format!("{}.{k}", link.language()) } else { k.clone() };
+                if !versions.iter().any(|(have, _): &(String, String)| *have == key) {
+                    versions.push((key, v.clone()));
+                }
+            }
+        }
+        ToolchainInfo { versions }
+    }
+
+    /// Builds every link, and composes them when there are several.
+    pub fn build(&self, spec: &GuestSpec<'_>) -> Result<BuiltGuest, GuestError> {
+        if let [single] = self.links.as_slice() {
+            return single.build(spec);
+        }
+        let start = Instant::now();
+        let mut built = Vec::new();
+        for link in &self.links {
+            built.push(link.build(spec)?);
+        }
+        let keys: Vec<&[u8]> = built.iter().map(|b| b.key.as_bytes()).collect();
+        let key = disk::content_key(&keys);
+        let cache = &self.links[0].cache;
+        let entry = cache.root().join("guests").join("chain").join(&key[..24]);
+        let path = entry.join("component.wasm");
+        let all_cached = built.iter().all(|b| b.cached);
+        if let Ok(component) = std::fs::read(&path) {
+            return Ok(BuiltGuest { component, key, cached: all_cached, build_time: start.elapsed(), source_dir: entry });
+        }
+        let names: Vec<&str> = self.links.iter().map(|l| l.language()).collect();
+        let parts: Vec<(&str, &[u8])> = names.iter().copied().zip(built.iter().map(|b| b.component.as_slice())).collect();
+        let component = chain::compose(&parts)?;
+        disk::write_atomic(&path, &component).map_err(GuestError::io(&path))?;
+        Ok(BuiltGuest { component, key, cached: false, build_time: start.elapsed(), source_dir: entry })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("unknown guest language `{0}` (known: {known})", known = LANGUAGES.join(", "))]
+    UnknownLanguage(String),
+    #[error(transparent)]
+    Guest(#[from] GuestError),
 }
 
 /// The guest languages witness knows, by name.

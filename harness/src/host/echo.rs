@@ -313,3 +313,149 @@ fn classify_error(e: &wasmtime::Error) -> FailureKind {
         _ => FailureKind::Trap { message, root_cause },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Hand-written WAT guests that break the echo in each possible way: the
+    //! oracle must report each at the right hop.
+
+    use super::*;
+    use crate::disk::Cache;
+    use crate::host::HostConfig;
+    use crate::ty::{Func, Param, Ty};
+
+    /// `f: func(x: u32) -> u32` with the given core body for the export (it
+    /// can call `$up` = the lowered `upstream.f`).
+    fn u32_guest(body: &str) -> String {
+        format!(
+            r#"(component
+              (import "witness:case/upstream" (instance $up
+                (export "f" (func (param "x" u32) (result u32)))))
+              (core func $up_f (canon lower (func $up "f")))
+              (core module $m
+                (import "up" "f" (func $up (param i32) (result i32)))
+                (func (export "f") (param i32) (result i32) {body}))
+              (core instance $i (instantiate $m (with "up" (instance (export "f" (func $up_f))))))
+              (func $api_f (param "x" u32) (result u32) (canon lift (core func $i "f")))
+              (instance $api (export "f" (func $api_f)))
+              (export "witness:case/api" (instance $api)))"#
+        )
+    }
+
+    fn u32_world() -> CaseWorld {
+        CaseWorld {
+            types: vec![],
+            funcs: vec![Func { name: "f".into(), params: vec![Param { name: "x".into(), ty: Ty::U32 }], result: Some(Ty::U32) }],
+        }
+    }
+
+    fn call(wat: &str, world: &CaseWorld, args: &[Val], result: Option<&Val>) -> (CallOutcome, bool) {
+        let cache = Cache::at(tempfile::tempdir().unwrap().keep());
+        let host = Host::new(HostConfig::default(), &cache).unwrap();
+        let component = host.compile(wat.as_bytes()).unwrap();
+        let guest = EchoGuest::new(&host, &component, world).unwrap();
+        let mut instance = guest.instantiate(7).unwrap();
+        let outcome = instance.call(&world.funcs[0].name, args, result);
+        (outcome, instance.is_poisoned())
+    }
+
+    fn failure(outcome: CallOutcome) -> CallFailure {
+        match outcome {
+            CallOutcome::Failed(f) => *f,
+            CallOutcome::Passed => panic!("the broken guest passed"),
+        }
+    }
+
+    #[test]
+    fn a_faithful_guest_passes() {
+        let (outcome, _) = call(&u32_guest("local.get 0 call $up"), &u32_world(), &[Val::U32(5)], Some(&Val::U32(9)));
+        assert!(matches!(outcome, CallOutcome::Passed), "{outcome:?}");
+    }
+
+    #[test]
+    fn an_altered_argument_is_seen_at_the_import() {
+        let wat = u32_guest("local.get 0 i32.const 1 i32.xor call $up");
+        let f = failure(call(&wat, &u32_world(), &[Val::U32(5)], Some(&Val::U32(9))).0);
+        assert_eq!(f.hop, Hop::GuestToHostImport);
+        let FailureKind::Mismatch(d) = &f.kind else { panic!("{f:?}") };
+        assert!(d.path.starts_with('x'), "{}", d.path);
+        assert_eq!(f.observed_args, Some(vec![Val::U32(4)]));
+    }
+
+    #[test]
+    fn an_altered_result_is_seen_at_the_export_result() {
+        let wat = u32_guest("local.get 0 call $up i32.const 1 i32.add");
+        let f = failure(call(&wat, &u32_world(), &[Val::U32(5)], Some(&Val::U32(9))).0);
+        assert_eq!(f.hop, Hop::ExportResult);
+        let FailureKind::Mismatch(d) = &f.kind else { panic!("{f:?}") };
+        assert!(d.path.starts_with("result"), "{}", d.path);
+        assert_eq!(f.observed_result, Some(Val::U32(10)));
+    }
+
+    #[test]
+    fn a_trap_before_the_import_is_host_to_guest_and_poisons_the_instance() {
+        let (outcome, poisoned) = call(&u32_guest("unreachable"), &u32_world(), &[Val::U32(5)], Some(&Val::U32(9)));
+        let f = failure(outcome);
+        assert_eq!(f.hop, Hop::HostToGuest);
+        assert!(matches!(&f.kind, FailureKind::Trap { root_cause, .. } if root_cause.contains("unreachable")), "{f:?}");
+        assert!(poisoned);
+    }
+
+    #[test]
+    fn a_trap_after_the_import_returned_is_the_import_result() {
+        let wat = u32_guest("local.get 0 call $up drop unreachable");
+        let f = failure(call(&wat, &u32_world(), &[Val::U32(5)], Some(&Val::U32(9))).0);
+        assert_eq!(f.hop, Hop::ImportResult, "{f:?}");
+    }
+
+    #[test]
+    fn a_guest_that_skips_the_import_breaks_the_protocol() {
+        let f = failure(call(&u32_guest("i32.const 9"), &u32_world(), &[Val::U32(5)], Some(&Val::U32(9))).0);
+        assert_eq!(f.hop, Hop::HostToGuest);
+        assert!(matches!(f.kind, FailureKind::Protocol { .. }), "{f:?}");
+    }
+
+    #[test]
+    fn an_invalid_result_is_a_trap_at_the_export_result() {
+        // `g: func() -> string` returning a string that runs past the end of
+        // memory: wasmtime must refuse to lift it after the guest returned.
+        let wat = r#"(component
+              (import "witness:case/upstream" (instance $up
+                (export "g" (func (result string)))))
+              (core module $mem (memory (export "memory") 1)
+                (func (export "realloc") (param i32 i32 i32 i32) (result i32) i32.const 64))
+              (core instance $mi (instantiate $mem))
+              (core func $up_g (canon lower (func $up "g") (memory (core memory $mi "memory")) (realloc (core func $mi "realloc"))))
+              (core module $m
+                (import "up" "g" (func $up (param i32)))
+                (import "mem" "memory" (memory 1))
+                (func (export "g") (result i32)
+                  i32.const 16 call $up
+                  i32.const 16 i32.const 65000 i32.store
+                  i32.const 20 i32.const 4096 i32.store
+                  i32.const 16))
+              (core instance $i (instantiate $m (with "up" (instance (export "g" (func $up_g))))
+                                              (with "mem" (instance $mi))))
+              (func $api_g (result string) (canon lift (core func $i "g") (memory (core memory $mi "memory"))))
+              (instance $api (export "g" (func $api_g)))
+              (export "witness:case/api" (instance $api)))"#;
+        let world = CaseWorld { types: vec![], funcs: vec![Func { name: "g".into(), params: vec![], result: Some(Ty::String) }] };
+        let f = failure(call(wat, &world, &[], Some(&Val::String("hi".into()))).0);
+        assert_eq!(f.hop, Hop::ExportResult, "{f:?}");
+        let FailureKind::Trap { root_cause, .. } = &f.kind else { panic!("{f:?}") };
+        assert!(root_cause.contains("out of bounds"), "{root_cause}");
+    }
+
+    #[test]
+    fn fuel_stops_a_runaway_guest() {
+        let wat = u32_guest("(loop $l br $l) i32.const 0");
+        let cache = Cache::at(tempfile::tempdir().unwrap().keep());
+        let host = Host::new(HostConfig { fuel_per_call: 1_000_000, ..HostConfig::default() }, &cache).unwrap();
+        let component = host.compile(wat.as_bytes()).unwrap();
+        let world = u32_world();
+        let guest = EchoGuest::new(&host, &component, &world).unwrap();
+        let mut instance = guest.instantiate(1).unwrap();
+        let f = failure(instance.call("f", &[Val::U32(1)], Some(&Val::U32(2))));
+        assert!(matches!(f.kind, FailureKind::Limit { .. }), "{f:?}");
+    }
+}

@@ -12,9 +12,16 @@ use witness::value::ValueConfig;
 
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// Guest language: rust (or `all`).
-    #[arg(long, default_value = "rust")]
-    lang: String,
+    /// Guest languages, comma-separated, or `all` [default: rust, unless
+    /// --chain is given].
+    #[arg(long)]
+    lang: Option<String>,
+    /// A chain of guests composed into one component, outermost first:
+    /// `rust,go,python`. The host calls the first; each link's upstream is
+    /// the next link's api; the last link's upstream is the host. Runs alone
+    /// unless --lang is also given.
+    #[arg(long, value_name = "LANGS")]
+    chain: Option<String>,
     /// Campaign seed: world i of seed S is always the same world.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -46,11 +53,19 @@ pub struct RunArgs {
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
-    let languages: Vec<String> = if args.lang == "all" {
-        witness::guest::LANGUAGES.iter().map(|s| s.to_string()).collect()
-    } else {
-        args.lang.split(',').map(|s| s.trim().to_string()).collect()
+    let lang = match (&args.lang, &args.chain) {
+        (Some(lang), _) => Some(lang.as_str()),
+        (None, Some(_)) => None,
+        (None, None) => Some("rust"),
     };
+    let mut targets: Vec<Vec<String>> = match lang {
+        Some("all") => witness::guest::LANGUAGES.iter().map(|s| vec![s.to_string()]).collect(),
+        Some(list) => list.split(',').map(|s| vec![s.trim().to_string()]).collect(),
+        None => Vec::new(),
+    };
+    if let Some(chain) = &args.chain {
+        targets.push(chain.split(',').map(|s| s.trim().to_string()).collect());
+    }
     let source = match &args.wit {
         Some(path) => {
             let imported = witness::wit_import::import_wit(path).map_err(anyhow::Error::msg)?;
@@ -65,7 +80,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let config = CampaignConfig {
         source,
         calls: args.calls,
-        languages,
+        targets,
         values: ValueConfig::default(),
         host: HostConfig { fuel_per_call: args.fuel, memory_limit: args.memory_mib << 20, ..HostConfig::default() },
         findings_dir: args.corpus.join("findings"),
