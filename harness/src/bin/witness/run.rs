@@ -68,7 +68,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     }
     let source = match &args.wit {
         Some(path) => {
-            let imported = witness::wit_import::import_wit(path).map_err(anyhow::Error::msg)?;
+            let imported = witness::wit_import::import_wit(path)?;
             for skipped in &imported.skipped {
                 eprintln!("witness: skipping {}: {}", skipped.origin, skipped.reason);
             }
