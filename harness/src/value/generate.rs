@@ -49,6 +49,8 @@ pub struct ValueConfig {
     pub budget: usize,
 }
 
+/// Lists of up to 256 elements, strings of up to 8 KiB, 12 levels of
+/// nesting, a budget of 64 Ki (a few long strings, or thousands of scalars).
 impl Default for ValueConfig {
     fn default() -> Self {
         ValueConfig {
@@ -205,7 +207,7 @@ struct Generator<'a, 'u, 'b> {
     min_weights: Vec<Option<usize>>,
 }
 
-impl<'a> Generator<'a, '_, '_> {
+impl Generator<'_, '_, '_> {
     /// Takes `n` from the budget. The reservations guarantee it is there.
     fn spend(&mut self, n: usize) {
         debug_assert!(n <= self.left, "value budget overdrawn");

@@ -12,11 +12,11 @@
 //!   left out; NaNs are written `nan` (their payload is not kept). A map is
 //!   written as the list of its entries, `[(key, value), ...]`, the shape the
 //!   canonical ABI gives it.
-//! - [`from_wave`] reads that text against a wasmtime
-//!   [`Type`](wasmtime::component::Type). It also takes what other WAVE
-//!   writers produce: keyword cases without `%`, flattened `option`/`result`
-//!   payloads, omitted `none` fields, flags in any order. Flags come back in
-//!   declaration order, as a component gives them.
+//! - [`from_wave`] reads that text against a wasmtime `Type`. It also takes
+//!   what other WAVE writers produce: keyword cases without `%`, flattened
+//!   `option`/`result` payloads, omitted `none` fields, flags in any order.
+//!   Flags come back in declaration order, as a component gives them. The
+//!   parser refuses values nested more than 100 deep.
 //!
 //! A call file holds one value per line:
 //!

@@ -36,7 +36,7 @@ fn flags(names: &[&str]) -> Val {
     Val::Flags(names.iter().map(|n| n.to_string()).collect())
 }
 
-/// For every kind (but handles, which need a store), a pair of leaves that
+/// For every kind but handles (tested on their own), a pair of leaves that
 /// differ in exactly that way.
 fn pairs() -> Vec<(MismatchKind, Val, Val)> {
     use MismatchKind as K;
@@ -107,6 +107,7 @@ fn pairs() -> Vec<(MismatchKind, Val, Val)> {
 fn each_kind_is_reported_at_its_nested_place() {
     let pairs = pairs();
     for kind in MismatchKind::ALL {
+        // Handles: see `handles_compare_by_identity_and_have_no_wave_text`.
         if kind != MismatchKind::Handle {
             assert!(pairs.iter().any(|p| p.0 == kind), "no case for {kind}");
         }
@@ -319,4 +320,28 @@ fn kind_names_are_kebab_case_and_distinct() {
         );
     }
     assert_eq!(MismatchKind::RecordField.to_string(), "record-field");
+}
+
+#[test]
+fn handles_compare_by_identity_and_have_no_wave_text() {
+    use wasmtime::component::{Resource, ResourceAny};
+    use wasmtime::{Engine, Store};
+    struct Thing;
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let mut handle = |rep| {
+        Val::Resource(
+            ResourceAny::try_from_resource(Resource::<Thing>::new_own(rep), &mut store).unwrap(),
+        )
+    };
+    let (one, two) = (handle(1), handle(2));
+    compare("h", &one, &one.clone()).unwrap();
+    let d = compare("h", &Val::List(vec![one.clone()]), &Val::List(vec![two])).unwrap_err();
+    assert_eq!((d.path.as_str(), d.kind), ("h[0]", MismatchKind::Handle));
+    assert_eq!(d.expected, "<resource>");
+    let err = crate::value::to_wave(&Val::Option(Some(Box::new(one)))).unwrap_err();
+    assert_eq!(
+        err,
+        crate::value::WaveError::Unsupported { what: "resource" }
+    );
 }
