@@ -253,24 +253,30 @@ fn echo_fn(line: &str, spec: &GuestSpec<'_>) -> Result<String, String> {
     Ok(format!("{signature}{{ {body} }}"))
 }
 
-/// The parameter names of `(a: T,b: Vec<(u8, u8)>,)`.
-fn param_names(list: &str) -> Vec<String> {
-    let inner = &list[1..list.rfind(')').unwrap_or(list.len())];
+/// The parameter names of `(a: T,b: Vec<(u8, u8)>,) -> R`: the list ends at
+/// the parenthesis that closes the first one.
+fn param_names(signature: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut depth = 0i32;
-    let mut start = 0;
-    for (i, c) in inner.char_indices() {
+    let mut start = 1;
+    for (i, c) in signature.char_indices() {
         match c {
             '<' | '(' | '[' => depth += 1,
-            '>' | ')' | ']' => depth -= 1,
-            ',' if depth == 0 => {
-                names.push(&inner[start..i]);
+            '>' if signature[..i].ends_with('-') => {}
+            '>' | ')' | ']' => {
+                depth -= 1;
+                if depth == 0 {
+                    names.push(&signature[start..i]);
+                    break;
+                }
+            }
+            ',' if depth == 1 => {
+                names.push(&signature[start..i]);
                 start = i + 1;
             }
             _ => {}
         }
     }
-    names.push(&inner[start..]);
     names
         .into_iter()
         .filter_map(|p| p.split_once(':').map(|(n, _)| n.trim().to_string()))
@@ -314,8 +320,9 @@ mod tests {
 
     #[test]
     fn param_names_split_at_the_top_level_only() {
-        assert_eq!(param_names("(a: u32,b: Vec::<(u8,u16,)>,c: Option<&str>,)"), ["a", "b", "c"]);
-        assert!(param_names("()").is_empty());
+        assert_eq!(param_names("(a: u32,b: Vec::<(u8,u16,)>,c: Option<&str>,) -> (u8,u8)"), ["a", "b", "c"]);
+        assert!(param_names("() -> ::core::result::Result<(),f64>").is_empty());
+        assert_eq!(param_names("(f: _rt::Vec::<u8>,) -> ()"), ["f"]);
     }
 
     #[test]
