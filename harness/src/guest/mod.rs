@@ -9,6 +9,7 @@
 //! when the key matches.
 
 pub mod chain;
+pub mod go;
 pub mod rust;
 
 use crate::disk::{self, Cache};
@@ -281,9 +282,10 @@ pub enum TargetError {
 pub fn language(name: &str) -> Option<Box<dyn GuestLanguage>> {
     match name {
         "rust" => Some(Box::new(rust::RustGuest)),
+        "go" => Some(Box::new(go::GoGuest::new())),
         _ => None,
     }
 }
 
 /// The names [`language`] accepts.
-pub const LANGUAGES: &[&str] = &["rust"];
+pub const LANGUAGES: &[&str] = &["rust", "go"];
