@@ -809,7 +809,7 @@ fn parse_stub(line: &str) -> Option<Stub> {
 /// Embeds the world into the core module and makes it a component with the
 /// WASI preview1 reactor adapter.
 fn componentize(mut core: Vec<u8>, wit: &str) -> Result<Vec<u8>, String> {
-    let (resolve, world) = wit_text::resolve_echo(wit)?;
+    let (resolve, world) = wit_text::resolve_echo(wit).map_err(|e| e.to_string())?;
     wit_component::embed_component_metadata(
         &mut core,
         &resolve,
