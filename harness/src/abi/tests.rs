@@ -680,3 +680,50 @@ fn values_that_do_not_match_their_type_are_not_traps() {
     let e = lift_flat(&lift, &Ty::U8, &[CoreVal::I32(1), CoreVal::I32(2)]).unwrap_err();
     assert!(matches!(e, AbiError::Mismatch(_)), "{e}");
 }
+
+#[test]
+fn spilled_results_go_to_the_out_param_when_one_is_given() {
+    // canon lower passes a pointer for results past MAX_FLAT_RESULTS; the
+    // values are stored there and no core values come back.
+    let mut world = CaseWorld::default();
+    let ty = super::text::parse_ty("tuple<u8, u64>", &mut world).unwrap();
+    let abi = Abi::new(&world).unwrap();
+    let vals = [super::text::parse_val("(1, 2)", &world, &ty).unwrap()];
+    let tys = [ty];
+    let lower = |out_param: u32| {
+        let mut m = Memory::new(64);
+        let mut r = ScriptedRealloc::new([]);
+        let mut cx = LowerCx::new(&abi, StringEncoding::Utf8, &mut m, &mut r);
+        let flat = lower_flat_values(&mut cx, 1, &vals, &tys, Some(out_param));
+        assert!(cx.reallocs.is_empty(), "no allocation with an out-param");
+        drop(cx);
+        flat.map(|f| (f, m))
+    };
+    let (flat, m) = lower(16).unwrap();
+    assert!(flat.is_empty());
+    let back = lift_flat_values(
+        &LiftCx::new(&abi, StringEncoding::Utf8, &m),
+        1,
+        &[CoreVal::I32(16)],
+        &tys,
+    );
+    assert_eq!(back.as_deref(), Ok(&vals[..]));
+    assert_eq!(
+        lower(12).unwrap_err().trap_kind(),
+        Some(TrapKind::Misaligned)
+    );
+    assert_eq!(
+        lower(56).unwrap_err().trap_kind(),
+        Some(TrapKind::OutOfBounds)
+    );
+    // Within the limit the out-param is not used.
+    let (flat, _) = {
+        let mut m = Memory::new(64);
+        let mut r = ScriptedRealloc::new([]);
+        let mut cx = LowerCx::new(&abi, StringEncoding::Utf8, &mut m, &mut r);
+        let f = lower_flat_values(&mut cx, 2, &vals, &tys, Some(16)).unwrap();
+        drop(cx);
+        (f, m)
+    };
+    assert_eq!(flat, vec![CoreVal::I32(1), CoreVal::I64(2)]);
+}
