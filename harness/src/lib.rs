@@ -18,6 +18,7 @@ pub mod finding;
 pub mod guest;
 pub mod host;
 pub mod replay;
+pub mod resources;
 pub mod seed;
 pub mod smith;
 pub mod suppress;

@@ -9,8 +9,12 @@
 //! parameters wit-bindgen gives imports, so the driver never has to mirror
 //! wit-bindgen's type-printing rules. The guest crate depends on the
 //! `wit-bindgen` runtime crate of the same version.
+//!
+//! A resources guest ([`crate::resources`]) is the hand-written
+//! `templates/rust/resources/lib.rs` (its `FAULT` constant filled in) around
+//! bindings generated here without stubs.
 
-use super::{GuestError, GuestLanguage, GuestSpec, ToolchainInfo};
+use super::{GuestError, GuestLanguage, GuestSpec, ResourcesSpec, ToolchainInfo};
 use crate::disk::{self, Cache};
 use crate::toolchain::{self, ToolchainError};
 use crate::ty::TypeDefKind;
@@ -26,6 +30,9 @@ pub const WIT_BINDGEN_VERSION: &str = "0.63.0";
 
 const TARGET: &str = "wasm32-wasip2";
 const AS_ARG: &str = include_str!("../../templates/rust/as_arg.rs");
+const RESOURCES_LIB: &str = include_str!("../../templates/rust/resources/lib.rs");
+/// The line of the resources template that the driver rewrites.
+const FAULT_LINE: &str = "const FAULT: &str = \"none\";";
 
 /// Rust guests.
 pub struct RustGuest;
@@ -82,10 +89,12 @@ impl GuestLanguage for RustGuest {
         }
         let manifest = dir.join("Cargo.toml");
         let mut cmd = Command::new(cargo()?);
+        // Scrubbed first: an outer CARGO_TARGET_DIR must not remove the
+        // guests' own.
+        scrub_cargo_env(&mut cmd);
         cmd.args(["build", "--release", "--target", TARGET, "--manifest-path"])
             .arg(&manifest)
             .env("CARGO_TARGET_DIR", &target_dir);
-        scrub_cargo_env(&mut cmd);
         match toolchain::run(&mut cmd) {
             Ok(_) => {}
             Err(ToolchainError::Failed { output, .. }) => {
@@ -99,6 +108,36 @@ impl GuestLanguage for RustGuest {
         let name = crate_name_of(&manifest)?.replace('-', "_");
         let wasm = target_dir.join(TARGET).join("release").join(format!("{name}.wasm"));
         std::fs::read(&wasm).map_err(GuestError::io(&wasm))
+    }
+
+    fn generate_resources(&self, spec: &ResourcesSpec<'_>, dir: &Path) -> Result<(), GuestError> {
+        let fault = crate::resources::fault::template_value(spec.fault);
+        let key = disk::content_key(&[spec.wit.as_bytes(), fault.as_bytes()]);
+        let crate_name = format!("witness-resources-{}", &key[..12]);
+        let bindgen_err = |message: String| GuestError::Bindgen { lang: "rust", message };
+        let (mut resolve, world) = crate::resources::world::resolve(spec.wit).map_err(|e| bindgen_err(e.to_string()))?;
+        let opts = wit_bindgen_rust::Opts { generate_all: true, ..Default::default() };
+        let mut files = wit_bindgen_core::Files::default();
+        opts.build().generate(&mut resolve, world, &mut files).map_err(|e| bindgen_err(format!("{e:#}")))?;
+        let (_, bindings) = files
+            .iter()
+            .find(|(name, _)| name.ends_with(".rs"))
+            .ok_or_else(|| bindgen_err("it produced no Rust file".into()))?;
+        if !RESOURCES_LIB.contains(FAULT_LINE) {
+            return Err(bindgen_err(format!("the resources template has no `{FAULT_LINE}` line")));
+        }
+        let lib = RESOURCES_LIB.replacen(FAULT_LINE, &format!("const FAULT: &str = {fault:?};"), 1);
+        let src = dir.join("src");
+        std::fs::create_dir_all(&src).map_err(GuestError::io(&src))?;
+        let write = |path: PathBuf, bytes: &[u8]| std::fs::write(&path, bytes).map_err(|e| GuestError::Io { path, source: e });
+        write(dir.join("Cargo.toml"), cargo_toml(&crate_name).as_bytes())?;
+        write(src.join("bindings.rs"), bindings)?;
+        write(src.join("lib.rs"), lib.as_bytes())?;
+        Ok(())
+    }
+
+    fn resources_revision(&self) -> u32 {
+        1
     }
 }
 

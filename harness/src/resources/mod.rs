@@ -1,0 +1,621 @@
+//! Resource lifetimes: drop-order fuzzing and leak detection, in every
+//! guest language.
+//!
+//! The ground wasmtime's own component fuzzer leaves out. A fixed protocol
+//! world ([`world`], `wit/resources.wit`) has a guest-defined resource
+//! (`thing`: constructor, method, static function) and a host-defined one
+//! (`token`), passed as `own` and `borrow` handles alone and nested in
+//! records, tuples, lists, options, results and variants. Each language's
+//! guest is hand-written against the bindings its real generator makes
+//! (`templates/<lang>/resources/`).
+//!
+//! - [`model`]: the reference state machine, which generates sequences of
+//!   steps ([`step`]) from `arbitrary` bytes (sequence `i` of seed `S` is
+//!   always the same) and says for every step what must happen, including
+//!   the illegal ones (use after drop, double drop, drop while lent, a
+//!   borrow kept past its call, a stale index after its slot is reused,
+//!   one own handle passed twice) and the error that must stop them
+//!   ([`messages`]);
+//! - [`session`] and [`runner`]: the host side, on wasmtime's resource
+//!   APIs, which runs a sequence on a fresh instance and checks after every
+//!   step that the destructors the model expects ran exactly once, the live
+//!   counts agree, illegal steps fail with the expected error and legal ones
+//!   do not; and the leak detector, which reads the guest's memory and
+//!   allocation counts across thousands of create/drop cycles;
+//! - [`shrink`]: a failing sequence reduced to the fewest steps that still
+//!   fail the same way, written as a finding (kind `resource`) that
+//!   `witness resources --replay corpus/findings/<id>` runs again;
+//! - [`fault`]: deliberately faulty guests, one per oracle, for tests.
+
+pub mod fault;
+pub mod messages;
+pub mod model;
+pub mod runner;
+pub mod session;
+pub mod shrink;
+pub mod step;
+pub mod world;
+
+#[cfg(test)]
+pub(crate) mod test_support;
+
+pub use fault::Fault;
+
+use crate::disk::Cache;
+use crate::finding::{self, Finding, FindingError, FindingMeta, FindingStore, Signature};
+use crate::guest::{GuestBuilder, GuestError, ResourcesSpec, ToolchainInfo};
+use crate::host::{Host, HostConfig, HostError};
+use crate::suppress::Suppressions;
+use model::GenConfig;
+use runner::{Cycle, LeakReport, Runner, SequenceRun, Violation, ViolationClass};
+use session::LinkedGuest;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use step::Step;
+
+/// The finding kind of resources findings.
+pub const FINDING_KIND: &str = "resource";
+
+/// The language names `witness resources` accepts.
+pub const LANGUAGES: &[&str] = &["rust", "go", "python"];
+
+/// What a resources run does.
+#[derive(Debug, Clone)]
+pub struct ResourcesConfig {
+    pub languages: Vec<String>,
+    pub seed: u64,
+    /// Sequences per language.
+    pub sequences: u64,
+    pub generation: GenConfig,
+    /// Cycles of each leak check (0: no leak check).
+    pub cycles: u32,
+    pub host: HostConfig,
+    pub findings_dir: PathBuf,
+    pub suppressions: Suppressions,
+    /// How a user runs witness (for the replay commands in findings).
+    pub command_prefix: String,
+    /// A deliberate fault to build the guests with (for showing the
+    /// oracles at work); `None` for real runs.
+    pub fault: Option<Fault>,
+    /// How many failing sequences of each (class, step) to shrink per
+    /// language; the rest are recorded as they are.
+    pub shrink_per_class: u32,
+    pub progress: bool,
+}
+
+impl Default for ResourcesConfig {
+    fn default() -> Self {
+        ResourcesConfig {
+            languages: vec!["rust".into()],
+            seed: 1,
+            sequences: 200,
+            generation: GenConfig::default(),
+            cycles: 10_000,
+            host: HostConfig::default(),
+            findings_dir: PathBuf::from("corpus/findings"),
+            suppressions: Suppressions::default(),
+            command_prefix: "witness".into(),
+            fault: None,
+            shrink_per_class: 2,
+            progress: false,
+        }
+    }
+}
+
+/// Errors that stop a run (set-up, not findings).
+#[derive(Debug, thiserror::Error)]
+pub enum ResourcesError {
+    #[error("unknown guest language `{0}` (known: {known})", known = LANGUAGES.join(", "))]
+    UnknownLanguage(String),
+    #[error(transparent)]
+    Guest(#[from] GuestError),
+    #[error(transparent)]
+    Host(#[from] HostError),
+    #[error(transparent)]
+    Finding(#[from] FindingError),
+    #[error("{path}: {message}")]
+    BadFinding { path: PathBuf, message: String },
+}
+
+/// What one language did.
+#[derive(Debug, Clone, Default)]
+pub struct LanguageResult {
+    pub language: String,
+    pub sequences: u64,
+    /// Steps run, teardowns included.
+    pub steps: u64,
+    /// Illegal steps run.
+    pub illegal: u64,
+    /// Sequences and leak checks that passed / failed; failures whose
+    /// finding is suppressed are counted in `suppressed` too.
+    pub passed: u64,
+    pub failed: u64,
+    pub suppressed: u64,
+    /// Failures by class (sequences and leak checks).
+    pub violations: BTreeMap<ViolationClass, u64>,
+    pub leak_checks: Vec<LeakReport>,
+    /// When the guest did not build: why (recorded as a finding).
+    pub build_failure: Option<String>,
+    /// Distinct finding signatures hit.
+    pub signatures: Vec<String>,
+}
+
+impl LanguageResult {
+    fn count(&mut self, class: ViolationClass) {
+        *self.violations.entry(class).or_default() += 1;
+    }
+
+    /// One line: which leak checks grew and which did not.
+    pub fn leak_line(&self) -> String {
+        if let Some(why) = &self.build_failure {
+            return format!("{}: not run, the guest did not build ({})", self.language, first_line(why));
+        }
+        if self.leak_checks.is_empty() {
+            return format!("{}: no leak check run", self.language);
+        }
+        let (leaks, clean): (Vec<&LeakReport>, Vec<&LeakReport>) =
+            self.leak_checks.iter().partition(|r| r.violation.is_some());
+        let describe = |r: &LeakReport| match &r.violation {
+            Some(v) if v.class == ViolationClass::MemoryGrowth => format!("{} ({})", r.cycle.name(), r.growth_text()),
+            Some(v) => format!("{} (stopped: {}: {})", r.cycle.name(), v.class, v.message),
+            None => format!("{} ({})", r.cycle.name(), r.growth_text()),
+        };
+        let mut parts = Vec::new();
+        if !leaks.is_empty() {
+            parts.push(format!("LEAKS in {}", leaks.iter().map(|r| describe(r)).collect::<Vec<_>>().join("; ")));
+        }
+        if !clean.is_empty() {
+            parts.push(format!("no growth in {}", clean.iter().map(|r| describe(r)).collect::<Vec<_>>().join("; ")));
+        }
+        format!("{}: {}", self.language, parts.join(". "))
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim()
+}
+
+/// The result of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub languages: Vec<LanguageResult>,
+    pub new_findings: Vec<PathBuf>,
+    pub cycles: u32,
+}
+
+impl Summary {
+    pub fn passed(&self) -> u64 {
+        self.languages.iter().map(|l| l.passed).sum()
+    }
+
+    /// Failures that are not suppressed.
+    pub fn failed(&self) -> u64 {
+        self.languages.iter().map(|l| l.failed - l.suppressed).sum()
+    }
+
+    pub fn suppressed(&self) -> u64 {
+        self.languages.iter().map(|l| l.suppressed).sum()
+    }
+
+    /// `N passed, N failed`.
+    pub fn last_line(&self) -> String {
+        match self.suppressed() {
+            0 => format!("{} passed, {} failed", self.passed(), self.failed()),
+            n => format!("{} passed, {} failed ({n} suppressed as known)", self.passed(), self.failed()),
+        }
+    }
+
+    /// The table per language, then what leaks and what does not.
+    pub fn table(&self) -> String {
+        let mut header = vec!["language", "sequences", "steps", "illegal"];
+        header.extend(ViolationClass::ALL.iter().map(|c| c.as_str()));
+        header.extend(["passed", "failed"]);
+        let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+        for l in &self.languages {
+            let mut row = vec![l.language.clone(), l.sequences.to_string(), l.steps.to_string(), l.illegal.to_string()];
+            row.extend(ViolationClass::ALL.iter().map(|c| l.violations.get(c).copied().unwrap_or(0).to_string()));
+            row.push(l.passed.to_string());
+            row.push(if l.suppressed > 0 { format!("{} ({} known)", l.failed, l.suppressed) } else { l.failed.to_string() });
+            rows.push(row);
+        }
+        let mut out = render(&rows);
+        out.push('\n');
+        if self.cycles > 0 {
+            out.push_str(&format!(
+                "leak check, {} create/drop cycles of each kind (growth of live heap bytes, live allocations, linear memory):\n",
+                self.cycles
+            ));
+        }
+        for l in &self.languages {
+            out.push_str("  ");
+            out.push_str(&l.leak_line());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn render(rows: &[Vec<String>]) -> String {
+    let columns = rows[0].len();
+    let widths: Vec<usize> = (0..columns).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+        if i == 0 {
+            out.push_str(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// A guest built, compiled and linked for one language.
+pub struct Prepared<'h> {
+    pub language: String,
+    pub runner: Runner<'h>,
+    pub toolchain: ToolchainInfo,
+}
+
+/// Builds, compiles and links `language`'s resources guest. A guest that
+/// does not build is `Ok(Err(error))` when the error is a finding.
+pub fn prepare<'h>(
+    language: &str,
+    fault: Option<Fault>,
+    host: &'h Host,
+    cache: &Cache,
+    seed: u64,
+) -> Result<Result<Prepared<'h>, GuestError>, ResourcesError> {
+    let lang = crate::guest::language(language).ok_or_else(|| ResourcesError::UnknownLanguage(language.into()))?;
+    let builder = GuestBuilder::new(lang, cache.clone())?;
+    let spec = ResourcesSpec { wit: world::WIT, fault };
+    let built = match builder.build_resources(&spec) {
+        Ok(built) => built,
+        Err(e) if e.is_finding() => return Ok(Err(e)),
+        Err(e) => return Err(e.into()),
+    };
+    let component = host.compile(&built.component)?;
+    let linked = LinkedGuest::new(host, &component)?;
+    Ok(Ok(Prepared { language: language.into(), runner: Runner::new(linked, seed), toolchain: builder.toolchain().clone() }))
+}
+
+/// The steps of a finding's `call.wave`, with a header that says where
+/// they came from.
+pub fn steps_text(steps: &[Step], language: &str, fault: Option<Fault>) -> String {
+    let mut text = format!(
+        "# witness resources: a {language} guest, these steps, then the teardown (the host drops what it holds,\n\
+         # the guest releases what it holds). Step forms: witness::resources::step.\n"
+    );
+    if let Some(fault) = fault {
+        text.push_str(&format!("# guest fault: {fault}\n"));
+    }
+    text.push_str(&step::write_steps(steps));
+    text
+}
+
+/// The fault named in a finding's steps header, if any.
+fn fault_of(text: &str) -> Result<Option<Fault>, String> {
+    for line in text.lines() {
+        if let Some(name) = line.trim().strip_prefix("# guest fault:") {
+            return Fault::parse(name.trim()).map(Some).ok_or_else(|| format!("unknown guest fault `{}`", name.trim()));
+        }
+    }
+    Ok(None)
+}
+
+/// Everything a finding about one violation needs.
+struct Report<'a> {
+    language: &'a str,
+    toolchain: &'a ToolchainInfo,
+    seed: u64,
+    sequence: Option<u64>,
+    steps: &'a [Step],
+    violation: &'a Violation,
+    fault: Option<Fault>,
+}
+
+fn signature(language: &str, violation: &Violation) -> Signature {
+    let verb = violation.step_text.split_whitespace().next().unwrap_or("");
+    let kind = violation.step_text.split_whitespace().nth(1).map_or("", |w| match w.trim_start_matches(['[', '+']).chars().next() {
+        Some('t') => " thing",
+        Some('k') => " token",
+        _ => "",
+    });
+    Signature {
+        language: language.into(),
+        kind: FINDING_KIND.into(),
+        hop: violation.class.as_str().into(),
+        class: format!("{verb}{kind}: {}", finding::normalise_message(&violation.message)),
+    }
+}
+
+fn finding(report: &Report<'_>, command_prefix: &str, findings_dir: &Path) -> Finding {
+    let sig = signature(report.language, report.violation);
+    let id = sig.id();
+    let mut versions: BTreeMap<String, String> = report.toolchain.versions.iter().cloned().collect();
+    versions.insert("wasmtime".into(), crate::host::WASMTIME_VERSION.into());
+    let v = report.violation;
+    let where_ = if v.teardown { "in the teardown after step".to_string() } else { "at step".to_string() };
+    Finding {
+        meta: FindingMeta {
+            id: id.clone(),
+            signature: sig.text(),
+            kind: FINDING_KIND.into(),
+            language: report.language.into(),
+            hop: v.class.as_str().into(),
+            path: None,
+            function: None,
+            summary: format!("{}: {where_} {} `{}`: {}", v.class, v.step + 1, v.step_text, v.message),
+            link: None,
+            count: 1,
+            seed: Some(report.seed),
+            world: report.sequence,
+            call: None,
+            weight: report.steps.len() as u64,
+            replay: format!("{command_prefix} resources --replay {}", findings_dir.join(&id).display()),
+            versions,
+        },
+        world_wit: world::WIT.to_string(),
+        call: Some(steps_text(report.steps, report.language, report.fault)),
+        observed: Some(format!(
+            "{}\n{where_} {} `{}`: {}\n",
+            v.class,
+            v.step + 1,
+            v.step_text,
+            v.message
+        )),
+        trap: v.error.clone(),
+        guest_output: Some(v.guest_output.clone()).filter(|s| !s.trim().is_empty()),
+        build_log: None,
+    }
+}
+
+/// Runs every configured language.
+pub fn run(config: &ResourcesConfig, cache: &Cache) -> Result<Summary, ResourcesError> {
+    let host = Host::new(config.host.clone(), cache)?;
+    let store = FindingStore::open(&config.findings_dir)?;
+    let mut summary = Summary { cycles: config.cycles, ..Summary::default() };
+    for language in &config.languages {
+        let result = run_language(config, cache, &host, &store, language, &mut summary.new_findings)?;
+        summary.languages.push(result);
+    }
+    Ok(summary)
+}
+
+fn record(
+    config: &ResourcesConfig,
+    store: &FindingStore,
+    result: &mut LanguageResult,
+    finding: Finding,
+    new_findings: &mut Vec<PathBuf>,
+) -> Result<(), ResourcesError> {
+    let sig_text = finding.meta.signature.clone();
+    let sig = signature_from_text(&sig_text);
+    let recorded = store.record(finding)?;
+    if recorded.new {
+        new_findings.push(recorded.dir);
+    }
+    if !result.signatures.contains(&sig_text) {
+        result.signatures.push(sig_text);
+    }
+    result.failed += 1;
+    if sig.as_ref().is_some_and(|s| config.suppressions.matching(s).is_some()) {
+        result.suppressed += 1;
+    }
+    Ok(())
+}
+
+fn signature_from_text(text: &str) -> Option<Signature> {
+    let parts: Vec<&str> = text.splitn(4, " | ").collect();
+    match parts.as_slice() {
+        [language, kind, hop, class] => Some(Signature {
+            language: language.to_string(),
+            kind: kind.to_string(),
+            hop: hop.to_string(),
+            class: class.to_string(),
+        }),
+        _ => None,
+    }
+}
+
+fn run_language(
+    config: &ResourcesConfig,
+    cache: &Cache,
+    host: &Host,
+    store: &FindingStore,
+    language: &str,
+    new_findings: &mut Vec<PathBuf>,
+) -> Result<LanguageResult, ResourcesError> {
+    let mut result = LanguageResult { language: language.into(), ..LanguageResult::default() };
+    if config.progress {
+        eprintln!("witness: {language}: building the resources guest");
+    }
+    let prepared = match prepare(language, config.fault, host, cache, config.seed)? {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            let toolchain = ToolchainInfo::default();
+            let sig = Signature {
+                language: language.into(),
+                kind: "build".into(),
+                hop: "build".into(),
+                class: format!("resources guest: {}", finding::normalise_message(&e.to_string())),
+            };
+            let mut versions: BTreeMap<String, String> = toolchain.versions.iter().cloned().collect();
+            versions.insert("wasmtime".into(), crate::host::WASMTIME_VERSION.into());
+            let f = Finding {
+                meta: FindingMeta {
+                    id: sig.id(),
+                    signature: sig.text(),
+                    kind: "build".into(),
+                    language: language.into(),
+                    hop: "build".into(),
+                    path: None,
+                    function: None,
+                    summary: format!("the {language} resources guest does not build: {}", first_line(&e.to_string())),
+                    link: None,
+                    count: 1,
+                    seed: Some(config.seed),
+                    world: None,
+                    call: None,
+                    weight: 0,
+                    replay: format!(
+                        "{} resources --lang {language} --sequences 1",
+                        config.command_prefix
+                    ),
+                    versions,
+                },
+                world_wit: world::WIT.into(),
+                call: None,
+                observed: None,
+                trap: None,
+                guest_output: None,
+                build_log: Some(e.to_string()),
+            };
+            result.build_failure = Some(e.to_string());
+            record(config, store, &mut result, f, new_findings)?;
+            return Ok(result);
+        }
+    };
+    let mut shrunk_per_kind: BTreeMap<(ViolationClass, String), u32> = BTreeMap::new();
+    for index in 0..config.sequences {
+        let steps = model::sequence(config.seed, index, &config.generation);
+        let run = prepared.runner.run(&steps)?;
+        result.sequences += 1;
+        result.steps += run.steps as u64;
+        result.illegal += run.illegal as u64;
+        let Some(violation) = run.violation else {
+            result.passed += 1;
+            continue;
+        };
+        result.count(violation.class);
+        let verb = violation.step_text.split_whitespace().next().unwrap_or("").to_string();
+        let shrunk_count = shrunk_per_kind.entry((violation.class, verb)).or_default();
+        let (steps, violation) = if *shrunk_count < config.shrink_per_class {
+            *shrunk_count += 1;
+            shrink_failure(&prepared.runner, &steps, violation)?
+        } else {
+            (model::renumber(&model::normalise(&steps)), violation)
+        };
+        let report = Report {
+            language,
+            toolchain: &prepared.toolchain,
+            seed: config.seed,
+            sequence: Some(index),
+            steps: &steps,
+            violation: &violation,
+            fault: config.fault,
+        };
+        record(config, store, &mut result, finding(&report, &config.command_prefix, store.dir()), new_findings)?;
+        if config.progress && (index + 1) % 50 == 0 {
+            eprintln!("witness: {language}: {} of {} sequences, {} failed", index + 1, config.sequences, result.failed);
+        }
+    }
+    if config.cycles > 0 {
+        for cycle in Cycle::ALL {
+            if config.progress {
+                eprintln!("witness: {language}: leak check `{}`, {} cycles", cycle.name(), config.cycles);
+            }
+            let report = prepared.runner.leak_check(cycle, config.cycles)?;
+            match &report.violation {
+                None => result.passed += 1,
+                Some(v) => {
+                    result.count(v.class);
+                    let steps: Vec<Step> = Vec::new();
+                    let r = Report {
+                        language,
+                        toolchain: &prepared.toolchain,
+                        seed: config.seed,
+                        sequence: None,
+                        steps: &steps,
+                        violation: v,
+                        fault: config.fault,
+                    };
+                    let mut f = finding(&r, &config.command_prefix, store.dir());
+                    f.call = Some(format!(
+                        "# witness resources leak check: {} cycles of\n#   {}\n# replay: {} resources --lang {language} --sequences 0 --cycles {}\n",
+                        report.cycles,
+                        cycle.describe(),
+                        config.command_prefix,
+                        report.cycles
+                    ));
+                    f.meta.replay = format!("{} resources --lang {language} --sequences 0 --cycles {}", config.command_prefix, report.cycles);
+                    record(config, store, &mut result, f, new_findings)?;
+                }
+            }
+            result.leak_checks.push(report);
+        }
+    }
+    Ok(result)
+}
+
+/// Shrinks a failing sequence; returns the shrunk steps and the violation
+/// they show.
+fn shrink_failure(runner: &Runner<'_>, steps: &[Step], violation: Violation) -> Result<(Vec<Step>, Violation), ResourcesError> {
+    let mut host_error = None;
+    let shrunk = shrink::shrink(steps, violation.class, |candidate| match runner.run(candidate) {
+        Ok(run) => run.violation.map(|v| v.class),
+        Err(e) => {
+            host_error.get_or_insert(e);
+            None
+        }
+    });
+    if let Some(e) = host_error {
+        return Err(e.into());
+    }
+    let run: SequenceRun = runner.run(&shrunk.steps)?;
+    match run.violation {
+        Some(v) if v.class == violation.class => Ok((shrunk.steps, v)),
+        // Not reproducible on its own (a flaky guest): keep the original.
+        _ => Ok((model::renumber(&model::normalise(steps)), violation)),
+    }
+}
+
+/// What replaying a finding found.
+#[derive(Debug)]
+pub enum ReplayOutcome {
+    /// The violation (this one) happened again.
+    Reproduced(Violation),
+    /// The sequence passed.
+    NotReproduced,
+}
+
+/// Replays the resources finding in `dir`: rebuilds its language's guest,
+/// runs its steps and the teardown.
+pub fn replay(dir: &Path, cache: &Cache, host_config: HostConfig) -> Result<ReplayOutcome, ResourcesError> {
+    let found = finding::load(dir)?;
+    let call_path = dir.join("call.wave");
+    let bad = |message: String| ResourcesError::BadFinding { path: call_path.clone(), message };
+    if found.meta.kind != FINDING_KIND {
+        return Err(ResourcesError::BadFinding {
+            path: dir.join("finding.toml"),
+            message: format!(
+                "this is a `{}` finding, not a resources finding; replay it with the command in its finding.toml",
+                found.meta.kind
+            ),
+        });
+    }
+    let text = found.call.ok_or_else(|| bad("the file is missing; a resources finding keeps its steps there".into()))?;
+    let fault = fault_of(&text).map_err(bad)?;
+    let steps = step::parse_steps(&text).map_err(|e| bad(format!("{e}; restore the file from version control")))?;
+    if model::normalise(&steps).len() != steps.len() {
+        return Err(bad(
+            "the steps are not a valid sequence (a step names a resource that is not where it needs it); restore \
+             the file from version control"
+                .into(),
+        ));
+    }
+    let host = Host::new(host_config, cache)?;
+    let prepared = match prepare(&found.meta.language, fault, &host, cache, found.meta.seed.unwrap_or(1))? {
+        Ok(prepared) => prepared,
+        Err(e) => return Err(e.into()),
+    };
+    let run = prepared.runner.run(&steps)?;
+    Ok(match run.violation {
+        Some(v) => ReplayOutcome::Reproduced(v),
+        None => ReplayOutcome::NotReproduced,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,904 @@
+//! The runner: executes a sequence of steps on a fresh guest instance and
+//! checks, after every step, what the model says must hold.
+//!
+//! After every step:
+//! - the call returned what the model says (ids, handles of the right kind,
+//!   `none` where the guest holds nothing), or failed with the error class
+//!   the model names for an illegal step, and no legal step failed;
+//! - exactly the destructors the model expects ran, once each: the host's
+//!   log of token destructors and the guest's log of thing destructors
+//!   (from `status`) are compared with the model's list;
+//! - the guest's live count of things, and the host's table of live tokens,
+//!   are the model's;
+//! - the guest constructed exactly the tokens the model expects, and the
+//!   host functions saw no borrow of a token that is not live.
+//!
+//! After the last step the runner releases everything (the model's
+//! teardown: the host drops its handles, the guest releases its own) and
+//! checks the same, so a sequence that ends cleanly ends with no live thing
+//! and no live token. [`Runner::leak_check`] runs create/drop cycles and
+//! compares the guest's memory and allocation counts before and after.
+
+use super::messages;
+use super::model::{Expect, Model, Outcome, Ret};
+use super::session::{CallError, LinkedGuest, Session, TokenRep};
+use super::step::{Arg, Key, Kind, Step};
+use crate::host::HostError;
+use std::collections::HashMap;
+use std::fmt;
+use wasmtime::component::{ResourceAny, ResourceType, Val};
+
+/// What kind of rule a violation broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ViolationClass {
+    /// A destructor that must run did not (or a live count stayed up).
+    Leak,
+    /// A destructor ran for a resource already destroyed, or twice.
+    DoubleDestructor,
+    /// A destructor ran for a resource that is still owned.
+    EarlyDestructor,
+    /// An illegal step was not stopped, or stopped by another error.
+    MissingTrap,
+    /// A legal step failed.
+    SpuriousTrap,
+    /// Go's collector trapped inside `cabi_realloc` (a known upstream bug).
+    GcTrap,
+    /// A call answered something other than what the model says.
+    WrongResult,
+    /// Linear memory or live allocations grew over create/drop cycles.
+    MemoryGrowth,
+}
+
+impl ViolationClass {
+    pub const ALL: [ViolationClass; 8] = [
+        ViolationClass::Leak,
+        ViolationClass::DoubleDestructor,
+        ViolationClass::EarlyDestructor,
+        ViolationClass::MissingTrap,
+        ViolationClass::SpuriousTrap,
+        ViolationClass::GcTrap,
+        ViolationClass::WrongResult,
+        ViolationClass::MemoryGrowth,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ViolationClass::Leak => "leak",
+            ViolationClass::DoubleDestructor => "double destructor",
+            ViolationClass::EarlyDestructor => "early destructor",
+            ViolationClass::MissingTrap => "missing trap",
+            ViolationClass::SpuriousTrap => "spurious trap",
+            ViolationClass::GcTrap => "gc trap",
+            ViolationClass::WrongResult => "wrong result",
+            ViolationClass::MemoryGrowth => "memory growth",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ViolationClass> {
+        ViolationClass::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl fmt::Display for ViolationClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A broken rule, where it was seen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    pub class: ViolationClass,
+    /// The step (0-based, counting the teardown after the sequence).
+    pub step: usize,
+    /// The step's text.
+    pub step_text: String,
+    /// Whether the step was part of the teardown.
+    pub teardown: bool,
+    /// What went wrong, in a sentence.
+    pub message: String,
+    /// The error wasmtime reported, when a call failed.
+    pub error: Option<String>,
+    /// What the guest printed.
+    pub guest_output: String,
+}
+
+/// What running one sequence did.
+#[derive(Debug, Clone)]
+pub struct SequenceRun {
+    /// Steps executed, teardown included.
+    pub steps: usize,
+    /// Illegal steps executed.
+    pub illegal: usize,
+    /// The first violation, which ends the run.
+    pub violation: Option<Violation>,
+}
+
+/// The guest's `report` record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub live: u32,
+    pub destroyed: Vec<u32>,
+    pub memory_bytes: u64,
+    pub heap_bytes: Option<u64>,
+    pub heap_objects: Option<u64>,
+}
+
+impl Report {
+    fn from_val(val: &Val) -> Result<Report, String> {
+        let Val::Record(fields) = val else { return Err(format!("status returned {val:?}, not a report record")) };
+        let field = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+        let u64_of = |v: Option<&Val>| match v {
+            Some(Val::U64(n)) => Some(*n),
+            _ => None,
+        };
+        let opt_u64 = |v: Option<&Val>| match v {
+            Some(Val::Option(Some(inner))) => u64_of(Some(inner)),
+            _ => None,
+        };
+        let live = match field("live") {
+            Some(Val::U32(n)) => *n,
+            other => return Err(format!("report.live is {other:?}")),
+        };
+        let destroyed = match field("destroyed") {
+            Some(Val::List(items)) => items
+                .iter()
+                .map(|v| if let Val::U32(n) = v { Ok(*n) } else { Err(format!("report.destroyed holds {v:?}")) })
+                .collect::<Result<_, _>>()?,
+            other => return Err(format!("report.destroyed is {other:?}")),
+        };
+        Ok(Report {
+            live,
+            destroyed,
+            memory_bytes: u64_of(field("memory-bytes")).ok_or("report.memory-bytes is missing")?,
+            heap_bytes: opt_u64(field("heap-bytes")),
+            heap_objects: opt_u64(field("heap-objects")),
+        })
+    }
+}
+
+/// How one step's call(s) ended.
+enum Actual {
+    Returned(Option<Val>),
+    CallFailed(CallError),
+    DropFailed(CallError),
+}
+
+fn key_val(key: Key) -> Val {
+    Val::Record(vec![("kind".into(), Val::Enum(key.kind.wit_name().into())), ("id".into(), Val::U32(key.id))])
+}
+
+fn variant(kind: Kind, handle: ResourceAny) -> Val {
+    Val::Variant(kind.wit_name().into(), Some(Box::new(Val::Resource(handle))))
+}
+
+fn some(v: Val) -> Val {
+    Val::Option(Some(Box::new(v)))
+}
+
+/// Short text of a value for messages (handles shown by kind only).
+fn show(val: &Val) -> String {
+    match val {
+        Val::Resource(r) => if r.owned() { "<own>" } else { "<borrow>" }.to_string(),
+        Val::U32(n) => n.to_string(),
+        Val::Bool(b) => b.to_string(),
+        Val::Option(None) => "none".into(),
+        Val::Option(Some(v)) => format!("some({})", show(v)),
+        Val::Result(Ok(v)) => format!("ok({})", v.as_deref().map_or(String::new(), show)),
+        Val::Result(Err(v)) => format!("err({})", v.as_deref().map_or(String::new(), show)),
+        Val::Variant(case, v) => format!("{case}({})", v.as_deref().map_or(String::new(), show)),
+        Val::List(items) => format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(", ")),
+        Val::Tuple(items) => format!("({})", items.iter().map(show).collect::<Vec<_>>().join(", ")),
+        Val::Record(fields) => {
+            format!("{{{}}}", fields.iter().map(|(n, v)| format!("{n}: {}", show(v))).collect::<Vec<_>>().join(", "))
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// The host's handles during one run.
+#[derive(Default)]
+struct Handles {
+    /// Own handles the host holds, by id.
+    owned: HashMap<u32, ResourceAny>,
+    /// The last handle the host gave away or dropped, by id.
+    stale: HashMap<u32, ResourceAny>,
+}
+
+impl Handles {
+    /// Takes the own handle of `id` out (to pass or drop it); it becomes
+    /// stale.
+    fn take(&mut self, id: u32) -> ResourceAny {
+        let handle = self.owned.remove(&id).expect("the model says the host owns it");
+        self.stale.insert(id, handle);
+        handle
+    }
+
+    fn get(&self, id: u32) -> ResourceAny {
+        *self.owned.get(&id).expect("the model says the host owns it")
+    }
+}
+
+/// Runs sequences against one compiled guest.
+pub struct Runner<'h> {
+    linked: LinkedGuest<'h>,
+    seed: u64,
+}
+
+/// One run in progress.
+struct Run {
+    session: Session,
+    handles: Handles,
+    model: Model,
+    token_type: ResourceType,
+    /// Whether to read the guest's report after every step (the leak check
+    /// reads it every [`LEAK_CHECK_EVERY`] cycles instead).
+    per_step_status: bool,
+    /// Thing destructors the model expects that no report has shown yet
+    /// (when reports are not read after every step).
+    pending_things: Vec<u32>,
+}
+
+/// How many leak-check cycles run between two reads of the guest's report
+/// (which also empties its destructor log, so that the log's own growth is
+/// the same at both measurements).
+pub const LEAK_CHECK_EVERY: u32 = 100;
+
+impl<'h> Runner<'h> {
+    pub fn new(linked: LinkedGuest<'h>, seed: u64) -> Runner<'h> {
+        Runner { linked, seed }
+    }
+
+    fn start(&self, per_step_status: bool) -> Result<Run, HostError> {
+        Ok(Run {
+            session: self.linked.instantiate(self.seed)?,
+            handles: Handles::default(),
+            model: Model::new(),
+            token_type: ResourceType::host::<TokenRep>(),
+            per_step_status,
+            pending_things: Vec::new(),
+        })
+    }
+
+    /// Runs `steps` (which must be valid for the model: see
+    /// [`super::model::normalise`]) and then the teardown, on a fresh
+    /// instance, stopping at the first violation.
+    pub fn run(&self, steps: &[Step]) -> Result<SequenceRun, HostError> {
+        let mut run = self.start(true)?;
+        let mut executed = 0;
+        let mut illegal = 0;
+        for (i, step) in steps.iter().enumerate() {
+            if !run.model.applicable(step) {
+                break;
+            }
+            executed += 1;
+            illegal += usize::from(step.is_illegal());
+            if let Err(v) = run.step(i, step, false) {
+                return Ok(SequenceRun { steps: executed, illegal, violation: Some(v) });
+            }
+            if run.model.ended() {
+                return Ok(SequenceRun { steps: executed, illegal, violation: None });
+            }
+        }
+        let teardown = run.model.teardown();
+        for (i, step) in teardown.iter().enumerate() {
+            executed += 1;
+            if let Err(v) = run.step(steps.len() + i, step, true) {
+                return Ok(SequenceRun { steps: executed, illegal, violation: Some(v) });
+            }
+        }
+        Ok(SequenceRun { steps: executed, illegal, violation: None })
+    }
+
+    /// Runs `cycles` repetitions of one create/drop cycle after a warm-up of
+    /// [`LEAK_CHECK_EVERY`] cycles, and reports the guest's memory and
+    /// allocations before and after. Every [`LEAK_CHECK_EVERY`] cycles the
+    /// guest's report is read and its destructor log and live counts checked
+    /// against the model, as in a sequence.
+    pub fn leak_check(&self, cycle: Cycle, cycles: u32) -> Result<LeakReport, HostError> {
+        let mut run = self.start(false)?;
+        let mut index = 0;
+        let mut next_id = 100;
+        let mut report = LeakReport { cycle, cycles, before: Report::default(), after: Report::default(), violation: None };
+        let setup = cycle.setup();
+        let outcome = run.exec_all(&setup, &mut index).and_then(|()| {
+            run.cycles(cycle, LEAK_CHECK_EVERY, &mut next_id, &mut index)?;
+            report.before = run.collect(index)?;
+            let mut done = 0;
+            while done < cycles {
+                let n = LEAK_CHECK_EVERY.min(cycles - done);
+                run.cycles(cycle, n, &mut next_id, &mut index)?;
+                report.after = run.collect(index)?;
+                done += n;
+            }
+            Ok(())
+        });
+        if let Err(v) = outcome {
+            report.violation = Some(v);
+            return Ok(report);
+        }
+        report.violation = growth(&report.before, &report.after, cycles).map(|message| Violation {
+            class: ViolationClass::MemoryGrowth,
+            step: index,
+            step_text: format!("{cycles} cycles of `{}`", cycle.describe()),
+            teardown: false,
+            message,
+            error: None,
+            guest_output: run.session.guest_output(),
+        });
+        Ok(report)
+    }
+}
+
+/// The growth that counts as a leak over `cycles` cycles, if there is one:
+/// more live bytes than one per cycle, a live allocation for every fourth
+/// cycle, or (where the language cannot count its allocations) linear
+/// memory grown by a page for every thousand cycles.
+fn growth(before: &Report, after: &Report, cycles: u32) -> Option<String> {
+    let cycles = u64::from(cycles.max(1));
+    if let (Some(b), Some(a)) = (before.heap_bytes, after.heap_bytes)
+        && a > b + cycles
+    {
+        return Some(format!(
+            "live heap bytes grew from {b} to {a} over {cycles} cycles ({:.1} bytes per cycle)",
+            (a - b) as f64 / cycles as f64
+        ));
+    }
+    if let (Some(b), Some(a)) = (before.heap_objects, after.heap_objects)
+        && a > b + cycles / 4
+    {
+        return Some(format!(
+            "live allocations grew from {b} to {a} over {cycles} cycles ({:.2} per cycle)",
+            (a - b) as f64 / cycles as f64
+        ));
+    }
+    let pages = (after.memory_bytes.saturating_sub(before.memory_bytes)) / 65536;
+    if pages > cycles / 1000 {
+        return Some(format!(
+            "linear memory grew from {} to {} bytes over {cycles} cycles",
+            before.memory_bytes, after.memory_bytes
+        ));
+    }
+    None
+}
+
+/// One kind of create/drop cycle of the leak check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cycle {
+    /// The host constructs a thing and drops it.
+    NewDrop,
+    /// The guest makes a token (through the host) and releases it.
+    CreateRelease,
+    /// The host passes a thing and a new token in, takes them back, and
+    /// drops both.
+    HoldTake,
+    /// The host lends a thing and a token in every way.
+    Borrows,
+}
+
+impl Cycle {
+    pub const ALL: [Cycle; 4] = [Cycle::NewDrop, Cycle::CreateRelease, Cycle::HoldTake, Cycle::Borrows];
+
+    /// A short name, as the table prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Cycle::NewDrop => "new+drop",
+            Cycle::CreateRelease => "create+release",
+            Cycle::HoldTake => "hold+take+drop",
+            Cycle::Borrows => "borrows",
+        }
+    }
+
+    /// The cycle as steps (ids from 1).
+    pub fn describe(self) -> String {
+        self.body(1).iter().map(|s| s.to_string()).collect::<Vec<_>>().join("; ")
+    }
+
+    fn setup(self) -> Vec<Step> {
+        match self {
+            Cycle::Borrows => super::step::parse_steps("new t1\ncreate k2\ntake [k2]").expect("the setup parses"),
+            _ => vec![],
+        }
+    }
+
+    /// One cycle, with new ids from `id`.
+    fn body(self, id: u32) -> Vec<Step> {
+        let (t, k) = (Key::thing(id), Key::token(id + 1));
+        match self {
+            Cycle::NewDrop => vec![Step::New { id, via: super::step::Via::Constructor }, Step::Drop { key: t }],
+            Cycle::CreateRelease => vec![Step::Create { key: k }, Step::Release { key: k }],
+            Cycle::HoldTake => vec![
+                Step::New { id, via: super::step::Via::Constructor },
+                Step::Hold { items: vec![Some(Arg::Held(t)), None, Some(Arg::NewToken(k.id))] },
+                Step::Take { keys: vec![t, k] },
+                Step::Drop { key: t },
+                Step::Drop { key: k },
+            ],
+            Cycle::Borrows => vec![
+                Step::Method { thing: 1 },
+                Step::Inspect { key: Key::token(2) },
+                Step::InspectThings { items: vec![Some(1), None, Some(1)] },
+                Step::InspectPair { thing: 1, token: 2 },
+                Step::InspectTuple { thing: 1, token: 2 },
+            ],
+        }
+    }
+}
+
+/// What one leak check found.
+#[derive(Debug, Clone)]
+pub struct LeakReport {
+    pub cycle: Cycle,
+    pub cycles: u32,
+    pub before: Report,
+    pub after: Report,
+    pub violation: Option<Violation>,
+}
+
+impl LeakReport {
+    /// `+0 B heap, +0 objects, +0 KiB memory`.
+    pub fn growth_text(&self) -> String {
+        let delta = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (Some(a), Some(b)) => format!("{:+}", a as i64 - b as i64),
+            _ => "?".into(),
+        };
+        format!(
+            "{} B heap, {} objects, {:+} KiB memory",
+            delta(self.after.heap_bytes, self.before.heap_bytes),
+            delta(self.after.heap_objects, self.before.heap_objects),
+            (self.after.memory_bytes as i64 - self.before.memory_bytes as i64) / 1024
+        )
+    }
+}
+
+impl Run {
+    fn violation(&self, class: ViolationClass, index: usize, step: &Step, teardown: bool, message: String) -> Violation {
+        self.violation_at(class, index, step.to_string(), teardown, message)
+    }
+
+    fn violation_at(&self, class: ViolationClass, index: usize, step_text: String, teardown: bool, message: String) -> Violation {
+        Violation {
+            class,
+            step: index,
+            step_text,
+            teardown,
+            message,
+            error: None,
+            guest_output: self.session.guest_output(),
+        }
+    }
+
+    fn kind_of(&self, handle: &ResourceAny) -> Kind {
+        if handle.ty() == self.token_type { Kind::Token } else { Kind::Thing }
+    }
+
+    /// An own handle to `key` in a returned value; kept by the host.
+    fn expect_handle(&mut self, val: Option<&Val>, key: Key) -> Result<(), String> {
+        match val {
+            Some(Val::Resource(handle)) if handle.owned() && self.kind_of(handle) == key.kind => {
+                self.handles.owned.insert(key.id, *handle);
+                Ok(())
+            }
+            Some(Val::Resource(handle)) => Err(format!(
+                "expected an own {} handle for {key}, got {} {}",
+                key.kind.wit_name(),
+                if handle.owned() { "an own" } else { "a borrowed" },
+                self.kind_of(handle).wit_name()
+            )),
+            other => Err(format!("expected a handle for {key}, got {}", other.map_or("nothing".into(), show))),
+        }
+    }
+
+    /// A `handle` variant holding `key`.
+    fn expect_variant(&mut self, val: &Val, key: Key) -> Result<(), String> {
+        match val {
+            Val::Variant(case, Some(inner)) if case == key.kind.wit_name() => self.expect_handle(Some(inner), key),
+            other => Err(format!("expected {}(<own>) for {key}, got {}", key.kind.wit_name(), show(other))),
+        }
+    }
+
+    /// Checks a returned value against `ret`, keeping the handles in it.
+    fn check_return(&mut self, ret: &Ret, val: Option<Val>) -> Result<(), String> {
+        let mismatch = |want: String, got: &Option<Val>| {
+            Err(format!("expected {want}, got {}", got.as_ref().map_or("nothing".into(), show)))
+        };
+        match (ret, &val) {
+            (Ret::Unit, None) => Ok(()),
+            (Ret::Handle(key), _) => self.expect_handle(val.as_ref(), *key),
+            (Ret::Id(id), Some(Val::U32(n))) if n == id => Ok(()),
+            (Ret::Bool(b), Some(Val::Bool(v))) if v == b => Ok(()),
+            (Ret::OptId(want), Some(Val::Option(got))) if *got == want.map(|n| Box::new(Val::U32(n))) => Ok(()),
+            (Ret::Ids(want), Some(Val::List(items)))
+                if *items == want.iter().map(|o| Val::Option(o.map(|n| Box::new(Val::U32(n))))).collect::<Vec<_>>() =>
+            {
+                Ok(())
+            }
+            (Ret::Pair(a, b), Some(Val::Tuple(items))) if *items == vec![Val::U32(*a), Val::U32(*b)] => Ok(()),
+            (Ret::Handles(want), Some(Val::List(items))) if items.len() == want.len() => {
+                for (want, item) in want.iter().zip(items) {
+                    match (want, item) {
+                        (None, Val::Option(None)) => {}
+                        (Some(key), Val::Option(Some(inner))) => self.expect_variant(inner, *key)?,
+                        _ => return mismatch(format!("{want:?} in the list"), &Some(item.clone())),
+                    }
+                }
+                Ok(())
+            }
+            (Ret::TakeOne(Ok(key)), Some(Val::Result(Ok(Some(inner))))) => self.expect_variant(inner, *key),
+            (Ret::TakeOne(Err(id)), Some(Val::Result(Err(Some(inner))))) if **inner == Val::U32(*id) => Ok(()),
+            (Ret::Bundle(things, token), Some(Val::Record(fields))) => {
+                let field = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+                match (field("things"), field("token")) {
+                    (Some(Val::List(got)), Some(Val::Option(got_token))) if got.len() == things.len() => {
+                        for (key, item) in things.iter().zip(&got) {
+                            self.expect_handle(Some(item), *key)?;
+                        }
+                        match (token, got_token) {
+                            (None, None) => Ok(()),
+                            (Some(key), Some(inner)) => self.expect_handle(Some(&inner), *key),
+                            (want, got) => mismatch(format!("token {want:?}"), &Some(Val::Option(got))),
+                        }
+                    }
+                    _ => mismatch(format!("a bundle of {} things", things.len()), &val),
+                }
+            }
+            (Ret::Swapped(token, thing), Some(Val::Tuple(items))) if items.len() == 2 => {
+                self.expect_handle(Some(&items[0]), *token)?;
+                self.expect_handle(Some(&items[1]), *thing)
+            }
+            (Ret::Reused(new), Some(Val::Tuple(items))) => match items.as_slice() {
+                [Val::U32(old), Val::U32(fresh), Val::U32(read)] if old == fresh && read == new => Ok(()),
+                [Val::U32(old), Val::U32(fresh), Val::U32(read)] => Err(format!(
+                    "the freed index {old} was not reused for the new token (index {fresh}), or reading through it \
+                     gave id {read}, not {new}"
+                )),
+                _ => mismatch("(old index, new index, id)".into(), &val),
+            },
+            _ => mismatch(format!("{ret:?}"), &val),
+        }
+    }
+
+    /// An own handle to pass for `arg`.
+    fn pass(&mut self, arg: Arg) -> ResourceAny {
+        match arg {
+            Arg::Held(key) => self.handles.take(key.id),
+            Arg::NewToken(id) => self.session.mint_token(id),
+        }
+    }
+
+    fn call(&mut self, name: &str, args: &[Val], results: usize) -> Actual {
+        match self.session.call(name, args, results) {
+            Ok(val) => Actual::Returned(val),
+            Err(e) => Actual::CallFailed(e),
+        }
+    }
+
+    /// Performs the step's call(s).
+    fn execute(&mut self, step: &Step) -> Actual {
+        let token = |h: ResourceAny| Val::Resource(h);
+        match step {
+            Step::New { id, via } => {
+                let name = match via {
+                    super::step::Via::Constructor => "[constructor]thing",
+                    super::step::Via::Static => "[static]thing.make",
+                };
+                self.call(name, &[Val::U32(*id)], 1)
+            }
+            Step::Create { key } => self.call("create", &[key_val(*key)], 0),
+            Step::Hold { items } => {
+                let list = items
+                    .iter()
+                    .map(|item| Val::Option(item.map(|arg| Box::new(variant(arg.key().kind, self.pass(arg))))))
+                    .collect();
+                self.call("hold", &[Val::List(list)], 0)
+            }
+            Step::HoldBundle { things, token: t } => {
+                let things = things.iter().map(|&id| Val::Resource(self.handles.take(id))).collect();
+                let t = Val::Option(t.map(|arg| Box::new(token(self.pass(arg)))));
+                self.call("hold-bundle", &[Val::Record(vec![("things".into(), Val::List(things)), ("token".into(), t)])], 0)
+            }
+            Step::Swap { thing, token: t } => {
+                let thing = Val::Resource(self.handles.take(*thing));
+                let t = token(self.pass(*t));
+                self.call("swap", &[Val::Tuple(vec![thing, t])], 1)
+            }
+            Step::Take { keys } => self.call("take", &[Val::List(keys.iter().map(|k| key_val(*k)).collect())], 1),
+            Step::TakeOne { key } => self.call("take-one", &[key_val(*key)], 1),
+            Step::TakeBundle { things, token: t } => {
+                let things = Val::List(things.iter().map(|&id| Val::U32(id)).collect());
+                let t = Val::Option(t.map(|id| Box::new(Val::U32(id))));
+                self.call("take-bundle", &[things, t], 1)
+            }
+            Step::Release { key } => self.call("release", &[key_val(*key)], 1),
+            Step::Drop { key } => {
+                let handle = self.handles.take(key.id);
+                match self.session.drop_handle(handle) {
+                    Ok(()) => Actual::Returned(None),
+                    Err(e) => Actual::DropFailed(e),
+                }
+            }
+            Step::Method { thing } => {
+                let h = self.handles.get(*thing);
+                self.call("[method]thing.id", &[Val::Resource(h)], 1)
+            }
+            Step::Inspect { key } => {
+                let h = self.handles.get(key.id);
+                self.call("inspect", &[variant(key.kind, h)], 1)
+            }
+            Step::InspectThings { items } => {
+                let list = items.iter().map(|item| Val::Option(item.map(|id| Box::new(Val::Resource(self.handles.get(id)))))).collect();
+                self.call("inspect-things", &[Val::List(list)], 1)
+            }
+            Step::InspectPair { thing, token: t } => {
+                let (a, b) = (self.handles.get(*thing), self.handles.get(*t));
+                self.call("inspect-pair", &[Val::Record(vec![("thing".into(), Val::Resource(a)), ("token".into(), Val::Resource(b))])], 1)
+            }
+            Step::InspectTuple { thing, token: t } => {
+                let (a, b) = (self.handles.get(*thing), self.handles.get(*t));
+                self.call("inspect-tuple", &[Val::Tuple(vec![Val::Resource(a), Val::Resource(b)])], 1)
+            }
+            Step::Poke { key } => self.call("poke", &[key_val(*key)], 1),
+            Step::UseStale { key } => {
+                let h = self.handles.stale[&key.id];
+                match key.kind {
+                    Kind::Thing => self.call("[method]thing.id", &[Val::Resource(h)], 1),
+                    Kind::Token => self.call("inspect", &[variant(Kind::Token, h)], 1),
+                }
+            }
+            Step::DropStale { key } => match self.session.drop_handle(self.handles.stale[&key.id]) {
+                Ok(()) => Actual::Returned(None),
+                Err(e) => Actual::DropFailed(e),
+            },
+            Step::DropBorrowed { key, token: t } => {
+                self.session.log().drop_probe = Some(self.handles.get(key.id));
+                let tok = self.handles.get(*t);
+                match key.kind {
+                    Kind::Token => self.call("inspect", &[variant(Kind::Token, tok)], 1),
+                    Kind::Thing => {
+                        let thing = self.handles.get(key.id);
+                        self.call(
+                            "inspect-pair",
+                            &[Val::Record(vec![("thing".into(), Val::Resource(thing)), ("token".into(), Val::Resource(tok))])],
+                            1,
+                        )
+                    }
+                }
+            }
+            Step::HoldTwice { key } => {
+                let h = self.handles.take(key.id);
+                let item = some(variant(key.kind, h));
+                self.call("hold", &[Val::List(vec![item.clone(), item])], 0)
+            }
+            Step::GuestUseAfterDrop { key } => self.call("misuse-use-after-drop", &[key_val(*key)], 1),
+            Step::GuestDoubleDrop { key } => self.call("misuse-double-drop", &[key_val(*key)], 0),
+            Step::GuestKeepBorrow { token: t } => {
+                let h = self.handles.get(*t);
+                self.call("misuse-keep-borrow", &[Val::Resource(h)], 0)
+            }
+            Step::GuestUseStash { token: t } => {
+                let h = self.handles.get(*t);
+                match self.call("stash-borrow", &[Val::Resource(h)], 0) {
+                    Actual::Returned(_) => self.call("misuse-use-stash", &[], 1),
+                    failed => failed,
+                }
+            }
+            Step::GuestReuseSlot { old, new } => self.call("misuse-reuse-slot", &[Val::U32(*old), Val::U32(*new)], 1),
+        }
+    }
+
+    /// Classifies a failure the model did not expect.
+    fn unexpected_failure(&self, e: &CallError) -> ViolationClass {
+        if e.message.contains(messages::GC_TRAP) { ViolationClass::GcTrap } else { ViolationClass::SpuriousTrap }
+    }
+
+    /// The guest's report (the instance must be usable).
+    fn status(&mut self) -> Result<Report, CallError> {
+        let val = self.session.call("status", &[], 1)?;
+        Report::from_val(val.as_ref().unwrap_or(&Val::Bool(false))).map_err(|message| CallError {
+            root_cause: message.clone(),
+            message,
+            trapped: false,
+            out_of_fuel: false,
+        })
+    }
+
+    /// Runs `steps`, counting them from `index`.
+    fn exec_all(&mut self, steps: &[Step], index: &mut usize) -> Result<(), Violation> {
+        for step in steps {
+            self.step(*index, step, false)?;
+            *index += 1;
+        }
+        Ok(())
+    }
+
+    /// Runs `n` cycles of `cycle`, with new ids from `next_id`.
+    fn cycles(&mut self, cycle: Cycle, n: u32, next_id: &mut u32, index: &mut usize) -> Result<(), Violation> {
+        for _ in 0..n {
+            let body = cycle.body(*next_id);
+            *next_id += 2;
+            self.exec_all(&body, index)?;
+        }
+        Ok(())
+    }
+
+    /// Reads the guest's report and checks the destructors it logged since
+    /// the last one, and the live counts, against the model.
+    fn collect(&mut self, index: usize) -> Result<Report, Violation> {
+        let report = self.status().map_err(|e| {
+            let mut v = self.violation_at(
+                self.unexpected_failure(&e),
+                index,
+                "status".into(),
+                false,
+                format!("the guest's status call failed: {}", e.root_cause),
+            );
+            v.error = Some(e.message);
+            v
+        })?;
+        let pending = Expect {
+            outcome: Outcome::Returns(Ret::Unit),
+            destroyed: std::mem::take(&mut self.pending_things).into_iter().map(Key::thing).collect(),
+            constructed: vec![],
+            probe: None,
+        };
+        self.check_report(&pending, &report)
+            .map_err(|(class, message)| self.violation_at(class, index, "status".into(), false, message))?;
+        Ok(report)
+    }
+
+    /// Runs one step and checks everything the model expects of it.
+    fn step(&mut self, index: usize, step: &Step, teardown: bool) -> Result<(), Violation> {
+        let expect = self.model.apply(step);
+        let actual = self.execute(step);
+        let fail = |run: &Self, class, message: String, error: Option<&CallError>| {
+            let mut v = run.violation(class, index, step, teardown, message);
+            v.error = error.map(|e| e.message.clone());
+            v
+        };
+        match (&expect.outcome, actual) {
+            (Outcome::Returns(ret), Actual::Returned(val)) => {
+                if let Err(message) = self.check_return(ret, val) {
+                    return Err(fail(self, ViolationClass::WrongResult, message, None));
+                }
+            }
+            (Outcome::Returns(_), Actual::CallFailed(e) | Actual::DropFailed(e)) => {
+                let class = self.unexpected_failure(&e);
+                let what = if e.out_of_fuel { "ran out of fuel" } else { "failed" };
+                return Err(fail(self, class, format!("a legal step {what}: {}", e.root_cause), Some(&e)));
+            }
+            (Outcome::Traps(class) | Outcome::Fails(class), Actual::Returned(val)) => {
+                return Err(fail(
+                    self,
+                    ViolationClass::MissingTrap,
+                    format!(
+                        "the step must fail with a {class} error, but it returned {}",
+                        val.as_ref().map_or("normally".into(), show)
+                    ),
+                    None,
+                ));
+            }
+            (Outcome::Traps(class) | Outcome::Fails(class), Actual::CallFailed(e) | Actual::DropFailed(e)) => {
+                if messages::classify(&e.message) != Some(*class) {
+                    let got = self.unexpected_failure(&e);
+                    let violation = if got == ViolationClass::GcTrap { got } else { ViolationClass::MissingTrap };
+                    return Err(fail(
+                        self,
+                        violation,
+                        format!("the step must fail with a {class} error, but it failed with: {}", e.root_cause),
+                        Some(&e),
+                    ));
+                }
+            }
+        }
+        self.check_probe(&expect).map_err(|(class, message)| fail(self, class, message, None))?;
+        self.check_host_log(&expect).map_err(|(class, message)| fail(self, class, message, None))?;
+        if self.per_step_status && !self.model.ended() {
+            let report = match self.status() {
+                Ok(report) => report,
+                Err(e) => {
+                    let class = self.unexpected_failure(&e);
+                    return Err(fail(self, class, format!("the guest's status call after the step failed: {}", e.root_cause), Some(&e)));
+                }
+            };
+            self.check_report(&expect, &report).map_err(|(class, message)| fail(self, class, message, None))?;
+        } else if !self.per_step_status {
+            self.pending_things.extend(expect.destroyed.iter().filter(|k| k.kind == Kind::Thing).map(|k| k.id));
+        }
+        Ok(())
+    }
+
+    fn check_probe(&mut self, expect: &Expect) -> Result<(), (ViolationClass, String)> {
+        let Some(class) = expect.probe else { return Ok(()) };
+        let log = self.session.log();
+        log.drop_probe = None;
+        match log.probe_result.take() {
+            None => Err((ViolationClass::WrongResult, "the guest never forwarded the borrowed token to `see`".into())),
+            Some(Ok(())) => Err((
+                ViolationClass::MissingTrap,
+                format!("the host dropped an own handle while it was lent, which must fail with a {class} error"),
+            )),
+            Some(Err(message)) if messages::classify(&message) == Some(class) => Ok(()),
+            Some(Err(message)) => Err((
+                ViolationClass::MissingTrap,
+                format!("dropping a lent handle must fail with a {class} error, but it failed with: {message}"),
+            )),
+        }
+    }
+
+    /// Compares destructor runs of `kind` with the model's; `model` is the
+    /// state after the step (a resource that is dead there and was not
+    /// expected to die in this step was dead before it).
+    fn check_destructors(kind: Kind, ran: &[u32], expect: &Expect, model: &Model) -> Result<(), (ViolationClass, String)> {
+        let mut expected: Vec<u32> = expect.destroyed.iter().filter(|k| k.kind == kind).map(|k| k.id).collect();
+        let name = kind.wit_name();
+        for (i, &id) in ran.iter().enumerate() {
+            let key = Key { kind, id };
+            if let Some(at) = expected.iter().position(|&e| e == id) {
+                expected.remove(at);
+                continue;
+            }
+            let twice = ran[..i].contains(&id);
+            return Err(match model.entity(id) {
+                _ if twice => (ViolationClass::DoubleDestructor, format!("the destructor of {name} {key} ran twice in one step")),
+                Some(e) if e.kind == kind && e.owner == super::model::Owner::Dead => (
+                    ViolationClass::DoubleDestructor,
+                    format!("the destructor of {name} {key} ran again; it had already run"),
+                ),
+                Some(e) if e.kind == kind => (
+                    ViolationClass::EarlyDestructor,
+                    format!("the destructor of {name} {key} ran while it was still owned"),
+                ),
+                _ => (ViolationClass::WrongResult, format!("a destructor ran for {name} {key}, which was never made")),
+            });
+        }
+        if let Some(&id) = expected.first() {
+            return Err((
+                ViolationClass::Leak,
+                format!("the destructor of {name} {} did not run when its last own handle was dropped", Key { kind, id }),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Token destructors, token constructors and host-function problems.
+    fn check_host_log(&mut self, expect: &Expect) -> Result<(), (ViolationClass, String)> {
+        let log = self.session.log();
+        let destroyed = std::mem::take(&mut log.destroyed);
+        let constructed = std::mem::take(&mut log.constructed);
+        let problems = std::mem::take(&mut log.problems);
+        if let Some(problem) = problems.first() {
+            return Err((ViolationClass::WrongResult, problem.clone()));
+        }
+        Self::check_destructors(Kind::Token, &destroyed, expect, &self.model)?;
+        if constructed != expect.constructed {
+            return Err((
+                ViolationClass::WrongResult,
+                format!("the guest constructed tokens {constructed:?}, the model expects {:?}", expect.constructed),
+            ));
+        }
+        if self.session.log().live_tokens != *self.model.live_tokens() {
+            let live = self.session.log().live_tokens.clone();
+            return Err((ViolationClass::Leak, format!("the host has tokens {live:?} live, the model {:?}", self.model.live_tokens())));
+        }
+        Ok(())
+    }
+
+    /// Thing destructors and the live count, from the guest's report.
+    fn check_report(&mut self, expect: &Expect, report: &Report) -> Result<(), (ViolationClass, String)> {
+        Self::check_destructors(Kind::Thing, &report.destroyed, expect, &self.model)?;
+        let want = self.model.live_things();
+        if report.live > want {
+            return Err((ViolationClass::Leak, format!("the guest reports {} live things, the model {want}", report.live)));
+        }
+        if report.live < want {
+            return Err((
+                ViolationClass::EarlyDestructor,
+                format!("the guest reports {} live things, the model {want}", report.live),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
