@@ -629,14 +629,26 @@ pub fn call_values(
     Some((args, result))
 }
 
-/// The class of a build failure: the first compiler error, normalised.
+/// The class of a build failure: the first compiler error, without its
+/// location (`error[E0425]: ...`, `./x.go:3:9: cannot use ...`), normalised.
 fn build_class(log: &str) -> String {
-    let line = log
-        .lines()
-        .find(|l| l.trim_start().starts_with("error"))
-        .or_else(|| log.lines().find(|l| !l.trim().is_empty()))
-        .unwrap_or("no output");
-    finding::normalise_message(line)
+    let located = |line: &str| -> Option<String> {
+        // `file:line:col: message`
+        let mut parts = line.splitn(4, ':');
+        let (_file, l, c, message) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        (l.trim().parse::<u32>().is_ok() && c.trim().parse::<u32>().is_ok()).then(|| message.trim().to_string())
+    };
+    let first = log.lines().map(str::trim).find_map(|line| {
+        if line.starts_with("error") && !line.starts_with("error: could not compile") {
+            Some(line.to_string())
+        } else {
+            located(line)
+        }
+    });
+    let line = first
+        .or_else(|| log.lines().nth(1).map(str::to_string))
+        .unwrap_or_else(|| "no output".to_string());
+    finding::normalise_message(&line)
 }
 
 fn call_failure<'w>(
@@ -682,5 +694,18 @@ fn call_failure<'w>(
         build_log: None,
         value_weight,
         link: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_classes_are_the_first_error_without_its_location() {
+        let go = "the go guest in /x did not build:\n# wit_component\n./wit_exports.go:183:98: cannot use uint32(arg2) (value of type uint32) as int32 value\n";
+        assert_eq!(build_class(go), "cannot use uintN(argN) (value of type uintN) as intN value");
+        let rust = "the rust guest in /x did not build:\n   Compiling g v0.0.0\nerror[E0425]: cannot find value `x`\n --> src/lib.rs:3:9\nerror: could not compile `g`";
+        assert_eq!(build_class(rust), "error[EN]: cannot find value `_`");
     }
 }

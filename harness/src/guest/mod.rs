@@ -177,6 +177,15 @@ impl GuestBuilder {
         if let Ok(component) = std::fs::read(&component_path) {
             return Ok(BuiltGuest { component, key, cached: true, build_time: Duration::ZERO, source_dir });
         }
+        // One build per key at a time, across threads and processes; whoever
+        // waited finds the component built.
+        std::fs::create_dir_all(&entry).map_err(GuestError::io(&entry))?;
+        let lock_path = entry.join(".lock");
+        let lock = std::fs::File::create(&lock_path).map_err(GuestError::io(&lock_path))?;
+        lock.lock().map_err(GuestError::io(&lock_path))?;
+        if let Ok(component) = std::fs::read(&component_path) {
+            return Ok(BuiltGuest { component, key, cached: true, build_time: Duration::ZERO, source_dir });
+        }
         let start = Instant::now();
         if source_dir.exists() {
             std::fs::remove_dir_all(&source_dir).map_err(GuestError::io(&source_dir))?;
