@@ -8,6 +8,7 @@
 //! toolchain versions and the driver revision, and reuses a cached component
 //! when the key matches.
 
+pub mod python;
 pub mod rust;
 
 use crate::disk::{self, Cache};
@@ -187,9 +188,10 @@ impl GuestBuilder {
 pub fn language(name: &str) -> Option<Box<dyn GuestLanguage>> {
     match name {
         "rust" => Some(Box::new(rust::RustGuest)),
+        "python" => Some(Box::new(python::PythonGuest::new())),
         _ => None,
     }
 }
 
 /// The names [`language`] accepts.
-pub const LANGUAGES: &[&str] = &["rust"];
+pub const LANGUAGES: &[&str] = &["rust", "python"];
