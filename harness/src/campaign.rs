@@ -277,7 +277,9 @@ pub fn run(config: &CampaignConfig, cache: &Cache) -> Result<Summary, CampaignEr
 }
 
 fn progress_path(config: &CampaignConfig, cache: &Cache, lang: &str) -> PathBuf {
+    let findings = std::fs::canonicalize(&config.findings_dir).unwrap_or_else(|_| config.findings_dir.clone());
     let key = disk::content_key(&[
+        findings.to_string_lossy().as_bytes(),
         lang.as_bytes(),
         format!("{:?}", config.source).as_bytes(),
         &config.calls.to_le_bytes(),
@@ -303,7 +305,9 @@ fn run_target(
     };
     progress.summary.language = lang.to_string();
     let total = config.source.worlds();
-    if progress.next_world > 0 && progress.next_world < total {
+    if progress.next_world >= total && total > 0 {
+        eprintln!("witness: {lang}: this campaign already ran to the end; its saved summary follows (--fresh runs it again)");
+    } else if progress.next_world > 0 {
         eprintln!("witness: {lang}: resuming at world {} of {total} (saved progress; --fresh starts over)", progress.next_world);
     }
     let bars = Bars::new(config.progress, lang, total, config.calls);
@@ -399,6 +403,9 @@ struct Failure<'w> {
     build_log: Option<String>,
     value_weight: usize,
     link: Option<String>,
+    /// The language to blame when it is known to be one link of a chain
+    /// (a link that did not build).
+    language: Option<&'static str>,
 }
 
 impl WorldRunner<'_> {
@@ -430,6 +437,7 @@ impl WorldRunner<'_> {
             build_log: None,
             value_weight: 0,
             link: None,
+            language: None,
         };
         // A world that cannot be built or instantiated fails all its calls.
         let fail_world = |failure: Failure<'_>, summary: &mut LanguageSummary, new_findings: &mut Vec<PathBuf>| {
@@ -444,7 +452,19 @@ impl WorldRunner<'_> {
             Err(e) if e.is_finding() => {
                 let log = e.to_string();
                 let class = build_class(&log);
-                let failure = Failure { summary: format!("the guest did not build: {class}"), class, build_log: Some(log), ..base };
+                // In a chain, a link that does not build is that language's
+                // bug: bucket it with the language's own findings.
+                let language = match &e {
+                    GuestError::Build { lang, .. } | GuestError::Bindgen { lang, .. } => Some(*lang),
+                    _ => None,
+                };
+                let failure = Failure {
+                    summary: format!("the guest did not build: {class}"),
+                    class,
+                    build_log: Some(log),
+                    language,
+                    ..base
+                };
                 return fail_world(failure, summary, new_findings);
             }
             Err(e) => return Err(e.into()),
@@ -534,7 +554,7 @@ impl WorldRunner<'_> {
 
     fn signature(&self, failure: &Failure<'_>) -> Signature {
         Signature {
-            language: self.target.name(),
+            language: failure.language.map_or_else(|| self.target.name(), str::to_string),
             kind: failure.kind.to_string(),
             hop: failure.hop.clone(),
             class: failure.class.clone(),
@@ -582,8 +602,8 @@ impl WorldRunner<'_> {
         summary: &mut LanguageSummary,
         new_findings: &mut Vec<PathBuf>,
     ) -> Result<(), CampaignError> {
-        let lang = self.target.name();
         let signature = self.signature(&failure);
+        let lang = signature.language.clone();
         let id = signature.id();
         let seed = self.config.source.seed();
         let replay = format!("{} repro corpus/findings/{id}", self.config.command_prefix);
@@ -734,6 +754,7 @@ fn call_failure<'w>(
         build_log: None,
         value_weight,
         link: None,
+        language: None,
     }
 }
 
