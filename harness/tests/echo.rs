@@ -54,7 +54,10 @@ fn random_worlds_round_trip(target: &[&str], seed: u64, worlds: u64, calls: u64)
     let dir = tempfile::tempdir().unwrap();
     let summary = campaign(target, CaseSource::Seeded { seed, worlds, config: None }, calls, dir.path());
     assert_eq!(summary.failed(), 0, "{}{:?}", summary.table(), summary.known_lines());
-    assert!(summary.passed() >= worlds * calls * 9 / 10, "{}", summary.table());
+    // Every call ran; a world that hits a known bug (say, a name a bindings
+    // generator cannot escape) is counted apart, but most must pass.
+    assert_eq!(summary.passed() + summary.suppressed(), worlds * calls, "{}", summary.table());
+    assert!(summary.passed() >= (worlds - 1) * calls, "{}", summary.table());
 }
 
 #[test]
