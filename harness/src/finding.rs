@@ -167,9 +167,9 @@ pub enum FindingError {
         source: std::io::Error,
     },
     #[error(
-        "{path} is not a readable finding: {reason}. A finding directory holds finding.toml and \
-         world.wit as witness writes them; restore the file from version control or delete the \
-         directory and run the campaign again"
+        "{path} is not a readable finding: {reason}\nA finding directory holds finding.toml and \
+         world.wit as witness writes them; restore the file from version control, or delete the \
+         directory and run the campaign again.", reason = reason.trim_end()
     )]
     Corrupt { path: PathBuf, reason: String },
 }

@@ -9,9 +9,10 @@
 //! ```
 //!
 //! `signature` is matched against a finding's signature text (see
-//! [`crate::finding::Signature::text`]); each ` | `-separated part may be
-//! `*` to match anything. A suppression hides nothing: suppressed hits are
-//! counted apart in every summary.
+//! [`crate::finding::Signature::text`]), part by part (` | `-separated); in
+//! each part `*` matches any run of characters. A suppression hides
+//! nothing: suppressed hits are still written as findings and counted apart
+//! in every summary.
 
 use crate::finding::Signature;
 use serde::Deserialize;
@@ -32,8 +33,26 @@ impl Suppression {
         let text = signature.text();
         let want: Vec<&str> = self.signature.split(" | ").map(str::trim).collect();
         let have: Vec<&str> = text.split(" | ").collect();
-        want.len() == have.len() && want.iter().zip(&have).all(|(w, h)| *w == "*" || w == h)
+        want.len() == have.len() && want.iter().zip(&have).all(|(w, h)| glob(w, h))
     }
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+fn glob(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = text.strip_prefix(first) else { return false };
+    let parts: Vec<&str> = parts.collect();
+    for (i, part) in parts.iter().enumerate() {
+        if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        }
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.is_empty()
 }
 
 /// The suppression list.
@@ -96,6 +115,15 @@ mod tests {
         .unwrap();
         assert!(list.matching(&sig("cannot leave component instance")).is_some());
         assert!(list.matching(&sig("unreachable")).is_none());
+    }
+
+    #[test]
+    fn stars_inside_a_part_match_any_run() {
+        assert!(glob("invalid operation: cannot call *", "invalid operation: cannot call len (x)"));
+        assert!(glob("*leave*instance", "wasm trap: cannot leave component instance"));
+        assert!(!glob("*leave*instance", "wasm trap: cannot leave component"));
+        assert!(glob("exact", "exact") && !glob("exact", "exactly"));
+        assert!(glob("*", ""));
     }
 
     #[test]

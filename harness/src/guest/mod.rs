@@ -15,6 +15,7 @@
 
 pub mod chain;
 pub mod go;
+pub mod python;
 pub mod rust;
 
 use crate::disk::{self, Cache};
@@ -242,6 +243,15 @@ impl GuestBuilder {
         if let Ok(component) = std::fs::read(&component_path) {
             return Ok(BuiltGuest { component, key, cached: true, build_time: Duration::ZERO, source_dir });
         }
+        // One build per key at a time, across threads and processes; whoever
+        // waited finds the component built.
+        std::fs::create_dir_all(&entry).map_err(GuestError::io(&entry))?;
+        let lock_path = entry.join(".lock");
+        let lock = std::fs::File::create(&lock_path).map_err(GuestError::io(&lock_path))?;
+        lock.lock().map_err(GuestError::io(&lock_path))?;
+        if let Ok(component) = std::fs::read(&component_path) {
+            return Ok(BuiltGuest { component, key, cached: true, build_time: Duration::ZERO, source_dir });
+        }
         let start = Instant::now();
         if source_dir.exists() {
             std::fs::remove_dir_all(&source_dir).map_err(GuestError::io(&source_dir))?;
@@ -348,9 +358,10 @@ pub fn language(name: &str) -> Option<Box<dyn GuestLanguage>> {
     match name {
         "rust" => Some(Box::new(rust::RustGuest)),
         "go" => Some(Box::new(go::GoGuest::new())),
+        "python" => Some(Box::new(python::PythonGuest::new())),
         _ => None,
     }
 }
 
 /// The names [`language`] accepts.
-pub const LANGUAGES: &[&str] = &["rust", "go"];
+pub const LANGUAGES: &[&str] = &["rust", "go", "python"];

@@ -43,7 +43,7 @@ impl GuestLanguage for RustGuest {
     }
 
     fn revision(&self) -> u32 {
-        1
+        2
     }
 
     fn prepare(&self, _cache: &Cache) -> Result<ToolchainInfo, GuestError> {
@@ -64,7 +64,11 @@ impl GuestLanguage for RustGuest {
     }
 
     fn generate(&self, spec: &GuestSpec<'_>, dir: &Path) -> Result<(), GuestError> {
-        let crate_name = format!("witness-guest-{}", &disk::content_key(&[spec.wit.as_bytes()])[..12]);
+        // The name must differ for every source (the wit and the overrides):
+        // guests share one cargo target directory, where the output file is
+        // named after the crate.
+        let overrides: Vec<u8> = spec.overrides.iter().flat_map(|(f, b)| [f.as_bytes(), b"\0", b.as_bytes(), b"\0"].concat()).collect();
+        let crate_name = format!("witness-guest-{}", &disk::content_key(&[spec.wit.as_bytes(), &overrides])[..16]);
         let bindings = bindings(spec)?;
         let src = dir.join("src");
         std::fs::create_dir_all(&src).map_err(GuestError::io(&src))?;

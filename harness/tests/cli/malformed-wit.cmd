@@ -1,0 +1,1 @@
+run --wit harness/tests/cli/inputs/malformed.wit --corpus {corpus} --quiet

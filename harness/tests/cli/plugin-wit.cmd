@@ -1,0 +1,1 @@
+run --wit wit/plugin --calls 20 --corpus {corpus} --quiet

@@ -1,0 +1,1 @@
+run --lang cobol --worlds 1 --calls 1 --corpus {corpus} --quiet
