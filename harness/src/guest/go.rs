@@ -21,8 +21,14 @@
 //! cache and used through a `replace` directive, so nothing is downloaded at
 //! build time (`GOPROXY=off`, `GOTOOLCHAIN=local`). A Go build cache under
 //! the witness cache makes a second world build in about a second.
+//!
+//! A resources guest ([`crate::resources`]) is the hand-written
+//! `templates/go/resources/guest.go` (its `fault` constant filled in),
+//! placed in the package of the exported interface beside the bindings
+//! generated here without stubs (the generator then leaves the exported
+//! resource type and the functions to the guest, as to any Go author).
 
-use super::{GuestError, GuestLanguage, GuestSpec, ToolchainInfo};
+use super::{GuestError, GuestLanguage, GuestSpec, ResourcesSpec, ToolchainInfo};
 use crate::disk::{self, Cache};
 use crate::toolchain::{self, ToolchainError};
 use crate::wit_text;
@@ -102,6 +108,14 @@ const SUPPORT_PACKAGE: &[(&str, &str)] = &[
 /// Where a guest's sources keep the world they were generated from (read
 /// again by `build` to embed it into the core module).
 const WORLD_FILE: &str = "wit/echo.wit";
+/// The same for a resources guest.
+const RESOURCES_WORLD_FILE: &str = "wit/resources.wit";
+
+/// The resources guest's code, and where it goes in the module.
+const RESOURCES_GUEST: &str = include_str!("../../templates/go/resources/guest.go");
+const RESOURCES_GUEST_FILE: &str = "export_witness_resources_api/guest.go";
+/// The line of the resources template that the driver rewrites.
+const FAULT_LINE: &str = "const fault = \"none\"";
 
 /// What the driver says at the top of the file whose stubs it implemented.
 const ECHO_NOTE: &str = "// witness: the stubs below are implemented as the echo: each returns what\n\
@@ -405,13 +419,53 @@ impl GuestLanguage for GoGuest {
         ])?;
         let core_path = dir.join(CORE_WASM);
         let core = std::fs::read(&core_path).map_err(GuestError::io(&core_path))?;
-        let world_path = dir.join(WORLD_FILE);
+        let resources_world = dir.join(RESOURCES_WORLD_FILE);
+        let world_path = if resources_world.is_file() { resources_world } else { dir.join(WORLD_FILE) };
         let wit = std::fs::read_to_string(&world_path).map_err(GuestError::io(&world_path))?;
         let component = componentize(core, &wit)
             .map_err(|e| failed(format!("componentizing {}: {e}", core_path.display())))?;
         // The component is what is kept; the core module stays only when it failed.
         let _ = std::fs::remove_file(&core_path);
         Ok(component)
+    }
+
+    fn generate_resources(&self, spec: &ResourcesSpec<'_>, dir: &Path) -> Result<(), GuestError> {
+        let bindgen_err = |message: String| GuestError::Bindgen { lang: "go", message };
+        let (mut resolve, world) =
+            crate::resources::world::resolve(spec.wit).map_err(|e| bindgen_err(e.to_string()))?;
+        let opts = wit_bindgen_go::Opts { format: wit_bindgen_go::Format::False, quiet: true, ..Default::default() };
+        let mut generated = wit_bindgen_core::Files::default();
+        opts.build().generate(&mut resolve, world, &mut generated).map_err(|e| bindgen_err(format!("{e:#}")))?;
+        let mut files = BTreeMap::new();
+        for (name, bytes) in generated.iter() {
+            let text = String::from_utf8(bytes.to_vec())
+                .map_err(|_| bindgen_err(format!("it wrote {name}, which is not UTF-8")))?;
+            files.insert(name.to_string(), text);
+        }
+        let package = RESOURCES_GUEST_FILE.rsplit_once('/').map_or("", |(p, _)| p);
+        if !files.keys().any(|name| name.starts_with(&format!("{package}/"))) {
+            return Err(bindgen_err(format!(
+                "it wrote no package `{package}` for the exported interface, where the resources guest goes"
+            )));
+        }
+        if !RESOURCES_GUEST.contains(FAULT_LINE) {
+            return Err(bindgen_err(format!("the resources template has no `{FAULT_LINE}` line")));
+        }
+        let fault = crate::resources::fault::template_value(spec.fault);
+        files.insert(RESOURCES_GUEST_FILE.into(), RESOURCES_GUEST.replacen(FAULT_LINE, &format!("const fault = {fault:?}"), 1));
+        files.insert(RESOURCES_WORLD_FILE.into(), spec.wit.to_string());
+        for (name, text) in &files {
+            let path = dir.join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(GuestError::io(parent))?;
+            }
+            std::fs::write(&path, text).map_err(GuestError::io(&path))?;
+        }
+        Ok(())
+    }
+
+    fn resources_revision(&self) -> u32 {
+        1
     }
 }
 
@@ -809,7 +863,11 @@ fn parse_stub(line: &str) -> Option<Stub> {
 /// Embeds the world into the core module and makes it a component with the
 /// WASI preview1 reactor adapter.
 fn componentize(mut core: Vec<u8>, wit: &str) -> Result<Vec<u8>, String> {
-    let (resolve, world) = wit_text::resolve_echo(wit).map_err(|e| e.to_string())?;
+    let (resolve, world) = if crate::resources::world::is_resources_package(wit) {
+        crate::resources::world::resolve(wit).map_err(|e| e.to_string())?
+    } else {
+        wit_text::resolve_echo(wit).map_err(|e| e.to_string())?
+    };
     wit_component::embed_component_metadata(
         &mut core,
         &resolve,

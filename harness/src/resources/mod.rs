@@ -313,30 +313,51 @@ struct Report<'a> {
     steps: &'a [Step],
     violation: &'a Violation,
     fault: Option<Fault>,
+    /// Set for a finding of the leak check.
+    cycle: Option<(Cycle, u32)>,
 }
 
-fn signature(language: &str, violation: &Violation) -> Signature {
+fn signature(language: &str, violation: &Violation, cycle: Option<Cycle>) -> Signature {
     let verb = violation.step_text.split_whitespace().next().unwrap_or("");
     let kind = violation.step_text.split_whitespace().nth(1).map_or("", |w| match w.trim_start_matches(['[', '+']).chars().next() {
         Some('t') => " thing",
         Some('k') => " token",
         _ => "",
     });
+    let origin = cycle.map_or(String::new(), |c| format!("leak check {}, ", c.name()));
     Signature {
         language: language.into(),
         kind: FINDING_KIND.into(),
         hop: violation.class.as_str().into(),
-        class: format!("{verb}{kind}: {}", finding::normalise_message(&violation.message)),
+        class: format!("{origin}{verb}{kind}: {}", finding::normalise_message(&violation.message)),
     }
 }
 
 fn finding(report: &Report<'_>, command_prefix: &str, findings_dir: &Path) -> Finding {
-    let sig = signature(report.language, report.violation);
+    let sig = signature(report.language, report.violation, report.cycle.map(|(c, _)| c));
     let id = sig.id();
     let mut versions: BTreeMap<String, String> = report.toolchain.versions.iter().cloned().collect();
     versions.insert("wasmtime".into(), crate::host::WASMTIME_VERSION.into());
     let v = report.violation;
-    let where_ = if v.teardown { "in the teardown after step".to_string() } else { "at step".to_string() };
+    let where_ = if v.teardown { "in the teardown, at step" } else { "at step" };
+    let fault_arg = report.fault.map_or(String::new(), |f| format!(" --fault {f}"));
+    let (replay, call, weight) = match report.cycle {
+        None => (
+            format!("{command_prefix} resources --replay {}", findings_dir.join(&id).display()),
+            steps_text(report.steps, report.language, report.fault),
+            shrink::weight(report.steps),
+        ),
+        Some((cycle, cycles)) => {
+            let command = format!(
+                "{command_prefix} resources --lang {} --sequences 0 --cycles {cycles}{fault_arg}",
+                report.language
+            );
+            let call = format!("# witness resources leak check: {cycles} cycles of\n#   {}\n# replay: {command}\n", cycle.describe());
+            // Heavier than any sequence: a shrunk sequence with the same
+            // signature is the better reproducer.
+            (command, call, u64::from(cycles) * 10)
+        }
+    };
     Finding {
         meta: FindingMeta {
             id: id.clone(),
@@ -352,19 +373,13 @@ fn finding(report: &Report<'_>, command_prefix: &str, findings_dir: &Path) -> Fi
             seed: Some(report.seed),
             world: report.sequence,
             call: None,
-            weight: report.steps.len() as u64,
-            replay: format!("{command_prefix} resources --replay {}", findings_dir.join(&id).display()),
+            weight,
+            replay,
             versions,
         },
         world_wit: world::WIT.to_string(),
-        call: Some(steps_text(report.steps, report.language, report.fault)),
-        observed: Some(format!(
-            "{}\n{where_} {} `{}`: {}\n",
-            v.class,
-            v.step + 1,
-            v.step_text,
-            v.message
-        )),
+        call: Some(call),
+        observed: Some(format!("{}\n{where_} {} `{}`: {}\n", v.class, v.step + 1, v.step_text, v.message)),
         trap: v.error.clone(),
         guest_output: Some(v.guest_output.clone()).filter(|s| !s.trim().is_empty()),
         build_log: None,
@@ -505,6 +520,7 @@ fn run_language(
             steps: &steps,
             violation: &violation,
             fault: config.fault,
+            cycle: None,
         };
         record(config, store, &mut result, finding(&report, &config.command_prefix, store.dir()), new_findings)?;
         if config.progress && (index + 1) % 50 == 0 {
@@ -521,25 +537,17 @@ fn run_language(
                 None => result.passed += 1,
                 Some(v) => {
                     result.count(v.class);
-                    let steps: Vec<Step> = Vec::new();
                     let r = Report {
                         language,
                         toolchain: &prepared.toolchain,
                         seed: config.seed,
                         sequence: None,
-                        steps: &steps,
+                        steps: &[],
                         violation: v,
                         fault: config.fault,
+                        cycle: Some((cycle, report.cycles)),
                     };
-                    let mut f = finding(&r, &config.command_prefix, store.dir());
-                    f.call = Some(format!(
-                        "# witness resources leak check: {} cycles of\n#   {}\n# replay: {} resources --lang {language} --sequences 0 --cycles {}\n",
-                        report.cycles,
-                        cycle.describe(),
-                        config.command_prefix,
-                        report.cycles
-                    ));
-                    f.meta.replay = format!("{} resources --lang {language} --sequences 0 --cycles {}", config.command_prefix, report.cycles);
+                    let f = finding(&r, &config.command_prefix, store.dir());
                     record(config, store, &mut result, f, new_findings)?;
                 }
             }
@@ -598,6 +606,12 @@ pub fn replay(dir: &Path, cache: &Cache, host_config: HostConfig) -> Result<Repl
     let text = found.call.ok_or_else(|| bad("the file is missing; a resources finding keeps its steps there".into()))?;
     let fault = fault_of(&text).map_err(bad)?;
     let steps = step::parse_steps(&text).map_err(|e| bad(format!("{e}; restore the file from version control")))?;
+    if steps.is_empty() {
+        return Err(bad(format!(
+            "it holds no steps: this finding comes from the leak check, which `--replay` does not run; run `{}`",
+            found.meta.replay
+        )));
+    }
     if model::normalise(&steps).len() != steps.len() {
         return Err(bad(
             "the steps are not a valid sequence (a step names a resource that is not where it needs it); restore \

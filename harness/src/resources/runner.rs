@@ -162,6 +162,9 @@ enum Actual {
     Returned(Option<Val>),
     CallFailed(CallError),
     DropFailed(CallError),
+    /// The legal call that prepares an illegal one failed (`stash-borrow`
+    /// before `misuse-use-stash`).
+    PreludeFailed(&'static str, CallError),
 }
 
 fn key_val(key: Key) -> Val {
@@ -290,20 +293,28 @@ impl<'h> Runner<'h> {
         Ok(SequenceRun { steps: executed, illegal, violation: None })
     }
 
-    /// Runs `cycles` repetitions of one create/drop cycle after a warm-up of
-    /// [`LEAK_CHECK_EVERY`] cycles, and reports the guest's memory and
-    /// allocations before and after. Every [`LEAK_CHECK_EVERY`] cycles the
-    /// guest's report is read and its destructor log and live counts checked
-    /// against the model, as in a sequence.
+    /// Runs `cycles` repetitions of one create/drop cycle after a warm-up
+    /// (a tenth as many, at least [`LEAK_CHECK_EVERY`]: runtimes with a
+    /// collector grow their heap once, early, and then stay), and reports
+    /// the guest's memory and allocations before and after. Every
+    /// [`LEAK_CHECK_EVERY`] cycles the guest's report is read and its
+    /// destructor log and live counts checked against the model, as in a
+    /// sequence.
     pub fn leak_check(&self, cycle: Cycle, cycles: u32) -> Result<LeakReport, HostError> {
         let mut run = self.start(false)?;
         let mut index = 0;
         let mut next_id = 100;
         let mut report = LeakReport { cycle, cycles, before: Report::default(), after: Report::default(), violation: None };
         let setup = cycle.setup();
+        let warmup = (cycles / 10).max(LEAK_CHECK_EVERY);
         let outcome = run.exec_all(&setup, &mut index).and_then(|()| {
-            run.cycles(cycle, LEAK_CHECK_EVERY, &mut next_id, &mut index)?;
-            report.before = run.collect(index)?;
+            let mut done = 0;
+            while done < warmup {
+                let n = LEAK_CHECK_EVERY.min(warmup - done);
+                run.cycles(cycle, n, &mut next_id, &mut index)?;
+                report.before = run.collect(index)?;
+                done += n;
+            }
             let mut done = 0;
             while done < cycles {
                 let n = LEAK_CHECK_EVERY.min(cycles - done);
@@ -677,9 +688,9 @@ impl Run {
             }
             Step::GuestUseStash { token: t } => {
                 let h = self.handles.get(*t);
-                match self.call("stash-borrow", &[Val::Resource(h)], 0) {
-                    Actual::Returned(_) => self.call("misuse-use-stash", &[], 1),
-                    failed => failed,
+                match self.session.call("stash-borrow", &[Val::Resource(h)], 0) {
+                    Ok(_) => self.call("misuse-use-stash", &[], 1),
+                    Err(e) => Actual::PreludeFailed("stash-borrow", e),
                 }
             }
             Step::GuestReuseSlot { old, new } => self.call("misuse-reuse-slot", &[Val::U32(*old), Val::U32(*new)], 1),
@@ -756,6 +767,10 @@ impl Run {
             v
         };
         match (&expect.outcome, actual) {
+            (_, Actual::PreludeFailed(call, e)) => {
+                let class = self.unexpected_failure(&e);
+                return Err(fail(self, class, format!("the legal call `{call}` before the misuse failed: {}", e.root_cause), Some(&e)));
+            }
             (Outcome::Returns(ret), Actual::Returned(val)) => {
                 if let Err(message) = self.check_return(ret, val) {
                     return Err(fail(self, ViolationClass::WrongResult, message, None));

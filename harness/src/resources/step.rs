@@ -304,6 +304,55 @@ impl fmt::Display for Step {
     }
 }
 
+impl Step {
+    /// Variants of the step with one part fewer (an item of a list, a
+    /// token of a bundle), for shrinking. Each may not apply where the step
+    /// stands; the shrinker checks.
+    pub fn simpler(&self) -> Vec<Step> {
+        fn without<T: Clone>(items: &[T]) -> Vec<Vec<T>> {
+            (0..items.len()).map(|i| [&items[..i], &items[i + 1..]].concat()).collect()
+        }
+        match self {
+            Step::Hold { items } => without(items).into_iter().map(|items| Step::Hold { items }).collect(),
+            Step::HoldBundle { things, token } => {
+                let mut out: Vec<Step> =
+                    without(things).into_iter().map(|things| Step::HoldBundle { things, token: *token }).collect();
+                if token.is_some() {
+                    out.push(Step::HoldBundle { things: things.clone(), token: None });
+                }
+                out
+            }
+            Step::Take { keys } => without(keys).into_iter().map(|keys| Step::Take { keys }).collect(),
+            Step::TakeBundle { things, token } => {
+                let mut out: Vec<Step> =
+                    without(things).into_iter().map(|things| Step::TakeBundle { things, token: *token }).collect();
+                if token.is_some() {
+                    out.push(Step::TakeBundle { things: things.clone(), token: None });
+                }
+                out
+            }
+            Step::InspectThings { items } => {
+                without(items).into_iter().map(|items| Step::InspectThings { items }).collect()
+            }
+            _ => vec![],
+        }
+    }
+
+    /// How much the step carries (1, plus one per list item): the weight
+    /// of a reproducer is the sum over its steps.
+    pub fn weight(&self) -> u64 {
+        let items = match self {
+            Step::Hold { items } => items.len(),
+            Step::HoldBundle { things, token } => things.len() + usize::from(token.is_some()),
+            Step::Take { keys } => keys.len(),
+            Step::TakeBundle { things, token } => things.len() + usize::from(token.is_some()),
+            Step::InspectThings { items } => items.len(),
+            _ => 0,
+        };
+        1 + items as u64
+    }
+}
+
 /// A step text that does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {message}")]

@@ -6,6 +6,7 @@
 //! and the fix).
 
 mod repro;
+mod resources;
 mod run;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +25,8 @@ enum Command {
     Run(run::RunArgs),
     /// Replay one finding from corpus/findings/<id>.
     Repro(repro::ReproArgs),
+    /// Fuzz resource lifetimes (drop order, borrows, leaks) in guests.
+    Resources(resources::ResourcesArgs),
 }
 
 /// Exit status for bad input or set-up.
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Repro(args) => repro::run(args),
+        Command::Resources(args) => resources::run(args),
     };
     match result {
         Ok(code) => code,
