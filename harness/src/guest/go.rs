@@ -464,8 +464,8 @@ impl GuestLanguage for GoGuest {
         Ok(())
     }
 
-    fn resources_revision(&self) -> u32 {
-        1
+    fn resources_fingerprint(&self) -> Vec<u8> {
+        RESOURCES_GUEST.as_bytes().to_vec()
     }
 }
 

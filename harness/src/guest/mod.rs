@@ -97,9 +97,11 @@ pub trait GuestLanguage: Send + Sync {
         Err(GuestError::Unsupported { lang: self.name(), protocol: "resources" })
     }
 
-    /// Bumped whenever the driver changes what `generate_resources` writes.
-    fn resources_revision(&self) -> u32 {
-        0
+    /// What identifies the sources `generate_resources` writes besides the
+    /// spec (its templates), for the cache key: a changed template is a new
+    /// guest.
+    fn resources_fingerprint(&self) -> Vec<u8> {
+        Vec::new()
     }
 }
 
@@ -215,7 +217,7 @@ impl GuestBuilder {
             b"resources",
             self.lang.name().as_bytes(),
             &self.lang.revision().to_le_bytes(),
-            &self.lang.resources_revision().to_le_bytes(),
+            &self.lang.resources_fingerprint(),
             &self.toolchain.key_bytes(),
             spec.wit.as_bytes(),
             fault.as_bytes(),

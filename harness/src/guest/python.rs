@@ -16,11 +16,17 @@
 //! `_upstream`, the `types` module as `_types`, and `_Ok`, `_Err`, `_Some`
 //! from `componentize_py_types`.
 //!
+//! A resources guest ([`crate::resources`]) is the hand-written
+//! `templates/python/resources/` (`app.py` with the exported functions,
+//! `api.py` with the resource class, named after its interface as
+//! componentize-py requires; the `FAULT` constant filled in), built against
+//! the protocol's `guest` world.
+//!
 //! Everything the driver runs writes inside the witness cache: the venv
 //! (`<cache>/toolchains/python-venv`, pip without its download cache), the
 //! guest's sources, and componentize-py's temporary files (`TMPDIR`).
 
-use super::{GuestError, GuestLanguage, GuestSpec, ToolchainInfo};
+use super::{GuestError, GuestLanguage, GuestSpec, ResourcesSpec, ToolchainInfo};
 use crate::disk::Cache;
 use crate::toolchain::{self, ToolchainError};
 use crate::wit_text;
@@ -47,6 +53,26 @@ const BINDINGS_DIR: &str = "bindings";
 const WORLD_MODULE: &str = "wit_world";
 const WORLD_FILE: &str = "world.wit";
 const OUTPUT_FILE: &str = "component.wasm";
+
+/// The resources guest's modules: `(file, text)`.
+const RESOURCES_MODULES: &[(&str, &str)] = &[
+    ("app.py", include_str!("../../templates/python/resources/app.py")),
+    ("api.py", include_str!("../../templates/python/resources/api.py")),
+];
+/// The line of the resources template that the driver rewrites.
+const FAULT_LINE: &str = "FAULT = \"none\"";
+
+/// The world to build in a guest's sources: the echo's, or the resources
+/// protocol's when `world.wit` is that package.
+fn world_name(dir: &Path) -> Result<&'static str, GuestError> {
+    let path = dir.join(WORLD_FILE);
+    let text = std::fs::read_to_string(&path).map_err(GuestError::io(&path))?;
+    Ok(if crate::resources::world::is_resources_package(&text) {
+        crate::resources::world::WORLD
+    } else {
+        wit_text::WORLD
+    })
+}
 
 /// Python guests, built with componentize-py.
 pub struct PythonGuest {
@@ -198,13 +224,14 @@ impl GuestLanguage for PythonGuest {
 
     fn build(&self, dir: &Path, _cache: &Cache) -> Result<Vec<u8>, GuestError> {
         let prepared = self.prepared()?;
+        let world = world_name(dir)?;
         let mut cmd = self.componentize_py(&prepared, dir);
         cmd.args([
             "-q",
             "-d",
             WORLD_FILE,
             "-w",
-            wit_text::WORLD,
+            world,
             "componentize",
             APP_MODULE,
             "-p",
@@ -227,6 +254,52 @@ impl GuestLanguage for PythonGuest {
         // The builder stores its own copy; do not keep 18 MB twice.
         std::fs::remove_file(&output).map_err(GuestError::io(&output))?;
         Ok(bytes)
+    }
+
+    fn generate_resources(&self, spec: &ResourcesSpec<'_>, dir: &Path) -> Result<(), GuestError> {
+        let prepared = self.prepared()?;
+        let world = dir.join(WORLD_FILE);
+        std::fs::write(&world, spec.wit).map_err(GuestError::io(&world))?;
+        // The bindings, for whoever reads the guest (componentize-py makes
+        // its own when it builds), and to check that the templates' modules
+        // are where componentize-py will look for them.
+        let mut cmd = self.componentize_py(&prepared, dir);
+        cmd.args(["-q", "-d", WORLD_FILE, "-w", crate::resources::world::WORLD, "bindings", BINDINGS_DIR]);
+        match toolchain::run(&mut cmd) {
+            Ok(_) => {}
+            Err(ToolchainError::Failed { output, .. }) => {
+                return Err(GuestError::Bindgen { lang: "python", message: output });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let bindings = Bindings::read(&dir.join(BINDINGS_DIR).join(WORLD_MODULE))?;
+        for (file, _) in RESOURCES_MODULES {
+            let module = file.trim_end_matches(".py");
+            if module != APP_MODULE && !bindings.export_modules.iter().any(|m| m == module) {
+                return Err(GuestError::Bindgen {
+                    lang: "python",
+                    message: format!(
+                        "the bindings have no exported interface module `{module}`, which the resources template {file} is for (they have {:?})",
+                        bindings.export_modules
+                    ),
+                });
+            }
+        }
+        let fault = crate::resources::fault::template_value(spec.fault);
+        for (file, text) in RESOURCES_MODULES {
+            let text = if text.contains(FAULT_LINE) {
+                text.replacen(FAULT_LINE, &format!("FAULT = {fault:?}"), 1)
+            } else {
+                text.to_string()
+            };
+            let path = dir.join(file);
+            std::fs::write(&path, text).map_err(GuestError::io(&path))?;
+        }
+        Ok(())
+    }
+
+    fn resources_fingerprint(&self) -> Vec<u8> {
+        RESOURCES_MODULES.iter().flat_map(|(file, text)| [file.as_bytes(), text.as_bytes()].concat()).collect()
     }
 }
 

@@ -140,8 +140,8 @@ impl GuestLanguage for RustGuest {
         Ok(())
     }
 
-    fn resources_revision(&self) -> u32 {
-        1
+    fn resources_fingerprint(&self) -> Vec<u8> {
+        RESOURCES_LIB.as_bytes().to_vec()
     }
 }
 

@@ -14,7 +14,7 @@ use crate::disk::{self, Cache};
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -165,6 +165,7 @@ impl Host {
             .tables(1000)
             .memories(100)
             .build();
+        let limits = SandboxLimits { limits, memory_bytes: 0, growing: 0 };
         let state = GuestState { wasi, table: ResourceTable::new(), limits, stdout, stderr, data: D::default() };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
@@ -178,13 +179,62 @@ impl Host {
 pub struct GuestState<D = ()> {
     wasi: WasiCtx,
     table: ResourceTable,
-    limits: StoreLimits,
+    limits: SandboxLimits,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
     pub data: D,
 }
 
+/// The store's limits, which also keep the total size of the store's
+/// linear memories: every memory's creation and growth asks them first.
+struct SandboxLimits {
+    limits: StoreLimits,
+    memory_bytes: usize,
+    /// The growth just allowed, taken back if it fails.
+    growing: usize,
+}
+
+impl ResourceLimiter for SandboxLimits {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let allowed = self.limits.memory_growing(current, desired, maximum)?;
+        self.growing = if allowed { desired.saturating_sub(current) } else { 0 };
+        self.memory_bytes += self.growing;
+        Ok(allowed)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.memory_bytes -= std::mem::take(&mut self.growing);
+        self.limits.memory_grow_failed(error)
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.limits.table_growing(current, desired, maximum)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.limits.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
+    }
+}
+
 impl<D> GuestState<D> {
+    /// The total size of the store's linear memories, in bytes (every core
+    /// module's memory of every instance, as created and grown).
+    pub fn linear_memory_bytes(&self) -> usize {
+        self.limits.memory_bytes
+    }
+
     /// What the guest wrote to stdout and stderr so far (lossy UTF-8).
     pub fn captured_output(&self) -> String {
         let mut text = String::from_utf8_lossy(&self.stdout.contents()).into_owned();

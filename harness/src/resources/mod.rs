@@ -77,9 +77,9 @@ pub struct ResourcesConfig {
     /// A deliberate fault to build the guests with (for showing the
     /// oracles at work); `None` for real runs.
     pub fault: Option<Fault>,
-    /// How many failing sequences of each (class, step) to shrink per
+    /// How many failing sequences of each finding signature to shrink per
     /// language; the rest are recorded as they are.
-    pub shrink_per_class: u32,
+    pub shrink_per_signature: u32,
     pub progress: bool,
 }
 
@@ -96,7 +96,7 @@ impl Default for ResourcesConfig {
             suppressions: Suppressions::default(),
             command_prefix: "witness".into(),
             fault: None,
-            shrink_per_class: 2,
+            shrink_per_signature: 2,
             progress: false,
         }
     }
@@ -126,6 +126,9 @@ pub struct LanguageResult {
     pub steps: u64,
     /// Illegal steps run.
     pub illegal: u64,
+    /// Illegal steps the language cannot express (its bindings prevent
+    /// them), which end their sequence as passed.
+    pub skipped: u64,
     /// Sequences and leak checks that passed / failed; failures whose
     /// finding is suppressed are counted in `suppressed` too.
     pub passed: u64,
@@ -154,11 +157,14 @@ impl LanguageResult {
             return format!("{}: no leak check run", self.language);
         }
         let (leaks, clean): (Vec<&LeakReport>, Vec<&LeakReport>) =
-            self.leak_checks.iter().partition(|r| r.violation.is_some());
-        let describe = |r: &LeakReport| match &r.violation {
-            Some(v) if v.class == ViolationClass::MemoryGrowth => format!("{} ({})", r.cycle.name(), r.growth_text()),
-            Some(v) => format!("{} (stopped: {}: {})", r.cycle.name(), v.class, v.message),
-            None => format!("{} ({})", r.cycle.name(), r.growth_text()),
+            self.leak_checks.iter().partition(|r| !r.violations.is_empty());
+        let describe = |r: &LeakReport| {
+            let mut text = format!("{} ({}", r.cycle.name(), r.growth_text());
+            for v in r.violations.iter().filter(|v| v.class != ViolationClass::MemoryGrowth) {
+                text.push_str(&format!("; {}: {}", v.class, v.message));
+            }
+            text.push(')');
+            text
         };
         let mut parts = Vec::new();
         if !leaks.is_empty() {
@@ -230,6 +236,12 @@ impl Summary {
             out.push_str("  ");
             out.push_str(&l.leak_line());
             out.push('\n');
+        }
+        for l in self.languages.iter().filter(|l| l.skipped > 0) {
+            out.push_str(&format!(
+                "{}: {} illegal steps not run: the bindings make them impossible to write\n",
+                l.language, l.skipped
+            ));
         }
         out
     }
@@ -318,18 +330,25 @@ struct Report<'a> {
 }
 
 fn signature(language: &str, violation: &Violation, cycle: Option<Cycle>) -> Signature {
-    let verb = violation.step_text.split_whitespace().next().unwrap_or("");
-    let kind = violation.step_text.split_whitespace().nth(1).map_or("", |w| match w.trim_start_matches(['[', '+']).chars().next() {
+    // A memory-growth violation is about all the cycles, not one step.
+    let step_text = if violation.class == ViolationClass::MemoryGrowth { "" } else { violation.step_text.as_str() };
+    let verb = step_text.split_whitespace().next().unwrap_or("");
+    let kind = step_text.split_whitespace().nth(1).map_or("", |w| match w.trim_start_matches(['[', '+']).chars().next() {
         Some('t') => " thing",
         Some('k') => " token",
         _ => "",
     });
-    let origin = cycle.map_or(String::new(), |c| format!("leak check {}, ", c.name()));
+    let origin = cycle.map(|c| format!("leak check {}", c.name()));
+    let place = match (origin, verb) {
+        (Some(origin), "") => origin,
+        (Some(origin), verb) => format!("{origin}, {verb}{kind}"),
+        (None, verb) => format!("{verb}{kind}"),
+    };
     Signature {
         language: language.into(),
         kind: FINDING_KIND.into(),
         hop: violation.class.as_str().into(),
-        class: format!("{origin}{verb}{kind}: {}", finding::normalise_message(&violation.message)),
+        class: format!("{place}: {}", finding::normalise_message(&violation.message)),
     }
 }
 
@@ -414,7 +433,6 @@ fn record(
     if !result.signatures.contains(&sig_text) {
         result.signatures.push(sig_text);
     }
-    result.failed += 1;
     if sig.as_ref().is_some_and(|s| config.suppressions.matching(s).is_some()) {
         result.suppressed += 1;
     }
@@ -488,27 +506,30 @@ fn run_language(
                 build_log: Some(e.to_string()),
             };
             result.build_failure = Some(e.to_string());
+            result.failed += 1;
             record(config, store, &mut result, f, new_findings)?;
             return Ok(result);
         }
     };
-    let mut shrunk_per_kind: BTreeMap<(ViolationClass, String), u32> = BTreeMap::new();
+    let mut shrunk_per_signature: BTreeMap<String, u32> = BTreeMap::new();
     for index in 0..config.sequences {
         let steps = model::sequence(config.seed, index, &config.generation);
         let run = prepared.runner.run(&steps)?;
         result.sequences += 1;
         result.steps += run.steps as u64;
         result.illegal += run.illegal as u64;
+        result.skipped += run.skipped as u64;
         let Some(violation) = run.violation else {
             result.passed += 1;
             continue;
         };
+        result.failed += 1;
         result.count(violation.class);
-        let verb = violation.step_text.split_whitespace().next().unwrap_or("").to_string();
-        let shrunk_count = shrunk_per_kind.entry((violation.class, verb)).or_default();
-        let (steps, violation) = if *shrunk_count < config.shrink_per_class {
+        let sig = signature(language, &violation, None);
+        let shrunk_count = shrunk_per_signature.entry(sig.text()).or_default();
+        let (steps, violation) = if *shrunk_count < config.shrink_per_signature {
             *shrunk_count += 1;
-            shrink_failure(&prepared.runner, &steps, violation)?
+            shrink_failure(language, &prepared.runner, &steps, violation)?
         } else {
             (model::renumber(&model::normalise(&steps)), violation)
         };
@@ -533,23 +554,25 @@ fn run_language(
                 eprintln!("witness: {language}: leak check `{}`, {} cycles", cycle.name(), config.cycles);
             }
             let report = prepared.runner.leak_check(cycle, config.cycles)?;
-            match &report.violation {
-                None => result.passed += 1,
-                Some(v) => {
-                    result.count(v.class);
-                    let r = Report {
-                        language,
-                        toolchain: &prepared.toolchain,
-                        seed: config.seed,
-                        sequence: None,
-                        steps: &[],
-                        violation: v,
-                        fault: config.fault,
-                        cycle: Some((cycle, report.cycles)),
-                    };
-                    let f = finding(&r, &config.command_prefix, store.dir());
-                    record(config, store, &mut result, f, new_findings)?;
-                }
+            if report.violations.is_empty() {
+                result.passed += 1;
+            } else {
+                result.failed += 1;
+            }
+            for v in &report.violations {
+                result.count(v.class);
+                let r = Report {
+                    language,
+                    toolchain: &prepared.toolchain,
+                    seed: config.seed,
+                    sequence: None,
+                    steps: &[],
+                    violation: v,
+                    fault: config.fault,
+                    cycle: Some((cycle, report.cycles)),
+                };
+                let f = finding(&r, &config.command_prefix, store.dir());
+                record(config, store, &mut result, f, new_findings)?;
             }
             result.leak_checks.push(report);
         }
@@ -557,15 +580,21 @@ fn run_language(
     Ok(result)
 }
 
-/// Shrinks a failing sequence; returns the shrunk steps and the violation
-/// they show.
-fn shrink_failure(runner: &Runner<'_>, steps: &[Step], violation: Violation) -> Result<(Vec<Step>, Violation), ResourcesError> {
+/// Shrinks a failing sequence, keeping its finding signature; returns the
+/// shrunk steps and the violation they show.
+fn shrink_failure(
+    language: &str,
+    runner: &Runner<'_>,
+    steps: &[Step],
+    violation: Violation,
+) -> Result<(Vec<Step>, Violation), ResourcesError> {
+    let want = signature(language, &violation, None);
     let mut host_error = None;
-    let shrunk = shrink::shrink(steps, violation.class, |candidate| match runner.run(candidate) {
-        Ok(run) => run.violation.map(|v| v.class),
+    let shrunk = shrink::shrink(steps, |candidate| match runner.run(candidate) {
+        Ok(run) => run.violation.is_some_and(|v| signature(language, &v, None) == want),
         Err(e) => {
             host_error.get_or_insert(e);
-            None
+            false
         }
     });
     if let Some(e) = host_error {
@@ -573,7 +602,7 @@ fn shrink_failure(runner: &Runner<'_>, steps: &[Step], violation: Violation) -> 
     }
     let run: SequenceRun = runner.run(&shrunk.steps)?;
     match run.violation {
-        Some(v) if v.class == violation.class => Ok((shrunk.steps, v)),
+        Some(v) if signature(language, &v, None) == want => Ok((shrunk.steps, v)),
         // Not reproducible on its own (a flaky guest): keep the original.
         _ => Ok((model::renumber(&model::normalise(steps)), violation)),
     }

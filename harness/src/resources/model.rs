@@ -230,7 +230,7 @@ impl Model {
             Step::DropBorrowed { key, token } => {
                 self.is(*key, Owner::Host) && self.host_token(*token) && (key.kind == Kind::Thing || key.id == *token)
             }
-            Step::GuestUseAfterDrop { key } | Step::GuestDoubleDrop { key } => self.is(*key, Owner::Guest),
+            Step::GuestUseAfterDrop { token } | Step::GuestDoubleDrop { token } => self.is(Key::token(*token), Owner::Guest),
             Step::GuestKeepBorrow { token } | Step::GuestUseStash { token } => self.host_token(*token),
             Step::GuestReuseSlot { old, new } => self.is(Key::token(*old), Owner::Guest) && self.fresh(*new),
         }
@@ -369,10 +369,10 @@ impl Model {
                 self.set(*key, Owner::Lost);
                 Expect::traps(ErrorClass::StaleHandle)
             }
-            Step::GuestUseAfterDrop { key } | Step::GuestDoubleDrop { key } => {
-                self.set(*key, Owner::Dead);
+            Step::GuestUseAfterDrop { token } | Step::GuestDoubleDrop { token } => {
+                self.set(Key::token(*token), Owner::Dead);
                 let mut e = Expect::traps(ErrorClass::StaleHandle);
-                e.destroyed.push(*key);
+                e.destroyed.push(Key::token(*token));
                 e
             }
             Step::GuestKeepBorrow { .. } => Expect::traps(ErrorClass::BorrowLeft),
@@ -581,8 +581,7 @@ impl Pool {
             Verb::InspectPair | Verb::InspectTuple => !self.host_things.is_empty() && !self.host_tokens.is_empty(),
             Verb::UseStale | Verb::DropStale => !self.stale.is_empty(),
             Verb::DropBorrowed | Verb::GuestKeepBorrow | Verb::GuestUseStash => !self.host_tokens.is_empty(),
-            Verb::GuestUseAfterDrop | Verb::GuestDoubleDrop => !self.guest.is_empty(),
-            Verb::GuestReuseSlot => !self.guest_tokens.is_empty(),
+            Verb::GuestUseAfterDrop | Verb::GuestDoubleDrop | Verb::GuestReuseSlot => !self.guest_tokens.is_empty(),
         }
     }
 }
@@ -728,8 +727,8 @@ fn generate_step(u: &mut Unstructured<'_>, model: &Model, config: &GenConfig) ->
             }
         }
         Verb::HoldTwice => Step::HoldTwice { key: *u.choose(&pool.host)? },
-        Verb::GuestUseAfterDrop => Step::GuestUseAfterDrop { key: *u.choose(&pool.guest)? },
-        Verb::GuestDoubleDrop => Step::GuestDoubleDrop { key: *u.choose(&pool.guest)? },
+        Verb::GuestUseAfterDrop => Step::GuestUseAfterDrop { token: *u.choose(&pool.guest_tokens)? },
+        Verb::GuestDoubleDrop => Step::GuestDoubleDrop { token: *u.choose(&pool.guest_tokens)? },
         Verb::GuestKeepBorrow => Step::GuestKeepBorrow { token: *u.choose(&pool.host_tokens)? },
         Verb::GuestUseStash => Step::GuestUseStash { token: *u.choose(&pool.host_tokens)? },
         Verb::GuestReuseSlot => Step::GuestReuseSlot { old: *u.choose(&pool.guest_tokens)?, new: fresh() },

@@ -5,13 +5,15 @@
 //! steps; after each removal the sequence is normalised by the model (steps
 //! that name a resource the removed steps made, or that no longer apply
 //! where they stand, go too) and run again on a fresh instance. A candidate
-//! is kept when it fails with the same violation class. Then each step is
+//! is kept when it fails the same way: the same violation class, at the
+//! same kind of step, with the same message (the caller decides, by the
+//! finding's signature), so that shrinking does not slide from one bug to
+//! another of the same class. Then each step is
 //! made simpler where it can be (one list item fewer, no token in a
 //! bundle), the same way. The result is renumbered so that its ids count
 //! from 1.
 
 use super::model::{normalise, renumber};
-use super::runner::ViolationClass;
 use super::step::Step;
 
 /// The most candidate runs one shrink may spend.
@@ -30,9 +32,9 @@ pub struct Shrunk {
     pub trials: usize,
 }
 
-/// Shrinks `steps`, which fail with `class`; `fails` runs a candidate and
-/// returns the class it fails with, if it fails.
-pub fn shrink(steps: &[Step], class: ViolationClass, mut fails: impl FnMut(&[Step]) -> Option<ViolationClass>) -> Shrunk {
+/// Shrinks `steps`; `fails` runs a candidate and says whether it still
+/// fails the same way.
+pub fn shrink(steps: &[Step], mut fails: impl FnMut(&[Step]) -> bool) -> Shrunk {
     let mut current = normalise(steps);
     let mut trials = 0;
     let mut chunk = current.len().div_ceil(2).max(1);
@@ -45,7 +47,7 @@ pub fn shrink(steps: &[Step], class: ViolationClass, mut fails: impl FnMut(&[Ste
             let candidate = normalise(&candidate);
             if candidate.len() < current.len() {
                 trials += 1;
-                if fails(&candidate) == Some(class) {
+                if fails(&candidate) {
                     current = candidate;
                     progressed = true;
                     continue;
@@ -75,7 +77,7 @@ pub fn shrink(steps: &[Step], class: ViolationClass, mut fails: impl FnMut(&[Ste
                 continue;
             }
             trials += 1;
-            if fails(&candidate) == Some(class) {
+            if fails(&candidate) {
                 current = candidate;
                 simplified = true;
                 break;
@@ -107,9 +109,9 @@ mod tests {
                 let expect = model.apply(step);
                 matches!(step, Step::Release { .. }) && expect.destroyed.iter().any(|k| k.kind == Kind::Thing)
             });
-            releases_a_held_thing.then_some(ViolationClass::Leak)
+            releases_a_held_thing
         };
-        let shrunk = shrink(&steps, ViolationClass::Leak, fails);
+        let shrunk = shrink(&steps, fails);
         assert_eq!(write_steps(&shrunk.steps), "1. new t1\n2. hold [t1]\n3. release t1\n", "{shrunk:?}");
         assert!(shrunk.trials < 60, "{} trials", shrunk.trials);
     }
@@ -117,9 +119,7 @@ mod tests {
     #[test]
     fn a_candidate_that_fails_differently_is_not_kept() {
         let steps = parse_steps("new t1\ndrop t1\nnew t2\n").unwrap();
-        let shrunk = shrink(&steps, ViolationClass::Leak, |s| {
-            if s.len() == 3 { Some(ViolationClass::Leak) } else { Some(ViolationClass::WrongResult) }
-        });
+        let shrunk = shrink(&steps, |s| s.len() == 3);
         assert_eq!(shrunk.steps.len(), 3);
     }
 }

@@ -23,8 +23,8 @@
 //! | `drop-stale t1` | drops a handle it no longer owns (illegal) |
 //! | `drop-borrowed t1 k2` | drops `t1` while it is lent in a call, from inside that call (illegal) |
 //! | `hold-twice t1` | passes one own handle twice in one call (illegal) |
-//! | `guest-use-after-drop t1` | has the guest drop its handle, then use it (illegal) |
-//! | `guest-double-drop t1` | has the guest drop its handle twice (illegal) |
+//! | `guest-use-after-drop k1` | has the guest drop its token, then use it (illegal) |
+//! | `guest-double-drop k1` | has the guest drop its token twice (illegal) |
 //! | `guest-keep-borrow k2` | has the guest return without dropping a borrow (illegal) |
 //! | `guest-use-stash k2` | has the guest remember a borrow's index and use it in a later call (illegal) |
 //! | `guest-reuse-slot k2 k3` | has the guest drop `k2`, make `k3`, and read through `k2`'s stale index |
@@ -136,8 +136,8 @@ pub enum Step {
     DropStale { key: Key },
     DropBorrowed { key: Key, token: u32 },
     HoldTwice { key: Key },
-    GuestUseAfterDrop { key: Key },
-    GuestDoubleDrop { key: Key },
+    GuestUseAfterDrop { token: u32 },
+    GuestDoubleDrop { token: u32 },
     GuestKeepBorrow { token: u32 },
     GuestUseStash { token: u32 },
     GuestReuseSlot { old: u32, new: u32 },
@@ -210,9 +210,7 @@ impl Step {
             | Step::Poke { key }
             | Step::UseStale { key }
             | Step::DropStale { key }
-            | Step::HoldTwice { key }
-            | Step::GuestUseAfterDrop { key }
-            | Step::GuestDoubleDrop { key } => vec![&mut key.id],
+            | Step::HoldTwice { key } => vec![&mut key.id],
             Step::Hold { items } => items.iter_mut().flatten().map(arg).collect(),
             Step::HoldBundle { things, token } => things.iter_mut().chain(token.as_mut().map(arg)).collect(),
             Step::Swap { thing, token } => vec![thing, arg(token)],
@@ -222,7 +220,10 @@ impl Step {
             Step::InspectThings { items } => items.iter_mut().flatten().collect(),
             Step::InspectPair { thing, token } | Step::InspectTuple { thing, token } => vec![thing, token],
             Step::DropBorrowed { key, token } => vec![&mut key.id, token],
-            Step::GuestKeepBorrow { token } | Step::GuestUseStash { token } => vec![token],
+            Step::GuestKeepBorrow { token }
+            | Step::GuestUseStash { token }
+            | Step::GuestUseAfterDrop { token }
+            | Step::GuestDoubleDrop { token } => vec![token],
             Step::GuestReuseSlot { old, new } => vec![old, new],
         }
     }
@@ -272,9 +273,7 @@ impl fmt::Display for Step {
             | Step::Poke { key }
             | Step::UseStale { key }
             | Step::DropStale { key }
-            | Step::HoldTwice { key }
-            | Step::GuestUseAfterDrop { key }
-            | Step::GuestDoubleDrop { key } => write!(f, "{verb} {key}"),
+            | Step::HoldTwice { key } => write!(f, "{verb} {key}"),
             Step::Hold { items } => {
                 write!(f, "{verb} {}", list(&items.iter().map(|i| Opt(*i)).collect::<Vec<_>>()))
             }
@@ -298,7 +297,10 @@ impl fmt::Display for Step {
                     write!(f, "{verb} {key} {}", Token(*token))
                 }
             }
-            Step::GuestKeepBorrow { token } | Step::GuestUseStash { token } => write!(f, "{verb} {}", Token(*token)),
+            Step::GuestKeepBorrow { token }
+            | Step::GuestUseStash { token }
+            | Step::GuestUseAfterDrop { token }
+            | Step::GuestDoubleDrop { token } => write!(f, "{verb} {}", Token(*token)),
             Step::GuestReuseSlot { old, new } => write!(f, "{verb} {} {}", Token(*old), Token(*new)),
         }
     }
@@ -466,8 +468,7 @@ fn parse_step(line: &str) -> Result<Step, String> {
             want(1)?;
             Step::New { id: thing(&args[0])?, via: if verb == "new" { Via::Constructor } else { Via::Static } }
         }
-        "create" | "take-one" | "release" | "drop" | "inspect" | "poke" | "use-stale" | "drop-stale" | "hold-twice"
-        | "guest-use-after-drop" | "guest-double-drop" => {
+        "create" | "take-one" | "release" | "drop" | "inspect" | "poke" | "use-stale" | "drop-stale" | "hold-twice" => {
             want(1)?;
             let key = parse_key(&args[0])?;
             match verb {
@@ -479,9 +480,7 @@ fn parse_step(line: &str) -> Result<Step, String> {
                 "poke" => Step::Poke { key },
                 "use-stale" => Step::UseStale { key },
                 "drop-stale" => Step::DropStale { key },
-                "hold-twice" => Step::HoldTwice { key },
-                "guest-use-after-drop" => Step::GuestUseAfterDrop { key },
-                _ => Step::GuestDoubleDrop { key },
+                _ => Step::HoldTwice { key },
             }
         }
         "hold" => {
@@ -530,10 +529,15 @@ fn parse_step(line: &str) -> Result<Step, String> {
                 }
             }
         }
-        "guest-keep-borrow" | "guest-use-stash" => {
+        "guest-keep-borrow" | "guest-use-stash" | "guest-use-after-drop" | "guest-double-drop" => {
             want(1)?;
             let token = token(&args[0])?;
-            if verb == "guest-keep-borrow" { Step::GuestKeepBorrow { token } } else { Step::GuestUseStash { token } }
+            match verb {
+                "guest-keep-borrow" => Step::GuestKeepBorrow { token },
+                "guest-use-stash" => Step::GuestUseStash { token },
+                "guest-use-after-drop" => Step::GuestUseAfterDrop { token },
+                _ => Step::GuestDoubleDrop { token },
+            }
         }
         "guest-reuse-slot" => {
             want(2)?;
@@ -575,8 +579,8 @@ mod tests {
             Step::DropBorrowed { key: t1, token: 2 },
             Step::DropBorrowed { key: k2, token: 2 },
             Step::HoldTwice { key: t1 },
-            Step::GuestUseAfterDrop { key: k2 },
-            Step::GuestDoubleDrop { key: t1 },
+            Step::GuestUseAfterDrop { token: 2 },
+            Step::GuestDoubleDrop { token: 2 },
             Step::GuestKeepBorrow { token: 2 },
             Step::GuestUseStash { token: 2 },
             Step::GuestReuseSlot { old: 2, new: 6 },

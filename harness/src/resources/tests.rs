@@ -82,3 +82,133 @@ fn replay_names_the_file_and_the_fix_when_a_finding_is_not_a_resources_one() {
     let err = replay(&dir.path().join(&id), &Cache::from_env(), HostConfig::default()).unwrap_err().to_string();
     assert!(err.contains("not a resources finding"), "{err}");
 }
+
+// ---- Go and Python ---------------------------------------------------------
+
+use crate::resources::runner::Cycle;
+use crate::resources::test_support::guest;
+
+fn steps(text: &str) -> Vec<Step> {
+    step::parse_steps(text).unwrap()
+}
+
+/// Runs tens of sequences of `language`: every failure is a finding, and
+/// every finding replays.
+fn every_failure_is_a_finding_that_replays(language: &str, sequences: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ResourcesConfig { languages: vec![language.into()], ..config(None, sequences, dir.path()) };
+    let summary = run(&config, &Cache::from_env()).unwrap();
+    let result = &summary.languages[0];
+    assert_eq!(result.sequences, sequences);
+    assert_eq!(result.passed + result.failed, sequences, "{}", summary.table());
+    let findings = FindingStore::open(dir.path()).unwrap().list().unwrap();
+    assert_eq!(findings.len(), result.signatures.len());
+    assert_eq!(findings.iter().map(|f| f.count).sum::<u64>(), result.failed);
+    for meta in findings {
+        match replay(&dir.path().join(&meta.id), &Cache::from_env(), HostConfig::default()).unwrap() {
+            ReplayOutcome::Reproduced(v) => assert_eq!(v.class.as_str(), meta.hop, "{}: {v:#?}", meta.id),
+            ReplayOutcome::NotReproduced => panic!("{} does not reproduce", meta.id),
+        }
+    }
+}
+
+/// Each of `cases` fails in `language` with its class, and passes in Rust
+/// (so the failure is the language's, not the model's).
+fn caught_in(language: &str, cases: &[(&str, ViolationClass, &str)]) {
+    for (text, class, why) in cases {
+        let steps = steps(text);
+        let control = guest("rust", None).runner.run(&steps).unwrap();
+        assert!(control.violation.is_none(), "the Rust guest fails `{text}`: {:#?}", control.violation);
+        let run = guest(language, None).runner.run(&steps).unwrap();
+        let v = run.violation.unwrap_or_else(|| panic!("{language} passed `{text}`, expected {class}: {why}"));
+        assert_eq!(v.class, *class, "`{text}` ({why}): {v:#?}");
+    }
+}
+
+#[test]
+fn the_go_guest_runs_tens_of_sequences_and_every_failure_replays() {
+    every_failure_is_a_finding_that_replays("go", 30);
+}
+
+#[test]
+fn go_binding_bugs_are_caught_where_the_rust_guest_passes() {
+    caught_in(
+        "go",
+        &[
+            (
+                "create k1\ntake [k1]\ninspect k1",
+                ViolationClass::SpuriousTrap,
+                "wit-bindgen-go never drops a borrowed handle of an imported resource that an export receives",
+            ),
+            (
+                "make t1\nhold [t1]\nrelease t1",
+                ViolationClass::DoubleDestructor,
+                "Thing.Drop calls OnDrop, and so does the [dtor] export that the drop runs",
+            ),
+            (
+                "create t1\nrelease t1",
+                ViolationClass::Leak,
+                "Drop of a thing that never crossed the boundary does nothing, OnDrop included",
+            ),
+            (
+                "new t1\nhold [+k2, t1]\nrelease t1",
+                ViolationClass::SpuriousTrap,
+                "ThingFromOwnHandle keeps the handle index from when the thing left; Drop drops that stale index",
+            ),
+            (
+                "new t1\nnew t2\nhold [t2, t1]\nrelease t1",
+                ViolationClass::EarlyDestructor,
+                "the stale index of t1 names t2's slot now, so releasing t1 destroys t2",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn the_go_leak_check_sees_no_growth_in_create_drop_cycles() {
+    let runner = &guest("go", None).runner;
+    for cycle in [Cycle::NewDrop, Cycle::CreateRelease, Cycle::HoldTake] {
+        let report = runner.leak_check(cycle, 10_000).unwrap();
+        assert!(report.completed && report.violations.is_empty(), "{}: {report:#?}", cycle.name());
+    }
+}
+
+#[test]
+fn the_python_guest_runs_tens_of_sequences_and_every_failure_replays() {
+    every_failure_is_a_finding_that_replays("python", 20);
+}
+
+#[test]
+fn python_binding_bugs_are_caught_where_the_rust_guest_passes() {
+    caught_in(
+        "python",
+        &[
+            (
+                "new t1\ndrop t1",
+                ViolationClass::Leak,
+                "componentize-py's destructor of a guest-defined resource does nothing: the object is never freed",
+            ),
+            (
+                "new t1\nhold [t1]\nrelease t1",
+                ViolationClass::Leak,
+                "an own handle of a guest-defined resource passed back in keeps the object alive for good",
+            ),
+        ],
+    );
+    // A borrow cannot be kept past its call in Python: the bindings drop it.
+    let run = guest("python", None).runner.run(&steps("create k1\ntake [k1]\nguest-keep-borrow k1")).unwrap();
+    assert!(run.violation.is_none(), "{:#?}", run.violation);
+    assert_eq!((run.illegal, run.skipped), (0, 1));
+}
+
+#[test]
+fn the_python_leak_check_measures_the_leak_of_dropped_things() {
+    let runner = &guest("python", None).runner;
+    let report = runner.leak_check(Cycle::CreateRelease, 10_000).unwrap();
+    assert!(report.completed && report.violations.is_empty(), "{report:#?}");
+    let report = runner.leak_check(Cycle::NewDrop, 10_000).unwrap();
+    let classes: Vec<ViolationClass> = report.violations.iter().map(|v| v.class).collect();
+    assert_eq!(classes, [ViolationClass::Leak, ViolationClass::MemoryGrowth], "{report:#?}");
+    let grown = report.after.heap_bytes.unwrap() - report.before.heap_bytes.unwrap();
+    assert!(grown > 10_000 * 100, "{}", report.growth_text());
+}

@@ -83,7 +83,7 @@ pub fn run(args: ResourcesArgs) -> Result<ExitCode> {
         suppressions: Suppressions::load(&suppressions_path)?,
         command_prefix: crate::command_prefix(),
         fault,
-        shrink_per_class: 2,
+        shrink_per_signature: 2,
         progress: !args.quiet,
     };
     let summary = resources::run(&config, &cache).context("the resources run could not go on")?;

@@ -47,7 +47,7 @@ fn illegal_steps_expect_their_errors_and_the_failing_calls_end_the_instance() {
     for (text, class, destroyed) in [
         ("new t1\nhold [t1]\nuse-stale t1", ErrorClass::StaleHandle, vec![]),
         ("new t1\nhold-twice t1", ErrorClass::StaleHandle, vec![]),
-        ("create t1\nguest-use-after-drop t1", ErrorClass::StaleHandle, vec![Key::thing(1)]),
+        ("create k1\nguest-use-after-drop k1", ErrorClass::StaleHandle, vec![Key::token(1)]),
         ("create k1\nguest-double-drop k1", ErrorClass::StaleHandle, vec![Key::token(1)]),
         ("create k1\ntake [k1]\nguest-keep-borrow k1", ErrorClass::BorrowLeft, vec![]),
         ("create k1\ntake [k1]\nguest-use-stash k1", ErrorClass::StaleHandle, vec![]),

@@ -9,7 +9,6 @@ package export_witness_resources_api
 
 import (
 	"runtime"
-	_ "unsafe"
 
 	api "wit_component/witness_resources_api"
 	host "wit_component/witness_resources_host"
@@ -19,11 +18,6 @@ import (
 
 // The deliberate fault this guest is built with (see witness::resources::Fault).
 const fault = "none"
-
-// The size of linear memory, in 64 KiB pages.
-//
-//go:linkname currentMemory runtime.currentMemory
-func currentMemory() int32
 
 type Thing struct {
 	pinner runtime.Pinner
@@ -96,7 +90,6 @@ func Status() api.Report {
 	return api.Report{
 		Live:        live,
 		Destroyed:   out,
-		MemoryBytes: uint64(currentMemory()) * 65536,
 		HeapBytes:   witTypes.Some[uint64](stats.HeapAlloc),
 		HeapObjects: witTypes.Some[uint64](stats.HeapObjects),
 	}
@@ -270,50 +263,37 @@ func Poke(k api.Key) witTypes.Option[uint32] {
 	return witTypes.None[uint32]()
 }
 
-func held(k api.Key) Handle {
-	h, ok := give(k)
+func heldToken(id uint32) *host.Token {
+	t, ok := tokens[id]
 	if !ok {
-		panic("the host asked for a handle the guest does not hold")
+		panic("the host asked for a token the guest does not hold")
 	}
-	return h
+	delete(tokens, id)
+	return t
 }
 
-func MisuseUseAfterDrop(k api.Key) uint32 {
-	h := held(k)
-	if h.Tag() == Handle_Thing {
-		t := h.Thing()
-		index := t.handle
-		t.Drop()
-		return ThingFromOwnHandle(index).Id()
-	}
-	t := h.Token()
+func MisuseUseAfterDrop(id uint32) uint32 {
+	t := heldToken(id)
 	index := t.Handle()
 	t.Drop()
 	return host.TokenFromBorrowHandle(index).Id()
 }
 
-func MisuseDoubleDrop(k api.Key) {
-	h := held(k)
-	if h.Tag() == Handle_Thing {
-		t := h.Thing()
-		index := t.handle
-		t.Drop()
-		resourceDropThing(index)
-		return
-	}
-	t := h.Token()
+func MisuseDoubleDrop(id uint32) {
+	t := heldToken(id)
 	index := t.Handle()
 	t.Drop()
 	host.TokenFromBorrowHandle(index).Drop()
 }
 
-func MisuseKeepBorrow(t *host.Token) {
+func MisuseKeepBorrow(t *host.Token) bool {
 	if fault == "drop-kept-borrow" {
 		t.Drop()
-		return
+		return true
 	}
 	// Takes the index out of the handle, so that nothing drops the borrow.
 	t.TakeHandle()
+	return true
 }
 
 func StashBorrow(t *host.Token) {
@@ -325,11 +305,7 @@ func MisuseUseStash() uint32 {
 }
 
 func MisuseReuseSlot(old uint32, new uint32) (uint32, uint32, uint32) {
-	t, ok := tokens[old]
-	if !ok {
-		panic("the host asked for a token the guest does not hold")
-	}
-	delete(tokens, old)
+	t := heldToken(old)
 	oldIndex := t.Handle()
 	t.Drop()
 	fresh := host.MakeToken(new)

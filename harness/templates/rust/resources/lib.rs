@@ -158,6 +158,10 @@ fn keep(handle: Handle) {
     }
 }
 
+fn held_token(id: u32) -> Token {
+    with(|s| s.tokens.remove(&id)).expect("the host asked for a token the guest does not hold")
+}
+
 fn give(key: Key) -> Option<Handle> {
     match key.kind {
         Kind::Thing => with(|s| s.things.remove(&key.id)).map(Handle::Thing),
@@ -173,7 +177,6 @@ impl Guest for Component {
         Report {
             live,
             destroyed,
-            memory_bytes: core::arch::wasm32::memory_size::<0>() as u64 * 65536,
             heap_bytes: Some(LIVE_BYTES.load(Relaxed)),
             heap_objects: Some(LIVE_OBJECTS.load(Relaxed)),
         }
@@ -277,52 +280,32 @@ impl Guest for Component {
         }
     }
 
-    fn misuse_use_after_drop(k: Key) -> u32 {
-        match give(k).expect("the host asked for a handle the guest does not hold") {
-            Handle::Thing(thing) => {
-                let index = thing.handle();
-                drop(thing);
-                // SAFETY: none; this is the misuse the host asked for.
-                let stale = unsafe { Thing::from_handle(index) };
-                let id = thing_id(&stale);
-                std::mem::forget(stale);
-                id
-            }
-            Handle::Token(token) => {
-                let index = token.handle();
-                drop(token);
-                // SAFETY: none; this is the misuse the host asked for.
-                let stale = unsafe { Token::from_handle(index) };
-                let id = stale.id();
-                std::mem::forget(stale);
-                id
-            }
-        }
+    fn misuse_use_after_drop(id: u32) -> u32 {
+        let token = held_token(id);
+        let index = token.handle();
+        drop(token);
+        // SAFETY: none; this is the misuse the host asked for.
+        let stale = unsafe { Token::from_handle(index) };
+        let id = stale.id();
+        std::mem::forget(stale);
+        id
     }
 
-    fn misuse_double_drop(k: Key) {
-        match give(k).expect("the host asked for a handle the guest does not hold") {
-            Handle::Thing(thing) => {
-                let index = thing.handle();
-                drop(thing);
-                // SAFETY: none; this is the misuse the host asked for.
-                drop(unsafe { Thing::from_handle(index) });
-            }
-            Handle::Token(token) => {
-                let index = token.handle();
-                drop(token);
-                // SAFETY: none; this is the misuse the host asked for.
-                drop(unsafe { Token::from_handle(index) });
-            }
-        }
+    fn misuse_double_drop(id: u32) {
+        let token = held_token(id);
+        let index = token.handle();
+        drop(token);
+        // SAFETY: none; this is the misuse the host asked for.
+        drop(unsafe { Token::from_handle(index) });
     }
 
-    fn misuse_keep_borrow(t: &Token) {
+    fn misuse_keep_borrow(t: &Token) -> bool {
         if FAULT != "drop-kept-borrow" {
             // Takes the index out of the binding's handle, so the binding
             // does not drop the borrow when the call returns.
             let _ = t.take_handle();
         }
+        true
     }
 
     fn stash_borrow(t: &Token) {
@@ -340,7 +323,7 @@ impl Guest for Component {
     }
 
     fn misuse_reuse_slot(old: u32, new: u32) -> (u32, u32, u32) {
-        let token = with(|s| s.tokens.remove(&old)).expect("the host asked for a token the guest does not hold");
+        let token = held_token(old);
         let old_index = token.handle();
         drop(token);
         let fresh = Token::new(new);
