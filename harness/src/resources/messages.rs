@@ -48,9 +48,11 @@ impl ErrorClass {
     /// The messages of this class (each matched as a substring).
     pub fn messages(self) -> &'static [&'static str] {
         match self {
-            ErrorClass::StaleHandle => {
-                &["unknown handle index", "host-owned resource was already de-allocated", "used with the wrong type"]
-            }
+            ErrorClass::StaleHandle => &[
+                "unknown handle index",
+                "host-owned resource was already de-allocated",
+                "used with the wrong type",
+            ],
             ErrorClass::BorrowedDrop => &["cannot remove owned resource while borrowed"],
             ErrorClass::BorrowLeft => &["borrow handles still remain at the end of the call"],
         }
@@ -65,9 +67,13 @@ impl fmt::Display for ErrorClass {
 
 /// The class of an error message, if it is one the model predicts.
 pub fn classify(message: &str) -> Option<ErrorClass> {
-    [ErrorClass::StaleHandle, ErrorClass::BorrowedDrop, ErrorClass::BorrowLeft]
-        .into_iter()
-        .find(|class| class.messages().iter().any(|m| message.contains(m)))
+    [
+        ErrorClass::StaleHandle,
+        ErrorClass::BorrowedDrop,
+        ErrorClass::BorrowLeft,
+    ]
+    .into_iter()
+    .find(|class| class.messages().iter().any(|m| message.contains(m)))
 }
 
 /// The trap of Go's collector inside `cabi_realloc`.
@@ -82,13 +88,27 @@ mod tests {
 
     #[test]
     fn messages_are_classified() {
-        assert_eq!(classify("unknown handle index 3"), Some(ErrorClass::StaleHandle));
         assert_eq!(
-            classify("error while executing at wasm backtrace:\n 0: x\nhandle index 2 used with the wrong type, expected guest-defined resource but found host resource"),
+            classify("unknown handle index 3"),
             Some(ErrorClass::StaleHandle)
         );
-        assert_eq!(classify("cannot remove owned resource while borrowed"), Some(ErrorClass::BorrowedDrop));
-        assert_eq!(classify("borrow handles still remain at the end of the call"), Some(ErrorClass::BorrowLeft));
-        assert_eq!(classify("wasm trap: wasm `unreachable` instruction executed"), None);
+        assert_eq!(
+            classify(
+                "error while executing at wasm backtrace:\n 0: x\nhandle index 2 used with the wrong type, expected guest-defined resource but found host resource"
+            ),
+            Some(ErrorClass::StaleHandle)
+        );
+        assert_eq!(
+            classify("cannot remove owned resource while borrowed"),
+            Some(ErrorClass::BorrowedDrop)
+        );
+        assert_eq!(
+            classify("borrow handles still remain at the end of the call"),
+            Some(ErrorClass::BorrowLeft)
+        );
+        assert_eq!(
+            classify("wasm trap: wasm `unreachable` instruction executed"),
+            None
+        );
     }
 }

@@ -151,16 +151,26 @@ impl LanguageResult {
     /// One line: which leak checks grew and which did not.
     pub fn leak_line(&self) -> String {
         if let Some(why) = &self.build_failure {
-            return format!("{}: not run, the guest did not build ({})", self.language, first_line(why));
+            return format!(
+                "{}: not run, the guest did not build ({})",
+                self.language,
+                first_line(why)
+            );
         }
         if self.leak_checks.is_empty() {
             return format!("{}: no leak check run", self.language);
         }
-        let (leaks, clean): (Vec<&LeakReport>, Vec<&LeakReport>) =
-            self.leak_checks.iter().partition(|r| !r.violations.is_empty());
+        let (leaks, clean): (Vec<&LeakReport>, Vec<&LeakReport>) = self
+            .leak_checks
+            .iter()
+            .partition(|r| !r.violations.is_empty());
         let describe = |r: &LeakReport| {
             let mut text = format!("{} ({}", r.cycle.name(), r.growth_text());
-            for v in r.violations.iter().filter(|v| v.class != ViolationClass::MemoryGrowth) {
+            for v in r
+                .violations
+                .iter()
+                .filter(|v| v.class != ViolationClass::MemoryGrowth)
+            {
                 text.push_str(&format!("; {}: {}", v.class, v.message));
             }
             text.push(')');
@@ -168,17 +178,34 @@ impl LanguageResult {
         };
         let mut parts = Vec::new();
         if !leaks.is_empty() {
-            parts.push(format!("LEAKS in {}", leaks.iter().map(|r| describe(r)).collect::<Vec<_>>().join("; ")));
+            parts.push(format!(
+                "LEAKS in {}",
+                leaks
+                    .iter()
+                    .map(|r| describe(r))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
         }
         if !clean.is_empty() {
-            parts.push(format!("no growth in {}", clean.iter().map(|r| describe(r)).collect::<Vec<_>>().join("; ")));
+            parts.push(format!(
+                "no growth in {}",
+                clean
+                    .iter()
+                    .map(|r| describe(r))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
         }
         format!("{}: {}", self.language, parts.join(". "))
     }
 }
 
 fn first_line(text: &str) -> &str {
-    text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim()
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
 }
 
 /// The result of a run.
@@ -207,7 +234,11 @@ impl Summary {
     pub fn last_line(&self) -> String {
         match self.suppressed() {
             0 => format!("{} passed, {} failed", self.passed(), self.failed()),
-            n => format!("{} passed, {} failed ({n} suppressed as known)", self.passed(), self.failed()),
+            n => format!(
+                "{} passed, {} failed ({n} suppressed as known)",
+                self.passed(),
+                self.failed()
+            ),
         }
     }
 
@@ -218,10 +249,23 @@ impl Summary {
         header.extend(["passed", "failed"]);
         let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
         for l in &self.languages {
-            let mut row = vec![l.language.clone(), l.sequences.to_string(), l.steps.to_string(), l.illegal.to_string()];
-            row.extend(ViolationClass::ALL.iter().map(|c| l.violations.get(c).copied().unwrap_or(0).to_string()));
+            let mut row = vec![
+                l.language.clone(),
+                l.sequences.to_string(),
+                l.steps.to_string(),
+                l.illegal.to_string(),
+            ];
+            row.extend(
+                ViolationClass::ALL
+                    .iter()
+                    .map(|c| l.violations.get(c).copied().unwrap_or(0).to_string()),
+            );
             row.push(l.passed.to_string());
-            row.push(if l.suppressed > 0 { format!("{} ({} known)", l.failed, l.suppressed) } else { l.failed.to_string() });
+            row.push(if l.suppressed > 0 {
+                format!("{} ({} known)", l.failed, l.suppressed)
+            } else {
+                l.failed.to_string()
+            });
             rows.push(row);
         }
         let mut out = render(&rows);
@@ -249,14 +293,26 @@ impl Summary {
 
 fn render(rows: &[Vec<String>]) -> String {
     let columns = rows[0].len();
-    let widths: Vec<usize> = (0..columns).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
     let mut out = String::new();
     for (i, row) in rows.iter().enumerate() {
-        let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
         if i == 0 {
-            out.push_str(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+            out.push_str(
+                &widths
+                    .iter()
+                    .map(|w| "-".repeat(*w))
+                    .collect::<Vec<_>>()
+                    .join("  "),
+            );
             out.push('\n');
         }
     }
@@ -279,9 +335,13 @@ pub fn prepare<'h>(
     cache: &Cache,
     seed: u64,
 ) -> Result<Result<Prepared<'h>, GuestError>, ResourcesError> {
-    let lang = crate::guest::language(language).ok_or_else(|| ResourcesError::UnknownLanguage(language.into()))?;
+    let lang = crate::guest::language(language)
+        .ok_or_else(|| ResourcesError::UnknownLanguage(language.into()))?;
     let builder = GuestBuilder::new(lang, cache.clone())?;
-    let spec = ResourcesSpec { wit: world::WIT, fault };
+    let spec = ResourcesSpec {
+        wit: world::WIT,
+        fault,
+    };
     let built = match builder.build_resources(&spec) {
         Ok(built) => built,
         Err(e) if e.is_finding() => return Ok(Err(e)),
@@ -289,7 +349,11 @@ pub fn prepare<'h>(
     };
     let component = host.compile(&built.component)?;
     let linked = LinkedGuest::new(host, &component)?;
-    Ok(Ok(Prepared { language: language.into(), runner: Runner::new(linked, seed), toolchain: builder.toolchain().clone() }))
+    Ok(Ok(Prepared {
+        language: language.into(),
+        runner: Runner::new(linked, seed),
+        toolchain: builder.toolchain().clone(),
+    }))
 }
 
 /// The steps of a finding's `call.wave`, with a header that says where
@@ -310,7 +374,9 @@ pub fn steps_text(steps: &[Step], language: &str, fault: Option<Fault>) -> Strin
 fn fault_of(text: &str) -> Result<Option<Fault>, String> {
     for line in text.lines() {
         if let Some(name) = line.trim().strip_prefix("# guest fault:") {
-            return Fault::parse(name.trim()).map(Some).ok_or_else(|| format!("unknown guest fault `{}`", name.trim()));
+            return Fault::parse(name.trim())
+                .map(Some)
+                .ok_or_else(|| format!("unknown guest fault `{}`", name.trim()));
         }
     }
     Ok(None)
@@ -331,12 +397,18 @@ struct Report<'a> {
 
 fn signature(language: &str, violation: &Violation, cycle: Option<Cycle>) -> Signature {
     // A memory-growth violation is about all the cycles, not one step.
-    let step_text = if violation.class == ViolationClass::MemoryGrowth { "" } else { violation.step_text.as_str() };
+    let step_text = if violation.class == ViolationClass::MemoryGrowth {
+        ""
+    } else {
+        violation.step_text.as_str()
+    };
     let verb = step_text.split_whitespace().next().unwrap_or("");
-    let kind = step_text.split_whitespace().nth(1).map_or("", |w| match w.trim_start_matches(['[', '+']).chars().next() {
-        Some('t') => " thing",
-        Some('k') => " token",
-        _ => "",
+    let kind = step_text.split_whitespace().nth(1).map_or("", |w| {
+        match w.trim_start_matches(['[', '+']).chars().next() {
+            Some('t') => " thing",
+            Some('k') => " token",
+            _ => "",
+        }
     });
     let origin = cycle.map(|c| format!("leak check {}", c.name()));
     let place = match (origin, verb) {
@@ -348,21 +420,38 @@ fn signature(language: &str, violation: &Violation, cycle: Option<Cycle>) -> Sig
         language: language.into(),
         kind: FINDING_KIND.into(),
         hop: violation.class.as_str().into(),
-        class: format!("{place}: {}", finding::normalise_message(&violation.message)),
+        class: format!(
+            "{place}: {}",
+            finding::normalise_message(&violation.message)
+        ),
     }
 }
 
 fn finding(report: &Report<'_>, command_prefix: &str, findings_dir: &Path) -> Finding {
-    let sig = signature(report.language, report.violation, report.cycle.map(|(c, _)| c));
+    let sig = signature(
+        report.language,
+        report.violation,
+        report.cycle.map(|(c, _)| c),
+    );
     let id = sig.id();
-    let mut versions: BTreeMap<String, String> = report.toolchain.versions.iter().cloned().collect();
+    let mut versions: BTreeMap<String, String> =
+        report.toolchain.versions.iter().cloned().collect();
     versions.insert("wasmtime".into(), crate::host::WASMTIME_VERSION.into());
     let v = report.violation;
-    let where_ = if v.teardown { "in the teardown, at step" } else { "at step" };
-    let fault_arg = report.fault.map_or(String::new(), |f| format!(" --fault {f}"));
+    let where_ = if v.teardown {
+        "in the teardown, at step"
+    } else {
+        "at step"
+    };
+    let fault_arg = report
+        .fault
+        .map_or(String::new(), |f| format!(" --fault {f}"));
     let (replay, call, weight) = match report.cycle {
         None => (
-            format!("{command_prefix} resources --replay {}", findings_dir.join(&id).display()),
+            format!(
+                "{command_prefix} resources --replay {}",
+                findings_dir.join(&id).display()
+            ),
             steps_text(report.steps, report.language, report.fault),
             shrink::weight(report.steps),
         ),
@@ -371,7 +460,10 @@ fn finding(report: &Report<'_>, command_prefix: &str, findings_dir: &Path) -> Fi
                 "{command_prefix} resources --lang {} --sequences 0 --cycles {cycles}{fault_arg}",
                 report.language
             );
-            let call = format!("# witness resources leak check: {cycles} cycles of\n#   {}\n# replay: {command}\n", cycle.describe());
+            let call = format!(
+                "# witness resources leak check: {cycles} cycles of\n#   {}\n# replay: {command}\n",
+                cycle.describe()
+            );
             // Heavier than any sequence: a shrunk sequence with the same
             // signature is the better reproducer.
             (command, call, u64::from(cycles) * 10)
@@ -386,7 +478,13 @@ fn finding(report: &Report<'_>, command_prefix: &str, findings_dir: &Path) -> Fi
             hop: v.class.as_str().into(),
             path: None,
             function: None,
-            summary: format!("{}: {where_} {} `{}`: {}", v.class, v.step + 1, v.step_text, v.message),
+            summary: format!(
+                "{}: {where_} {} `{}`: {}",
+                v.class,
+                v.step + 1,
+                v.step_text,
+                v.message
+            ),
             link: None,
             count: 1,
             seed: Some(report.seed),
@@ -398,7 +496,13 @@ fn finding(report: &Report<'_>, command_prefix: &str, findings_dir: &Path) -> Fi
         },
         world_wit: world::WIT.to_string(),
         call: Some(call),
-        observed: Some(format!("{}\n{where_} {} `{}`: {}\n", v.class, v.step + 1, v.step_text, v.message)),
+        observed: Some(format!(
+            "{}\n{where_} {} `{}`: {}\n",
+            v.class,
+            v.step + 1,
+            v.step_text,
+            v.message
+        )),
         trap: v.error.clone(),
         guest_output: Some(v.guest_output.clone()).filter(|s| !s.trim().is_empty()),
         build_log: None,
@@ -409,9 +513,19 @@ fn finding(report: &Report<'_>, command_prefix: &str, findings_dir: &Path) -> Fi
 pub fn run(config: &ResourcesConfig, cache: &Cache) -> Result<Summary, ResourcesError> {
     let host = Host::new(config.host.clone(), cache)?;
     let store = FindingStore::open(&config.findings_dir)?;
-    let mut summary = Summary { cycles: config.cycles, ..Summary::default() };
+    let mut summary = Summary {
+        cycles: config.cycles,
+        ..Summary::default()
+    };
     for language in &config.languages {
-        let result = run_language(config, cache, &host, &store, language, &mut summary.new_findings)?;
+        let result = run_language(
+            config,
+            cache,
+            &host,
+            &store,
+            language,
+            &mut summary.new_findings,
+        )?;
         summary.languages.push(result);
     }
     Ok(summary)
@@ -433,7 +547,10 @@ fn record(
     if !result.signatures.contains(&sig_text) {
         result.signatures.push(sig_text);
     }
-    if sig.as_ref().is_some_and(|s| config.suppressions.matching(s).is_some()) {
+    if sig
+        .as_ref()
+        .is_some_and(|s| config.suppressions.matching(s).is_some())
+    {
         result.suppressed += 1;
     }
     Ok(())
@@ -460,7 +577,10 @@ fn run_language(
     language: &str,
     new_findings: &mut Vec<PathBuf>,
 ) -> Result<LanguageResult, ResourcesError> {
-    let mut result = LanguageResult { language: language.into(), ..LanguageResult::default() };
+    let mut result = LanguageResult {
+        language: language.into(),
+        ..LanguageResult::default()
+    };
     if config.progress {
         eprintln!("witness: {language}: building the resources guest");
     }
@@ -472,9 +592,13 @@ fn run_language(
                 language: language.into(),
                 kind: "build".into(),
                 hop: "build".into(),
-                class: format!("resources guest: {}", finding::normalise_message(&e.to_string())),
+                class: format!(
+                    "resources guest: {}",
+                    finding::normalise_message(&e.to_string())
+                ),
             };
-            let mut versions: BTreeMap<String, String> = toolchain.versions.iter().cloned().collect();
+            let mut versions: BTreeMap<String, String> =
+                toolchain.versions.iter().cloned().collect();
             versions.insert("wasmtime".into(), crate::host::WASMTIME_VERSION.into());
             let f = Finding {
                 meta: FindingMeta {
@@ -485,7 +609,10 @@ fn run_language(
                     hop: "build".into(),
                     path: None,
                     function: None,
-                    summary: format!("the {language} resources guest does not build: {}", first_line(&e.to_string())),
+                    summary: format!(
+                        "the {language} resources guest does not build: {}",
+                        first_line(&e.to_string())
+                    ),
                     link: None,
                     count: 1,
                     seed: Some(config.seed),
@@ -543,15 +670,30 @@ fn run_language(
             fault: config.fault,
             cycle: None,
         };
-        record(config, store, &mut result, finding(&report, &config.command_prefix, store.dir()), new_findings)?;
+        record(
+            config,
+            store,
+            &mut result,
+            finding(&report, &config.command_prefix, store.dir()),
+            new_findings,
+        )?;
         if config.progress && (index + 1) % 50 == 0 {
-            eprintln!("witness: {language}: {} of {} sequences, {} failed", index + 1, config.sequences, result.failed);
+            eprintln!(
+                "witness: {language}: {} of {} sequences, {} failed",
+                index + 1,
+                config.sequences,
+                result.failed
+            );
         }
     }
     if config.cycles > 0 {
         for cycle in Cycle::ALL {
             if config.progress {
-                eprintln!("witness: {language}: leak check `{}`, {} cycles", cycle.name(), config.cycles);
+                eprintln!(
+                    "witness: {language}: leak check `{}`, {} cycles",
+                    cycle.name(),
+                    config.cycles
+                );
             }
             let report = prepared.runner.leak_check(cycle, config.cycles)?;
             if report.violations.is_empty() {
@@ -591,7 +733,9 @@ fn shrink_failure(
     let want = signature(language, &violation, None);
     let mut host_error = None;
     let shrunk = shrink::shrink(steps, |candidate| match runner.run(candidate) {
-        Ok(run) => run.violation.is_some_and(|v| signature(language, &v, None) == want),
+        Ok(run) => run
+            .violation
+            .is_some_and(|v| signature(language, &v, None) == want),
         Err(e) => {
             host_error.get_or_insert(e);
             false
@@ -619,10 +763,17 @@ pub enum ReplayOutcome {
 
 /// Replays the resources finding in `dir`: rebuilds its language's guest,
 /// runs its steps and the teardown.
-pub fn replay(dir: &Path, cache: &Cache, host_config: HostConfig) -> Result<ReplayOutcome, ResourcesError> {
+pub fn replay(
+    dir: &Path,
+    cache: &Cache,
+    host_config: HostConfig,
+) -> Result<ReplayOutcome, ResourcesError> {
     let found = finding::load(dir)?;
     let call_path = dir.join("call.wave");
-    let bad = |message: String| ResourcesError::BadFinding { path: call_path.clone(), message };
+    let bad = |message: String| ResourcesError::BadFinding {
+        path: call_path.clone(),
+        message,
+    };
     if found.meta.kind != FINDING_KIND {
         return Err(ResourcesError::BadFinding {
             path: dir.join("finding.toml"),
@@ -632,9 +783,12 @@ pub fn replay(dir: &Path, cache: &Cache, host_config: HostConfig) -> Result<Repl
             ),
         });
     }
-    let text = found.call.ok_or_else(|| bad("the file is missing; a resources finding keeps its steps there".into()))?;
+    let text = found.call.ok_or_else(|| {
+        bad("the file is missing; a resources finding keeps its steps there".into())
+    })?;
     let fault = fault_of(&text).map_err(bad)?;
-    let steps = step::parse_steps(&text).map_err(|e| bad(format!("{e}; restore the file from version control")))?;
+    let steps = step::parse_steps(&text)
+        .map_err(|e| bad(format!("{e}; restore the file from version control")))?;
     if steps.is_empty() {
         return Err(bad(format!(
             "it holds no steps: this finding comes from the leak check, which `--replay` does not run; run `{}`",
@@ -649,10 +803,13 @@ pub fn replay(dir: &Path, cache: &Cache, host_config: HostConfig) -> Result<Repl
         ));
     }
     let host = Host::new(host_config, cache)?;
-    let prepared = match prepare(&found.meta.language, fault, &host, cache, found.meta.seed.unwrap_or(1))? {
-        Ok(prepared) => prepared,
-        Err(e) => return Err(e.into()),
-    };
+    let prepared = prepare(
+        &found.meta.language,
+        fault,
+        &host,
+        cache,
+        found.meta.seed.unwrap_or(1),
+    )??;
     let run = prepared.runner.run(&steps)?;
     Ok(match run.violation {
         Some(v) => ReplayOutcome::Reproduced(v),

@@ -103,11 +103,21 @@ pub struct Expect {
 
 impl Expect {
     fn returns(ret: Ret) -> Expect {
-        Expect { outcome: Outcome::Returns(ret), destroyed: vec![], constructed: vec![], probe: None }
+        Expect {
+            outcome: Outcome::Returns(ret),
+            destroyed: vec![],
+            constructed: vec![],
+            probe: None,
+        }
     }
 
     fn traps(class: ErrorClass) -> Expect {
-        Expect { outcome: Outcome::Traps(class), destroyed: vec![], constructed: vec![], probe: None }
+        Expect {
+            outcome: Outcome::Traps(class),
+            destroyed: vec![],
+            constructed: vec![],
+            probe: None,
+        }
     }
 
     /// Whether the instance is unusable after this step.
@@ -137,7 +147,9 @@ impl Model {
     }
 
     pub fn entities(&self) -> impl Iterator<Item = (Key, &Entity)> {
-        self.entities.iter().map(|(&id, e)| (Key { kind: e.kind, id }, e))
+        self.entities
+            .iter()
+            .map(|(&id, e)| (Key { kind: e.kind, id }, e))
     }
 
     /// Whether a step ended the instance.
@@ -157,11 +169,15 @@ impl Model {
     }
 
     fn is(&self, key: Key, owner: Owner) -> bool {
-        self.entities.get(&key.id).is_some_and(|e| e.kind == key.kind && e.owner == owner)
+        self.entities
+            .get(&key.id)
+            .is_some_and(|e| e.kind == key.kind && e.owner == owner)
     }
 
     fn known(&self, key: Key) -> bool {
-        self.entities.get(&key.id).is_some_and(|e| e.kind == key.kind)
+        self.entities
+            .get(&key.id)
+            .is_some_and(|e| e.kind == key.kind)
     }
 
     fn fresh(&self, id: u32) -> bool {
@@ -201,16 +217,26 @@ impl Model {
                 distinct(&ids) && items.iter().flatten().all(passable)
             }
             Step::HoldBundle { things, token } => {
-                let ids: Vec<u32> = things.iter().copied().chain(token.map(|a| a.key().id)).collect();
+                let ids: Vec<u32> = things
+                    .iter()
+                    .copied()
+                    .chain(token.map(|a| a.key().id))
+                    .collect();
                 distinct(&ids)
                     && things.iter().all(|&id| self.host_thing(id))
-                    && token.as_ref().is_none_or(|a| a.key().kind == Kind::Token && passable(a))
+                    && token
+                        .as_ref()
+                        .is_none_or(|a| a.key().kind == Kind::Token && passable(a))
             }
             Step::Swap { thing, token } => {
-                token.key().kind == Kind::Token && token.key().id != *thing && self.host_thing(*thing) && passable(token)
+                token.key().kind == Kind::Token
+                    && token.key().id != *thing
+                    && self.host_thing(*thing)
+                    && passable(token)
             }
             Step::Take { keys } => {
-                distinct(&keys.iter().map(|k| k.id).collect::<Vec<_>>()) && keys.iter().all(|k| self.known(*k))
+                distinct(&keys.iter().map(|k| k.id).collect::<Vec<_>>())
+                    && keys.iter().all(|k| self.known(*k))
             }
             Step::TakeOne { key } | Step::Release { key } | Step::Poke { key } => self.known(*key),
             Step::TakeBundle { things, token } => {
@@ -218,26 +244,44 @@ impl Model {
                     && things.iter().all(|&id| self.known(Key::thing(id)))
                     && token.is_none_or(|id| self.known(Key::token(id)))
             }
-            Step::Drop { key } | Step::Inspect { key } | Step::HoldTwice { key } => self.is(*key, Owner::Host),
+            Step::Drop { key } | Step::Inspect { key } | Step::HoldTwice { key } => {
+                self.is(*key, Owner::Host)
+            }
             Step::Method { thing } => self.host_thing(*thing),
             Step::InspectThings { items } => items.iter().flatten().all(|&id| self.host_thing(id)),
             Step::InspectPair { thing, token } | Step::InspectTuple { thing, token } => {
                 self.host_thing(*thing) && self.host_token(*token)
             }
-            Step::UseStale { key } | Step::DropStale { key } => {
-                self.entities.get(&key.id).is_some_and(|e| e.kind == key.kind && e.stale)
-            }
+            Step::UseStale { key } | Step::DropStale { key } => self
+                .entities
+                .get(&key.id)
+                .is_some_and(|e| e.kind == key.kind && e.stale),
             Step::DropBorrowed { key, token } => {
-                self.is(*key, Owner::Host) && self.host_token(*token) && (key.kind == Kind::Thing || key.id == *token)
+                self.is(*key, Owner::Host)
+                    && self.host_token(*token)
+                    && (key.kind == Kind::Thing || key.id == *token)
             }
-            Step::GuestUseAfterDrop { token } | Step::GuestDoubleDrop { token } => self.is(Key::token(*token), Owner::Guest),
-            Step::GuestKeepBorrow { token } | Step::GuestUseStash { token } => self.host_token(*token),
-            Step::GuestReuseSlot { old, new } => self.is(Key::token(*old), Owner::Guest) && self.fresh(*new),
+            Step::GuestUseAfterDrop { token } | Step::GuestDoubleDrop { token } => {
+                self.is(Key::token(*token), Owner::Guest)
+            }
+            Step::GuestKeepBorrow { token } | Step::GuestUseStash { token } => {
+                self.host_token(*token)
+            }
+            Step::GuestReuseSlot { old, new } => {
+                self.is(Key::token(*old), Owner::Guest) && self.fresh(*new)
+            }
         }
     }
 
     fn add(&mut self, key: Key, owner: Owner) {
-        self.entities.insert(key.id, Entity { kind: key.kind, owner, stale: false });
+        self.entities.insert(
+            key.id,
+            Entity {
+                kind: key.kind,
+                owner,
+                stale: false,
+            },
+        );
         match key.kind {
             Kind::Thing => self.live_things += 1,
             Kind::Token => {
@@ -247,7 +291,10 @@ impl Model {
     }
 
     fn set(&mut self, key: Key, owner: Owner) {
-        let entity = self.entities.get_mut(&key.id).expect("the step is applicable");
+        let entity = self
+            .entities
+            .get_mut(&key.id)
+            .expect("the step is applicable");
         if entity.owner == Owner::Host && owner != Owner::Host {
             entity.stale = true;
         }
@@ -283,7 +330,10 @@ impl Model {
     /// Runs `step` on the model and returns what must happen. The step must
     /// be [`applicable`](Model::applicable).
     pub fn apply(&mut self, step: &Step) -> Expect {
-        assert!(self.applicable(step), "the model was asked to run a step that is not applicable: {step}");
+        assert!(
+            self.applicable(step),
+            "the model was asked to run a step that is not applicable: {step}"
+        );
         let expect = match step {
             Step::New { id, .. } => {
                 self.add(Key::thing(*id), Owner::Host);
@@ -320,10 +370,17 @@ impl Model {
                 self.set(token.key(), Owner::Host);
                 Expect::returns(Ret::Swapped(token.key(), Key::thing(*thing)))
             }
-            Step::Take { keys } => Expect::returns(Ret::Handles(keys.iter().map(|k| self.give_back(*k)).collect())),
-            Step::TakeOne { key } => Expect::returns(Ret::TakeOne(self.give_back(*key).ok_or(key.id))),
+            Step::Take { keys } => Expect::returns(Ret::Handles(
+                keys.iter().map(|k| self.give_back(*k)).collect(),
+            )),
+            Step::TakeOne { key } => {
+                Expect::returns(Ret::TakeOne(self.give_back(*key).ok_or(key.id)))
+            }
             Step::TakeBundle { things, token } => {
-                let things = things.iter().filter_map(|&id| self.give_back(Key::thing(id))).collect();
+                let things = things
+                    .iter()
+                    .filter_map(|&id| self.give_back(Key::thing(id)))
+                    .collect();
                 let token = token.and_then(|id| self.give_back(Key::token(id)));
                 Expect::returns(Ret::Bundle(things, token))
             }
@@ -349,7 +406,9 @@ impl Model {
             Step::InspectPair { thing, token } | Step::InspectTuple { thing, token } => {
                 Expect::returns(Ret::Pair(*thing, *token))
             }
-            Step::Poke { key } => Expect::returns(Ret::OptId(self.is(*key, Owner::Guest).then_some(key.id))),
+            Step::Poke { key } => {
+                Expect::returns(Ret::OptId(self.is(*key, Owner::Guest).then_some(key.id)))
+            }
             Step::UseStale { .. } => Expect::traps(ErrorClass::StaleHandle),
             Step::DropStale { .. } => Expect {
                 outcome: Outcome::Fails(ErrorClass::StaleHandle),
@@ -447,7 +506,12 @@ pub struct GenConfig {
 
 impl Default for GenConfig {
     fn default() -> Self {
-        GenConfig { max_steps: 24, illegal: true, illegal_one_in: 30, max_live: 8 }
+        GenConfig {
+            max_steps: 24,
+            illegal: true,
+            illegal_one_in: 30,
+            max_live: 8,
+        }
     }
 }
 
@@ -578,10 +642,16 @@ impl Pool {
             Verb::TakeOne | Verb::Poke => !self.known.is_empty(),
             Verb::Drop | Verb::Inspect | Verb::HoldTwice => !self.host.is_empty(),
             Verb::Method | Verb::InspectThings => !self.host_things.is_empty(),
-            Verb::InspectPair | Verb::InspectTuple => !self.host_things.is_empty() && !self.host_tokens.is_empty(),
+            Verb::InspectPair | Verb::InspectTuple => {
+                !self.host_things.is_empty() && !self.host_tokens.is_empty()
+            }
             Verb::UseStale | Verb::DropStale => !self.stale.is_empty(),
-            Verb::DropBorrowed | Verb::GuestKeepBorrow | Verb::GuestUseStash => !self.host_tokens.is_empty(),
-            Verb::GuestUseAfterDrop | Verb::GuestDoubleDrop | Verb::GuestReuseSlot => !self.guest_tokens.is_empty(),
+            Verb::DropBorrowed | Verb::GuestKeepBorrow | Verb::GuestUseStash => {
+                !self.host_tokens.is_empty()
+            }
+            Verb::GuestUseAfterDrop | Verb::GuestDoubleDrop | Verb::GuestReuseSlot => {
+                !self.guest_tokens.is_empty()
+            }
         }
     }
 }
@@ -601,18 +671,33 @@ fn pick_weighted(u: &mut Unstructured<'_>, options: &[(Verb, u32)]) -> arbitrary
 /// Picks a key from `keys`, sometimes (one in `other_one_in`) any known key
 /// instead, so that steps on resources the guest does not hold are tried.
 fn pick_key(u: &mut Unstructured<'_>, keys: &[Key], known: &[Key]) -> arbitrary::Result<Key> {
-    if keys.is_empty() || u.ratio(1, 8)? { Ok(*u.choose(known)?) } else { Ok(*u.choose(keys)?) }
+    if keys.is_empty() || u.ratio(1, 8)? {
+        Ok(*u.choose(known)?)
+    } else {
+        Ok(*u.choose(keys)?)
+    }
 }
 
 /// Generates one step for `model`'s state, or `None` when nothing fits.
-fn generate_step(u: &mut Unstructured<'_>, model: &Model, config: &GenConfig) -> arbitrary::Result<Option<Step>> {
+fn generate_step(
+    u: &mut Unstructured<'_>,
+    model: &Model,
+    config: &GenConfig,
+) -> arbitrary::Result<Option<Step>> {
     let pool = Pool::of(model);
     let enabled = |options: &[(Verb, u32)]| -> Vec<(Verb, u32)> {
-        options.iter().copied().filter(|(v, _)| pool.enabled(*v, config.max_live)).collect()
+        options
+            .iter()
+            .copied()
+            .filter(|(v, _)| pool.enabled(*v, config.max_live))
+            .collect()
     };
     let illegal = enabled(ILLEGAL);
     let legal = enabled(LEGAL);
-    let verb = if config.illegal && !illegal.is_empty() && (legal.is_empty() || u.ratio(1, config.illegal_one_in)?) {
+    let verb = if config.illegal
+        && !illegal.is_empty()
+        && (legal.is_empty() || u.ratio(1, config.illegal_one_in)?)
+    {
         pick_weighted(u, &illegal)?
     } else if !legal.is_empty() {
         pick_weighted(u, &legal)?
@@ -626,22 +711,35 @@ fn generate_step(u: &mut Unstructured<'_>, model: &Model, config: &GenConfig) ->
     };
     let room = pool.live < config.max_live;
     // An own handle for the host to pass: one it holds, or a new token.
-    let args_from = |u: &mut Unstructured<'_>, available: &mut Vec<Key>, fresh: &mut dyn FnMut() -> u32| {
-        if !available.is_empty() && (!room || !u.ratio(1, 3)?) {
-            let i = u.choose_index(available.len())?;
-            Ok(Some(Arg::Held(available.remove(i))))
-        } else if room {
-            Ok(Some(Arg::NewToken(fresh())))
-        } else {
-            Ok(None)
-        }
-    };
+    let args_from =
+        |u: &mut Unstructured<'_>, available: &mut Vec<Key>, fresh: &mut dyn FnMut() -> u32| {
+            if !available.is_empty() && (!room || !u.ratio(1, 3)?) {
+                let i = u.choose_index(available.len())?;
+                Ok(Some(Arg::Held(available.remove(i))))
+            } else if room {
+                Ok(Some(Arg::NewToken(fresh())))
+            } else {
+                Ok(None)
+            }
+        };
     let step = match verb {
-        Verb::New => Step::New { id: fresh(), via: Via::Constructor },
-        Verb::Make => Step::New { id: fresh(), via: Via::Static },
+        Verb::New => Step::New {
+            id: fresh(),
+            via: Via::Constructor,
+        },
+        Verb::Make => Step::New {
+            id: fresh(),
+            via: Via::Static,
+        },
         Verb::Create => {
             let id = fresh();
-            Step::Create { key: if u.arbitrary()? { Key::thing(id) } else { Key::token(id) } }
+            Step::Create {
+                key: if u.arbitrary()? {
+                    Key::thing(id)
+                } else {
+                    Key::token(id)
+                },
+            }
         }
         Verb::Hold => {
             let mut available = pool.host.clone();
@@ -664,7 +762,11 @@ fn generate_step(u: &mut Unstructured<'_>, model: &Model, config: &GenConfig) ->
                 things.push(available.remove(i));
             }
             let mut tokens: Vec<Key> = pool.host_tokens.iter().map(|&id| Key::token(id)).collect();
-            let token = if u.ratio(2, 3)? { args_from(u, &mut tokens, &mut fresh)? } else { None };
+            let token = if u.ratio(2, 3)? {
+                args_from(u, &mut tokens, &mut fresh)?
+            } else {
+                None
+            };
             Step::HoldBundle { things, token }
         }
         Verb::Swap => {
@@ -686,7 +788,9 @@ fn generate_step(u: &mut Unstructured<'_>, model: &Model, config: &GenConfig) ->
             }
             Step::Take { keys }
         }
-        Verb::TakeOne => Step::TakeOne { key: pick_key(u, &pool.guest, &pool.known)? },
+        Verb::TakeOne => Step::TakeOne {
+            key: pick_key(u, &pool.guest, &pool.known)?,
+        },
         Verb::TakeBundle => {
             let mut things: Vec<u32> = Vec::new();
             for key in &pool.guest {
@@ -694,44 +798,87 @@ fn generate_step(u: &mut Unstructured<'_>, model: &Model, config: &GenConfig) ->
                     things.push(key.id);
                 }
             }
-            let token = if pool.guest_tokens.is_empty() || u.ratio(1, 3)? { None } else { Some(*u.choose(&pool.guest_tokens)?) };
+            let token = if pool.guest_tokens.is_empty() || u.ratio(1, 3)? {
+                None
+            } else {
+                Some(*u.choose(&pool.guest_tokens)?)
+            };
             Step::TakeBundle { things, token }
         }
-        Verb::Release => Step::Release { key: pick_key(u, &pool.guest, &pool.known)? },
-        Verb::Drop => Step::Drop { key: *u.choose(&pool.host)? },
-        Verb::Method => Step::Method { thing: *u.choose(&pool.host_things)? },
-        Verb::Inspect => Step::Inspect { key: *u.choose(&pool.host)? },
+        Verb::Release => Step::Release {
+            key: pick_key(u, &pool.guest, &pool.known)?,
+        },
+        Verb::Drop => Step::Drop {
+            key: *u.choose(&pool.host)?,
+        },
+        Verb::Method => Step::Method {
+            thing: *u.choose(&pool.host_things)?,
+        },
+        Verb::Inspect => Step::Inspect {
+            key: *u.choose(&pool.host)?,
+        },
         Verb::InspectThings => {
             let n = u.int_in_range(1..=4)?;
             let mut items = Vec::new();
             for _ in 0..n {
-                items.push(if u.ratio(1, 4)? { None } else { Some(*u.choose(&pool.host_things)?) });
+                items.push(if u.ratio(1, 4)? {
+                    None
+                } else {
+                    Some(*u.choose(&pool.host_things)?)
+                });
             }
             Step::InspectThings { items }
         }
-        Verb::InspectPair => {
-            Step::InspectPair { thing: *u.choose(&pool.host_things)?, token: *u.choose(&pool.host_tokens)? }
-        }
-        Verb::InspectTuple => {
-            Step::InspectTuple { thing: *u.choose(&pool.host_things)?, token: *u.choose(&pool.host_tokens)? }
-        }
-        Verb::Poke => Step::Poke { key: pick_key(u, &pool.guest, &pool.known)? },
-        Verb::UseStale => Step::UseStale { key: *u.choose(&pool.stale)? },
-        Verb::DropStale => Step::DropStale { key: *u.choose(&pool.stale)? },
+        Verb::InspectPair => Step::InspectPair {
+            thing: *u.choose(&pool.host_things)?,
+            token: *u.choose(&pool.host_tokens)?,
+        },
+        Verb::InspectTuple => Step::InspectTuple {
+            thing: *u.choose(&pool.host_things)?,
+            token: *u.choose(&pool.host_tokens)?,
+        },
+        Verb::Poke => Step::Poke {
+            key: pick_key(u, &pool.guest, &pool.known)?,
+        },
+        Verb::UseStale => Step::UseStale {
+            key: *u.choose(&pool.stale)?,
+        },
+        Verb::DropStale => Step::DropStale {
+            key: *u.choose(&pool.stale)?,
+        },
         Verb::DropBorrowed => {
             let token = *u.choose(&pool.host_tokens)?;
             if !pool.host_things.is_empty() && u.arbitrary()? {
-                Step::DropBorrowed { key: Key::thing(*u.choose(&pool.host_things)?), token }
+                Step::DropBorrowed {
+                    key: Key::thing(*u.choose(&pool.host_things)?),
+                    token,
+                }
             } else {
-                Step::DropBorrowed { key: Key::token(token), token }
+                Step::DropBorrowed {
+                    key: Key::token(token),
+                    token,
+                }
             }
         }
-        Verb::HoldTwice => Step::HoldTwice { key: *u.choose(&pool.host)? },
-        Verb::GuestUseAfterDrop => Step::GuestUseAfterDrop { token: *u.choose(&pool.guest_tokens)? },
-        Verb::GuestDoubleDrop => Step::GuestDoubleDrop { token: *u.choose(&pool.guest_tokens)? },
-        Verb::GuestKeepBorrow => Step::GuestKeepBorrow { token: *u.choose(&pool.host_tokens)? },
-        Verb::GuestUseStash => Step::GuestUseStash { token: *u.choose(&pool.host_tokens)? },
-        Verb::GuestReuseSlot => Step::GuestReuseSlot { old: *u.choose(&pool.guest_tokens)?, new: fresh() },
+        Verb::HoldTwice => Step::HoldTwice {
+            key: *u.choose(&pool.host)?,
+        },
+        Verb::GuestUseAfterDrop => Step::GuestUseAfterDrop {
+            token: *u.choose(&pool.guest_tokens)?,
+        },
+        Verb::GuestDoubleDrop => Step::GuestDoubleDrop {
+            token: *u.choose(&pool.guest_tokens)?,
+        },
+        Verb::GuestKeepBorrow => Step::GuestKeepBorrow {
+            token: *u.choose(&pool.host_tokens)?,
+        },
+        Verb::GuestUseStash => Step::GuestUseStash {
+            token: *u.choose(&pool.host_tokens)?,
+        },
+        Verb::GuestReuseSlot => Step::GuestReuseSlot {
+            old: *u.choose(&pool.guest_tokens)?,
+            new: fresh(),
+        },
     };
     Ok(model.applicable(&step).then_some(step))
 }
@@ -740,7 +887,11 @@ fn generate_step(u: &mut Unstructured<'_>, model: &Model, config: &GenConfig) ->
 /// the model allows in its state, ending early after a step that ends the
 /// instance. Steps are pushed to `steps` as they are made, so that what was
 /// made before an error is kept.
-pub fn generate(u: &mut Unstructured<'_>, config: &GenConfig, steps: &mut Vec<Step>) -> arbitrary::Result<()> {
+pub fn generate(
+    u: &mut Unstructured<'_>,
+    config: &GenConfig,
+    steps: &mut Vec<Step>,
+) -> arbitrary::Result<()> {
     let len = u.int_in_range(1..=config.max_steps.max(1))?;
     let mut model = Model::new();
     let mut misses = 0;

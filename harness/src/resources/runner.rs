@@ -53,7 +53,12 @@ impl ViolationClass {
     /// A violation of the destructor log or a live count, after which a
     /// leak check goes on measuring.
     pub fn is_destructor_count(self) -> bool {
-        matches!(self, ViolationClass::Leak | ViolationClass::DoubleDestructor | ViolationClass::EarlyDestructor)
+        matches!(
+            self,
+            ViolationClass::Leak
+                | ViolationClass::DoubleDestructor
+                | ViolationClass::EarlyDestructor
+        )
     }
 
     pub const ALL: [ViolationClass; 8] = [
@@ -136,7 +141,9 @@ pub struct Report {
 
 impl Report {
     fn from_val(val: &Val, memory_bytes: u64) -> Result<Report, String> {
-        let Val::Record(fields) = val else { return Err(format!("status returned {val:?}, not a report record")) };
+        let Val::Record(fields) = val else {
+            return Err(format!("status returned {val:?}, not a report record"));
+        };
         let field = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v);
         let u64_of = |v: Option<&Val>| match v {
             Some(Val::U64(n)) => Some(*n),
@@ -153,7 +160,13 @@ impl Report {
         let destroyed = match field("destroyed") {
             Some(Val::List(items)) => items
                 .iter()
-                .map(|v| if let Val::U32(n) = v { Ok(*n) } else { Err(format!("report.destroyed holds {v:?}")) })
+                .map(|v| {
+                    if let Val::U32(n) = v {
+                        Ok(*n)
+                    } else {
+                        Err(format!("report.destroyed holds {v:?}"))
+                    }
+                })
                 .collect::<Result<_, _>>()?,
             other => return Err(format!("report.destroyed is {other:?}")),
         };
@@ -181,11 +194,17 @@ enum Actual {
 }
 
 fn key_val(key: Key) -> Val {
-    Val::Record(vec![("kind".into(), Val::Enum(key.kind.wit_name().into())), ("id".into(), Val::U32(key.id))])
+    Val::Record(vec![
+        ("kind".into(), Val::Enum(key.kind.wit_name().into())),
+        ("id".into(), Val::U32(key.id)),
+    ])
 }
 
 fn variant(kind: Kind, handle: ResourceAny) -> Val {
-    Val::Variant(kind.wit_name().into(), Some(Box::new(Val::Resource(handle))))
+    Val::Variant(
+        kind.wit_name().into(),
+        Some(Box::new(Val::Resource(handle))),
+    )
 }
 
 fn some(v: Val) -> Val {
@@ -203,10 +222,23 @@ fn show(val: &Val) -> String {
         Val::Result(Ok(v)) => format!("ok({})", v.as_deref().map_or(String::new(), show)),
         Val::Result(Err(v)) => format!("err({})", v.as_deref().map_or(String::new(), show)),
         Val::Variant(case, v) => format!("{case}({})", v.as_deref().map_or(String::new(), show)),
-        Val::List(items) => format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(", ")),
-        Val::Tuple(items) => format!("({})", items.iter().map(show).collect::<Vec<_>>().join(", ")),
+        Val::List(items) => format!(
+            "[{}]",
+            items.iter().map(show).collect::<Vec<_>>().join(", ")
+        ),
+        Val::Tuple(items) => format!(
+            "({})",
+            items.iter().map(show).collect::<Vec<_>>().join(", ")
+        ),
         Val::Record(fields) => {
-            format!("{{{}}}", fields.iter().map(|(n, v)| format!("{n}: {}", show(v))).collect::<Vec<_>>().join(", "))
+            format!(
+                "{{{}}}",
+                fields
+                    .iter()
+                    .map(|(n, v)| format!("{n}: {}", show(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         }
         other => format!("{other:?}"),
     }
@@ -225,13 +257,19 @@ impl Handles {
     /// Takes the own handle of `id` out (to pass or drop it); it becomes
     /// stale.
     fn take(&mut self, id: u32) -> ResourceAny {
-        let handle = self.owned.remove(&id).expect("the model says the host owns it");
+        let handle = self
+            .owned
+            .remove(&id)
+            .expect("the model says the host owns it");
         self.stale.insert(id, handle);
         handle
     }
 
     fn get(&self, id: u32) -> ResourceAny {
-        *self.owned.get(&id).expect("the model says the host owns it")
+        *self
+            .owned
+            .get(&id)
+            .expect("the model says the host owns it")
     }
 }
 
@@ -292,11 +330,13 @@ impl<'h> Runner<'h> {
         let mut run = self.start(true)?;
         let mut executed = 0;
         let mut illegal = 0;
-        let finish = |run: &Run, executed: usize, illegal: usize, violation: Option<Violation>| SequenceRun {
-            steps: executed,
-            illegal: illegal - run.misuses_skipped,
-            skipped: run.misuses_skipped,
-            violation,
+        let finish = |run: &Run, executed: usize, illegal: usize, violation: Option<Violation>| {
+            SequenceRun {
+                steps: executed,
+                illegal: illegal - run.misuses_skipped,
+                skipped: run.misuses_skipped,
+                violation,
+            }
         };
         for (i, step) in steps.iter().enumerate() {
             if !run.model.applicable(step) {
@@ -333,8 +373,14 @@ impl<'h> Runner<'h> {
         run.keep_going = true;
         let mut index = 0;
         let mut next_id = 100;
-        let mut report =
-            LeakReport { cycle, cycles, before: Report::default(), after: Report::default(), violations: vec![], completed: false };
+        let mut report = LeakReport {
+            cycle,
+            cycles,
+            before: Report::default(),
+            after: Report::default(),
+            violations: vec![],
+            completed: false,
+        };
         let setup = cycle.setup();
         let warmup = (cycles / 10).max(LEAK_CHECK_EVERY);
         let outcome = run.exec_all(&setup, &mut index).and_then(|()| {
@@ -361,15 +407,17 @@ impl<'h> Runner<'h> {
             return Ok(report);
         }
         report.completed = true;
-        report.violations.extend(growth(&report.before, &report.after, cycles).map(|message| Violation {
-            class: ViolationClass::MemoryGrowth,
-            step: index,
-            step_text: format!("{cycles} cycles of `{}`", cycle.describe()),
-            teardown: false,
-            message,
-            error: None,
-            guest_output: run.session.guest_output(),
-        }));
+        report.violations.extend(
+            growth(&report.before, &report.after, cycles).map(|message| Violation {
+                class: ViolationClass::MemoryGrowth,
+                step: index,
+                step_text: format!("{cycles} cycles of `{}`", cycle.describe()),
+                teardown: false,
+                message,
+                error: None,
+                guest_output: run.session.guest_output(),
+            }),
+        );
         Ok(report)
     }
 }
@@ -412,7 +460,11 @@ fn growth(before: &Report, after: &Report, cycles: u32) -> Option<String> {
 /// inside `cabi_realloc` (a known upstream bug, kept apart so that it is
 /// neither hidden nor mistaken for a new one), or any other spurious trap.
 pub fn unexpected_failure(e: &CallError) -> ViolationClass {
-    if e.message.contains(messages::GC_TRAP) { ViolationClass::GcTrap } else { ViolationClass::SpuriousTrap }
+    if e.message.contains(messages::GC_TRAP) {
+        ViolationClass::GcTrap
+    } else {
+        ViolationClass::SpuriousTrap
+    }
 }
 
 /// One kind of create/drop cycle of the leak check.
@@ -430,7 +482,12 @@ pub enum Cycle {
 }
 
 impl Cycle {
-    pub const ALL: [Cycle; 4] = [Cycle::NewDrop, Cycle::CreateRelease, Cycle::HoldTake, Cycle::Borrows];
+    pub const ALL: [Cycle; 4] = [
+        Cycle::NewDrop,
+        Cycle::CreateRelease,
+        Cycle::HoldTake,
+        Cycle::Borrows,
+    ];
 
     /// A short name, as the table prints it.
     pub fn name(self) -> &'static str {
@@ -444,12 +501,18 @@ impl Cycle {
 
     /// The cycle as steps (ids from 1).
     pub fn describe(self) -> String {
-        self.body(1).iter().map(|s| s.to_string()).collect::<Vec<_>>().join("; ")
+        self.body(1)
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     fn setup(self) -> Vec<Step> {
         match self {
-            Cycle::Borrows => super::step::parse_steps("new t1\ncreate k2\ntake [k2]").expect("the setup parses"),
+            Cycle::Borrows => {
+                super::step::parse_steps("new t1\ncreate k2\ntake [k2]").expect("the setup parses")
+            }
             _ => vec![],
         }
     }
@@ -458,11 +521,22 @@ impl Cycle {
     fn body(self, id: u32) -> Vec<Step> {
         let (t, k) = (Key::thing(id), Key::token(id + 1));
         match self {
-            Cycle::NewDrop => vec![Step::New { id, via: super::step::Via::Constructor }, Step::Drop { key: t }],
+            Cycle::NewDrop => vec![
+                Step::New {
+                    id,
+                    via: super::step::Via::Constructor,
+                },
+                Step::Drop { key: t },
+            ],
             Cycle::CreateRelease => vec![Step::Create { key: k }, Step::Release { key: k }],
             Cycle::HoldTake => vec![
-                Step::New { id, via: super::step::Via::Constructor },
-                Step::Hold { items: vec![Some(Arg::Held(t)), None, Some(Arg::NewToken(k.id))] },
+                Step::New {
+                    id,
+                    via: super::step::Via::Constructor,
+                },
+                Step::Hold {
+                    items: vec![Some(Arg::Held(t)), None, Some(Arg::NewToken(k.id))],
+                },
                 Step::Take { keys: vec![t, k] },
                 Step::Drop { key: t },
                 Step::Drop { key: k },
@@ -470,7 +544,9 @@ impl Cycle {
             Cycle::Borrows => vec![
                 Step::Method { thing: 1 },
                 Step::Inspect { key: Key::token(2) },
-                Step::InspectThings { items: vec![Some(1), None, Some(1)] },
+                Step::InspectThings {
+                    items: vec![Some(1), None, Some(1)],
+                },
                 Step::InspectPair { thing: 1, token: 2 },
                 Step::InspectTuple { thing: 1, token: 2 },
             ],
@@ -514,11 +590,25 @@ impl LeakReport {
 }
 
 impl Run {
-    fn violation(&self, class: ViolationClass, index: usize, step: &Step, teardown: bool, message: String) -> Violation {
+    fn violation(
+        &self,
+        class: ViolationClass,
+        index: usize,
+        step: &Step,
+        teardown: bool,
+        message: String,
+    ) -> Violation {
         self.violation_at(class, index, step.to_string(), teardown, message)
     }
 
-    fn violation_at(&self, class: ViolationClass, index: usize, step_text: String, teardown: bool, message: String) -> Violation {
+    fn violation_at(
+        &self,
+        class: ViolationClass,
+        index: usize,
+        step_text: String,
+        teardown: bool,
+        message: String,
+    ) -> Violation {
         Violation {
             class,
             step: index,
@@ -531,7 +621,11 @@ impl Run {
     }
 
     fn kind_of(&self, handle: &ResourceAny) -> Kind {
-        if handle.ty() == self.token_type { Kind::Token } else { Kind::Thing }
+        if handle.ty() == self.token_type {
+            Kind::Token
+        } else {
+            Kind::Thing
+        }
     }
 
     /// An own handle to `key` in a returned value; kept by the host.
@@ -544,61 +638,106 @@ impl Run {
             Some(Val::Resource(handle)) => Err(format!(
                 "expected an own {} handle for {key}, got {} {}",
                 key.kind.wit_name(),
-                if handle.owned() { "an own" } else { "a borrowed" },
+                if handle.owned() {
+                    "an own"
+                } else {
+                    "a borrowed"
+                },
                 self.kind_of(handle).wit_name()
             )),
-            other => Err(format!("expected a handle for {key}, got {}", other.map_or("nothing".into(), show))),
+            other => Err(format!(
+                "expected a handle for {key}, got {}",
+                other.map_or("nothing".into(), show)
+            )),
         }
     }
 
     /// A `handle` variant holding `key`.
     fn expect_variant(&mut self, val: &Val, key: Key) -> Result<(), String> {
         match val {
-            Val::Variant(case, Some(inner)) if case == key.kind.wit_name() => self.expect_handle(Some(inner), key),
-            other => Err(format!("expected {}(<own>) for {key}, got {}", key.kind.wit_name(), show(other))),
+            Val::Variant(case, Some(inner)) if case == key.kind.wit_name() => {
+                self.expect_handle(Some(inner), key)
+            }
+            other => Err(format!(
+                "expected {}(<own>) for {key}, got {}",
+                key.kind.wit_name(),
+                show(other)
+            )),
         }
     }
 
     /// Checks a returned value against `ret`, keeping the handles in it.
     fn check_return(&mut self, ret: &Ret, val: Option<Val>) -> Result<(), String> {
         let mismatch = |want: String, got: &Option<Val>| {
-            Err(format!("expected {want}, got {}", got.as_ref().map_or("nothing".into(), show)))
+            Err(format!(
+                "expected {want}, got {}",
+                got.as_ref().map_or("nothing".into(), show)
+            ))
         };
         match (ret, &val) {
             (Ret::Unit, None) => Ok(()),
             (Ret::Handle(key), _) => self.expect_handle(val.as_ref(), *key),
             (Ret::Id(id), Some(Val::U32(n))) if n == id => Ok(()),
             (Ret::Bool(b), Some(Val::Bool(v))) if v == b => Ok(()),
-            (Ret::OptId(want), Some(Val::Option(got))) if *got == want.map(|n| Box::new(Val::U32(n))) => Ok(()),
-            (Ret::Ids(want), Some(Val::List(items)))
-                if *items == want.iter().map(|o| Val::Option(o.map(|n| Box::new(Val::U32(n))))).collect::<Vec<_>>() =>
+            (Ret::OptId(want), Some(Val::Option(got)))
+                if *got == want.map(|n| Box::new(Val::U32(n))) =>
             {
                 Ok(())
             }
-            (Ret::Pair(a, b), Some(Val::Tuple(items))) if *items == vec![Val::U32(*a), Val::U32(*b)] => Ok(()),
+            (Ret::Ids(want), Some(Val::List(items)))
+                if *items
+                    == want
+                        .iter()
+                        .map(|o| Val::Option(o.map(|n| Box::new(Val::U32(n)))))
+                        .collect::<Vec<_>>() =>
+            {
+                Ok(())
+            }
+            (Ret::Pair(a, b), Some(Val::Tuple(items)))
+                if *items == vec![Val::U32(*a), Val::U32(*b)] =>
+            {
+                Ok(())
+            }
             (Ret::Handles(want), Some(Val::List(items))) if items.len() == want.len() => {
                 for (want, item) in want.iter().zip(items) {
                     match (want, item) {
                         (None, Val::Option(None)) => {}
-                        (Some(key), Val::Option(Some(inner))) => self.expect_variant(inner, *key)?,
+                        (Some(key), Val::Option(Some(inner))) => {
+                            self.expect_variant(inner, *key)?
+                        }
                         _ => return mismatch(format!("{want:?} in the list"), &Some(item.clone())),
                     }
                 }
                 Ok(())
             }
-            (Ret::TakeOne(Ok(key)), Some(Val::Result(Ok(Some(inner))))) => self.expect_variant(inner, *key),
-            (Ret::TakeOne(Err(id)), Some(Val::Result(Err(Some(inner))))) if **inner == Val::U32(*id) => Ok(()),
+            (Ret::TakeOne(Ok(key)), Some(Val::Result(Ok(Some(inner))))) => {
+                self.expect_variant(inner, *key)
+            }
+            (Ret::TakeOne(Err(id)), Some(Val::Result(Err(Some(inner)))))
+                if **inner == Val::U32(*id) =>
+            {
+                Ok(())
+            }
             (Ret::Bundle(things, token), Some(Val::Record(fields))) => {
-                let field = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+                let field = |name: &str| {
+                    fields
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, v)| v.clone())
+                };
                 match (field("things"), field("token")) {
-                    (Some(Val::List(got)), Some(Val::Option(got_token))) if got.len() == things.len() => {
+                    (Some(Val::List(got)), Some(Val::Option(got_token)))
+                        if got.len() == things.len() =>
+                    {
                         for (key, item) in things.iter().zip(&got) {
                             self.expect_handle(Some(item), *key)?;
                         }
                         match (token, got_token) {
                             (None, None) => Ok(()),
                             (Some(key), Some(inner)) => self.expect_handle(Some(&inner), *key),
-                            (want, got) => mismatch(format!("token {want:?}"), &Some(Val::Option(got))),
+                            (want, got) => {
+                                mismatch(format!("token {want:?}"), &Some(Val::Option(got)))
+                            }
                         }
                     }
                     _ => mismatch(format!("a bundle of {} things", things.len()), &val),
@@ -609,7 +748,9 @@ impl Run {
                 self.expect_handle(Some(&items[1]), *thing)
             }
             (Ret::Reused(new), Some(Val::Tuple(items))) => match items.as_slice() {
-                [Val::U32(old), Val::U32(fresh), Val::U32(read)] if old == fresh && read == new => Ok(()),
+                [Val::U32(old), Val::U32(fresh), Val::U32(read)] if old == fresh && read == new => {
+                    Ok(())
+                }
                 [Val::U32(old), Val::U32(fresh), Val::U32(read)] => Err(format!(
                     "the freed index {old} was not reused for the new token (index {fresh}), or reading through it \
                      gave id {read}, not {new}"
@@ -650,21 +791,39 @@ impl Run {
             Step::Hold { items } => {
                 let list = items
                     .iter()
-                    .map(|item| Val::Option(item.map(|arg| Box::new(variant(arg.key().kind, self.pass(arg))))))
+                    .map(|item| {
+                        Val::Option(
+                            item.map(|arg| Box::new(variant(arg.key().kind, self.pass(arg)))),
+                        )
+                    })
                     .collect();
                 self.call("hold", &[Val::List(list)], 0)
             }
             Step::HoldBundle { things, token: t } => {
-                let things = things.iter().map(|&id| Val::Resource(self.handles.take(id))).collect();
+                let things = things
+                    .iter()
+                    .map(|&id| Val::Resource(self.handles.take(id)))
+                    .collect();
                 let t = Val::Option(t.map(|arg| Box::new(token(self.pass(arg)))));
-                self.call("hold-bundle", &[Val::Record(vec![("things".into(), Val::List(things)), ("token".into(), t)])], 0)
+                self.call(
+                    "hold-bundle",
+                    &[Val::Record(vec![
+                        ("things".into(), Val::List(things)),
+                        ("token".into(), t),
+                    ])],
+                    0,
+                )
             }
             Step::Swap { thing, token: t } => {
                 let thing = Val::Resource(self.handles.take(*thing));
                 let t = token(self.pass(*t));
                 self.call("swap", &[Val::Tuple(vec![thing, t])], 1)
             }
-            Step::Take { keys } => self.call("take", &[Val::List(keys.iter().map(|k| key_val(*k)).collect())], 1),
+            Step::Take { keys } => self.call(
+                "take",
+                &[Val::List(keys.iter().map(|k| key_val(*k)).collect())],
+                1,
+            ),
             Step::TakeOne { key } => self.call("take-one", &[key_val(*key)], 1),
             Step::TakeBundle { things, token: t } => {
                 let things = Val::List(things.iter().map(|&id| Val::U32(id)).collect());
@@ -688,16 +847,32 @@ impl Run {
                 self.call("inspect", &[variant(key.kind, h)], 1)
             }
             Step::InspectThings { items } => {
-                let list = items.iter().map(|item| Val::Option(item.map(|id| Box::new(Val::Resource(self.handles.get(id)))))).collect();
+                let list = items
+                    .iter()
+                    .map(|item| {
+                        Val::Option(item.map(|id| Box::new(Val::Resource(self.handles.get(id)))))
+                    })
+                    .collect();
                 self.call("inspect-things", &[Val::List(list)], 1)
             }
             Step::InspectPair { thing, token: t } => {
                 let (a, b) = (self.handles.get(*thing), self.handles.get(*t));
-                self.call("inspect-pair", &[Val::Record(vec![("thing".into(), Val::Resource(a)), ("token".into(), Val::Resource(b))])], 1)
+                self.call(
+                    "inspect-pair",
+                    &[Val::Record(vec![
+                        ("thing".into(), Val::Resource(a)),
+                        ("token".into(), Val::Resource(b)),
+                    ])],
+                    1,
+                )
             }
             Step::InspectTuple { thing, token: t } => {
                 let (a, b) = (self.handles.get(*thing), self.handles.get(*t));
-                self.call("inspect-tuple", &[Val::Tuple(vec![Val::Resource(a), Val::Resource(b)])], 1)
+                self.call(
+                    "inspect-tuple",
+                    &[Val::Tuple(vec![Val::Resource(a), Val::Resource(b)])],
+                    1,
+                )
             }
             Step::Poke { key } => self.call("poke", &[key_val(*key)], 1),
             Step::UseStale { key } => {
@@ -707,10 +882,12 @@ impl Run {
                     Kind::Token => self.call("inspect", &[variant(Kind::Token, h)], 1),
                 }
             }
-            Step::DropStale { key } => match self.session.drop_handle(self.handles.stale[&key.id]) {
-                Ok(()) => Actual::Returned(None),
-                Err(e) => Actual::DropFailed(e),
-            },
+            Step::DropStale { key } => {
+                match self.session.drop_handle(self.handles.stale[&key.id]) {
+                    Ok(()) => Actual::Returned(None),
+                    Err(e) => Actual::DropFailed(e),
+                }
+            }
             Step::DropBorrowed { key, token: t } => {
                 self.session.log().drop_probe = Some(self.handles.get(key.id));
                 let tok = self.handles.get(*t);
@@ -720,7 +897,10 @@ impl Run {
                         let thing = self.handles.get(key.id);
                         self.call(
                             "inspect-pair",
-                            &[Val::Record(vec![("thing".into(), Val::Resource(thing)), ("token".into(), Val::Resource(tok))])],
+                            &[Val::Record(vec![
+                                ("thing".into(), Val::Resource(thing)),
+                                ("token".into(), Val::Resource(tok)),
+                            ])],
                             1,
                         )
                     }
@@ -731,8 +911,12 @@ impl Run {
                 let item = some(variant(key.kind, h));
                 self.call("hold", &[Val::List(vec![item.clone(), item])], 0)
             }
-            Step::GuestUseAfterDrop { token: t } => self.call("misuse-use-after-drop", &[Val::U32(*t)], 1),
-            Step::GuestDoubleDrop { token: t } => self.call("misuse-double-drop", &[Val::U32(*t)], 0),
+            Step::GuestUseAfterDrop { token: t } => {
+                self.call("misuse-use-after-drop", &[Val::U32(*t)], 1)
+            }
+            Step::GuestDoubleDrop { token: t } => {
+                self.call("misuse-double-drop", &[Val::U32(*t)], 0)
+            }
             Step::GuestKeepBorrow { token: t } => {
                 let h = self.handles.get(*t);
                 match self.call("misuse-keep-borrow", &[Val::Resource(h)], 1) {
@@ -747,7 +931,9 @@ impl Run {
                     Err(e) => Actual::PreludeFailed("stash-borrow", e),
                 }
             }
-            Step::GuestReuseSlot { old, new } => self.call("misuse-reuse-slot", &[Val::U32(*old), Val::U32(*new)], 1),
+            Step::GuestReuseSlot { old, new } => {
+                self.call("misuse-reuse-slot", &[Val::U32(*old), Val::U32(*new)], 1)
+            }
         }
     }
 
@@ -759,11 +945,13 @@ impl Run {
     fn status(&mut self) -> Result<Report, CallError> {
         let val = self.session.call("status", &[], 1)?;
         let memory = self.session.store().data().linear_memory_bytes() as u64;
-        Report::from_val(val.as_ref().unwrap_or(&Val::Bool(false)), memory).map_err(|message| CallError {
-            root_cause: message.clone(),
-            message,
-            trapped: false,
-            out_of_fuel: false,
+        Report::from_val(val.as_ref().unwrap_or(&Val::Bool(false)), memory).map_err(|message| {
+            CallError {
+                root_cause: message.clone(),
+                message,
+                trapped: false,
+                out_of_fuel: false,
+            }
         })
     }
 
@@ -777,7 +965,13 @@ impl Run {
     }
 
     /// Runs `n` cycles of `cycle`, with new ids from `next_id`.
-    fn cycles(&mut self, cycle: Cycle, n: u32, next_id: &mut u32, index: &mut usize) -> Result<(), Violation> {
+    fn cycles(
+        &mut self,
+        cycle: Cycle,
+        n: u32,
+        next_id: &mut u32,
+        index: &mut usize,
+    ) -> Result<(), Violation> {
         for _ in 0..n {
             let body = cycle.body(*next_id);
             *next_id += 2;
@@ -802,7 +996,10 @@ impl Run {
         })?;
         let pending = Expect {
             outcome: Outcome::Returns(Ret::Unit),
-            destroyed: std::mem::take(&mut self.pending_things).into_iter().map(Key::thing).collect(),
+            destroyed: std::mem::take(&mut self.pending_things)
+                .into_iter()
+                .map(Key::thing)
+                .collect(),
             constructed: vec![],
             probe: None,
         };
@@ -831,7 +1028,13 @@ impl Run {
     fn step_checked(&mut self, index: usize, step: &Step, teardown: bool) -> Result<(), Violation> {
         let expect = self.model.apply(step);
         if !self.per_step_status {
-            self.pending_things.extend(expect.destroyed.iter().filter(|k| k.kind == Kind::Thing).map(|k| k.id));
+            self.pending_things.extend(
+                expect
+                    .destroyed
+                    .iter()
+                    .filter(|k| k.kind == Kind::Thing)
+                    .map(|k| k.id),
+            );
         }
         let actual = self.execute(step);
         let fail = |run: &Self, class, message: String, error: Option<&CallError>| {
@@ -846,7 +1049,15 @@ impl Run {
             }
             (_, Actual::PreludeFailed(call, e)) => {
                 let class = self.unexpected_failure(&e);
-                return Err(fail(self, class, format!("the legal call `{call}` before the misuse failed: {}", e.root_cause), Some(&e)));
+                return Err(fail(
+                    self,
+                    class,
+                    format!(
+                        "the legal call `{call}` before the misuse failed: {}",
+                        e.root_cause
+                    ),
+                    Some(&e),
+                ));
             }
             (Outcome::Returns(ret), Actual::Returned(val)) => {
                 if let Err(message) = self.check_return(ret, val) {
@@ -855,8 +1066,17 @@ impl Run {
             }
             (Outcome::Returns(_), Actual::CallFailed(e) | Actual::DropFailed(e)) => {
                 let class = self.unexpected_failure(&e);
-                let what = if e.out_of_fuel { "ran out of fuel" } else { "failed" };
-                return Err(fail(self, class, format!("a legal step {what}: {}", e.root_cause), Some(&e)));
+                let what = if e.out_of_fuel {
+                    "ran out of fuel"
+                } else {
+                    "failed"
+                };
+                return Err(fail(
+                    self,
+                    class,
+                    format!("a legal step {what}: {}", e.root_cause),
+                    Some(&e),
+                ));
             }
             (Outcome::Traps(class) | Outcome::Fails(class), Actual::Returned(val)) => {
                 return Err(fail(
@@ -869,48 +1089,78 @@ impl Run {
                     None,
                 ));
             }
-            (Outcome::Traps(class) | Outcome::Fails(class), Actual::CallFailed(e) | Actual::DropFailed(e)) => {
+            (
+                Outcome::Traps(class) | Outcome::Fails(class),
+                Actual::CallFailed(e) | Actual::DropFailed(e),
+            ) => {
                 if messages::classify(&e.message) != Some(*class) {
                     let got = self.unexpected_failure(&e);
-                    let violation = if got == ViolationClass::GcTrap { got } else { ViolationClass::MissingTrap };
+                    let violation = if got == ViolationClass::GcTrap {
+                        got
+                    } else {
+                        ViolationClass::MissingTrap
+                    };
                     return Err(fail(
                         self,
                         violation,
-                        format!("the step must fail with a {class} error, but it failed with: {}", e.root_cause),
+                        format!(
+                            "the step must fail with a {class} error, but it failed with: {}",
+                            e.root_cause
+                        ),
                         Some(&e),
                     ));
                 }
             }
         }
-        self.check_probe(&expect).map_err(|(class, message)| fail(self, class, message, None))?;
-        self.check_host_log(&expect).map_err(|(class, message)| fail(self, class, message, None))?;
+        self.check_probe(&expect)
+            .map_err(|(class, message)| fail(self, class, message, None))?;
+        self.check_host_log(&expect)
+            .map_err(|(class, message)| fail(self, class, message, None))?;
         if self.per_step_status && !self.model.ended() {
             let report = match self.status() {
                 Ok(report) => report,
                 Err(e) => {
                     let class = self.unexpected_failure(&e);
-                    return Err(fail(self, class, format!("the guest's status call after the step failed: {}", e.root_cause), Some(&e)));
+                    return Err(fail(
+                        self,
+                        class,
+                        format!(
+                            "the guest's status call after the step failed: {}",
+                            e.root_cause
+                        ),
+                        Some(&e),
+                    ));
                 }
             };
-            self.check_report(&expect, &report).map_err(|(class, message)| fail(self, class, message, None))?;
+            self.check_report(&expect, &report)
+                .map_err(|(class, message)| fail(self, class, message, None))?;
         }
         Ok(())
     }
 
     fn check_probe(&mut self, expect: &Expect) -> Result<(), (ViolationClass, String)> {
-        let Some(class) = expect.probe else { return Ok(()) };
+        let Some(class) = expect.probe else {
+            return Ok(());
+        };
         let log = self.session.log();
         log.drop_probe = None;
         match log.probe_result.take() {
-            None => Err((ViolationClass::WrongResult, "the guest never forwarded the borrowed token to `see`".into())),
+            None => Err((
+                ViolationClass::WrongResult,
+                "the guest never forwarded the borrowed token to `see`".into(),
+            )),
             Some(Ok(())) => Err((
                 ViolationClass::MissingTrap,
-                format!("the host dropped an own handle while it was lent, which must fail with a {class} error"),
+                format!(
+                    "the host dropped an own handle while it was lent, which must fail with a {class} error"
+                ),
             )),
             Some(Err(message)) if messages::classify(&message) == Some(class) => Ok(()),
             Some(Err(message)) => Err((
                 ViolationClass::MissingTrap,
-                format!("dropping a lent handle must fail with a {class} error, but it failed with: {message}"),
+                format!(
+                    "dropping a lent handle must fail with a {class} error, but it failed with: {message}"
+                ),
             )),
         }
     }
@@ -918,8 +1168,18 @@ impl Run {
     /// Compares destructor runs of `kind` with the model's; `model` is the
     /// state after the step (a resource that is dead there and was not
     /// expected to die in this step was dead before it).
-    fn check_destructors(kind: Kind, ran: &[u32], expect: &Expect, model: &Model) -> Result<(), (ViolationClass, String)> {
-        let mut expected: Vec<u32> = expect.destroyed.iter().filter(|k| k.kind == kind).map(|k| k.id).collect();
+    fn check_destructors(
+        kind: Kind,
+        ran: &[u32],
+        expect: &Expect,
+        model: &Model,
+    ) -> Result<(), (ViolationClass, String)> {
+        let mut expected: Vec<u32> = expect
+            .destroyed
+            .iter()
+            .filter(|k| k.kind == kind)
+            .map(|k| k.id)
+            .collect();
         let name = kind.wit_name();
         for (i, &id) in ran.iter().enumerate() {
             let key = Key { kind, id };
@@ -929,7 +1189,10 @@ impl Run {
             }
             let twice = ran[..i].contains(&id);
             return Err(match model.entity(id) {
-                _ if twice => (ViolationClass::DoubleDestructor, format!("the destructor of {name} {key} ran twice in one step")),
+                _ if twice => (
+                    ViolationClass::DoubleDestructor,
+                    format!("the destructor of {name} {key} ran twice in one step"),
+                ),
                 Some(e) if e.kind == kind && e.owner == super::model::Owner::Dead => (
                     ViolationClass::DoubleDestructor,
                     format!("the destructor of {name} {key} ran again; it had already run"),
@@ -938,13 +1201,19 @@ impl Run {
                     ViolationClass::EarlyDestructor,
                     format!("the destructor of {name} {key} ran while it was still owned"),
                 ),
-                _ => (ViolationClass::WrongResult, format!("a destructor ran for {name} {key}, which was never made")),
+                _ => (
+                    ViolationClass::WrongResult,
+                    format!("a destructor ran for {name} {key}, which was never made"),
+                ),
             });
         }
         if let Some(&id) = expected.first() {
             return Err((
                 ViolationClass::Leak,
-                format!("the destructor of {name} {} did not run when its last own handle was dropped", Key { kind, id }),
+                format!(
+                    "the destructor of {name} {} did not run when its last own handle was dropped",
+                    Key { kind, id }
+                ),
             ));
         }
         Ok(())
@@ -963,27 +1232,49 @@ impl Run {
         if constructed != expect.constructed {
             return Err((
                 ViolationClass::WrongResult,
-                format!("the guest constructed tokens {constructed:?}, the model expects {:?}", expect.constructed),
+                format!(
+                    "the guest constructed tokens {constructed:?}, the model expects {:?}",
+                    expect.constructed
+                ),
             ));
         }
         if self.session.log().live_tokens != *self.model.live_tokens() {
             let live = self.session.log().live_tokens.clone();
-            return Err((ViolationClass::Leak, format!("the host has tokens {live:?} live, the model {:?}", self.model.live_tokens())));
+            return Err((
+                ViolationClass::Leak,
+                format!(
+                    "the host has tokens {live:?} live, the model {:?}",
+                    self.model.live_tokens()
+                ),
+            ));
         }
         Ok(())
     }
 
     /// Thing destructors and the live count, from the guest's report.
-    fn check_report(&mut self, expect: &Expect, report: &Report) -> Result<(), (ViolationClass, String)> {
+    fn check_report(
+        &mut self,
+        expect: &Expect,
+        report: &Report,
+    ) -> Result<(), (ViolationClass, String)> {
         Self::check_destructors(Kind::Thing, &report.destroyed, expect, &self.model)?;
         let want = self.model.live_things();
         if report.live > want {
-            return Err((ViolationClass::Leak, format!("the guest reports {} live things, the model {want}", report.live)));
+            return Err((
+                ViolationClass::Leak,
+                format!(
+                    "the guest reports {} live things, the model {want}",
+                    report.live
+                ),
+            ));
         }
         if report.live < want {
             return Err((
                 ViolationClass::EarlyDestructor,
-                format!("the guest reports {} live things, the model {want}", report.live),
+                format!(
+                    "the guest reports {} live things, the model {want}",
+                    report.live
+                ),
             ));
         }
         Ok(())

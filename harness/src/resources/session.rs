@@ -45,7 +45,8 @@ impl HostLog {
     /// Records a new token; a second token with a live id is a problem.
     fn make(&mut self, id: u32) {
         if !self.live_tokens.insert(id) {
-            self.problems.push(format!("a second live token with id {id} was made"));
+            self.problems
+                .push(format!("a second live token with id {id} was made"));
         }
         self.made_tokens.insert(id);
     }
@@ -92,18 +93,29 @@ fn u32_param(params: &[Val], what: &str) -> wasmtime::Result<u32> {
 
 /// The id of the borrowed token in `params[0]`, after releasing the host's
 /// entry for the borrow. A token that is not live is logged as a problem.
-fn borrowed_token(store: &mut StoreContextMut<'_, SessionState>, params: &[Val], what: &str) -> wasmtime::Result<u32> {
+fn borrowed_token(
+    store: &mut StoreContextMut<'_, SessionState>,
+    params: &[Val],
+    what: &str,
+) -> wasmtime::Result<u32> {
     let Some(Val::Resource(any)) = params.first() else {
-        wasmtime::bail!("{what}: expected a borrowed token, got {:?}", params.first());
+        wasmtime::bail!(
+            "{what}: expected a borrowed token, got {:?}",
+            params.first()
+        );
     };
     if any.owned() {
-        store.data_mut().data.problems.push(format!("{what} received an own handle where the type says borrow"));
+        store.data_mut().data.problems.push(format!(
+            "{what} received an own handle where the type says borrow"
+        ));
     }
     let token: Resource<TokenRep> = any.try_into_resource(&mut *store)?;
     let id = token.rep();
     let log = &mut store.data_mut().data;
     if !log.live_tokens.contains(&id) {
-        log.problems.push(format!("{what} was given a borrow of token {id}, which is not live"));
+        log.problems.push(format!(
+            "{what} was given a borrow of token {id}, which is not live"
+        ));
     }
     Ok(id)
 }
@@ -115,12 +127,16 @@ impl<'h> LinkedGuest<'h> {
         let link_err = |e: wasmtime::Error| HostError::Link(error_text(&e));
         let mut iface = linker.instance(world::HOST).map_err(link_err)?;
         iface
-            .resource("token", ResourceType::host::<TokenRep>(), |mut store, rep| {
-                let log = &mut store.data_mut().data;
-                log.destroyed.push(rep);
-                log.live_tokens.remove(&rep);
-                Ok(())
-            })
+            .resource(
+                "token",
+                ResourceType::host::<TokenRep>(),
+                |mut store, rep| {
+                    let log = &mut store.data_mut().data;
+                    log.destroyed.push(rep);
+                    log.live_tokens.remove(&rep);
+                    Ok(())
+                },
+            )
             .map_err(link_err)?;
         iface
             .func_new("[constructor]token", |mut store, _ty, params, results| {
@@ -159,7 +175,15 @@ impl<'h> LinkedGuest<'h> {
         let mut store = self.host.store::<HostLog>(seed);
         let instance = self.pre.instantiate(&mut store).map_err(|e| {
             let out = store.data().captured_output();
-            HostError::Instantiate(format!("{}{}", error_text(&e), if out.trim().is_empty() { String::new() } else { format!("\nguest output:\n{out}") }))
+            HostError::Instantiate(format!(
+                "{}{}",
+                error_text(&e),
+                if out.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!("\nguest output:\n{out}")
+                }
+            ))
         })?;
         let api = instance
             .get_export_index(&mut store, None, world::API)
@@ -172,7 +196,12 @@ impl<'h> LinkedGuest<'h> {
                 .ok_or_else(|| HostError::MissingExport(format!("{}#{name}", world::API)))?;
             funcs.push((*name, func));
         }
-        Ok(Session { store, funcs, fuel_per_call: self.host.config().fuel_per_call, trapped: false })
+        Ok(Session {
+            store,
+            funcs,
+            fuel_per_call: self.host.config().fuel_per_call,
+            trapped: false,
+        })
     }
 }
 
@@ -231,21 +260,29 @@ impl Session {
     }
 
     /// Calls `api.name(args)`; `results` is how many results it has (0 or 1).
-    pub fn call(&mut self, name: &str, args: &[Val], results: usize) -> Result<Option<Val>, CallError> {
+    pub fn call(
+        &mut self,
+        name: &str,
+        args: &[Val],
+        results: usize,
+    ) -> Result<Option<Val>, CallError> {
         let func = self
             .funcs
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, f)| *f)
             .unwrap_or_else(|| panic!("`{name}` is not a function of the resources protocol"));
-        self.store.set_fuel(self.fuel_per_call).expect("fuel is enabled on witness engines");
+        self.store
+            .set_fuel(self.fuel_per_call)
+            .expect("fuel is enabled on witness engines");
         let mut out = vec![Val::Bool(false); results];
         match func.call(&mut self.store, args, &mut out) {
             Ok(()) => Ok(out.pop()),
             Err(e) => {
                 // A trap in wasm poisons the whole store; an error raised
                 // before the guest ran (lowering the arguments) does not.
-                let trapped = e.downcast_ref::<Trap>().is_some() || e.downcast_ref::<wasmtime::WasmBacktrace>().is_some();
+                let trapped = e.downcast_ref::<Trap>().is_some()
+                    || e.downcast_ref::<wasmtime::WasmBacktrace>().is_some();
                 self.trapped |= trapped;
                 Err(CallError::from_wasmtime(&e, trapped))
             }
@@ -255,9 +292,12 @@ impl Session {
     /// Drops a handle the host holds (running the destructor of an own
     /// handle's resource).
     pub fn drop_handle(&mut self, handle: ResourceAny) -> Result<(), CallError> {
-        self.store.set_fuel(self.fuel_per_call).expect("fuel is enabled on witness engines");
+        self.store
+            .set_fuel(self.fuel_per_call)
+            .expect("fuel is enabled on witness engines");
         handle.resource_drop(&mut self.store).map_err(|e| {
-            let trapped = e.downcast_ref::<Trap>().is_some() || e.downcast_ref::<wasmtime::WasmBacktrace>().is_some();
+            let trapped = e.downcast_ref::<Trap>().is_some()
+                || e.downcast_ref::<wasmtime::WasmBacktrace>().is_some();
             self.trapped |= trapped;
             CallError::from_wasmtime(&e, trapped)
         })

@@ -87,7 +87,10 @@ pub fn shrink(steps: &[Step], mut fails: impl FnMut(&[Step]) -> bool) -> Shrunk 
             at += 1;
         }
     }
-    Shrunk { steps: renumber(&current), trials }
+    Shrunk {
+        steps: renumber(&current),
+        trials,
+    }
 }
 
 #[cfg(test)]
@@ -105,14 +108,19 @@ mod tests {
         .unwrap();
         let fails = |s: &[Step]| {
             let mut model = crate::resources::model::Model::new();
-            let releases_a_held_thing = s.iter().any(|step| {
+            // Whether it releases a thing the guest holds.
+            s.iter().any(|step| {
                 let expect = model.apply(step);
-                matches!(step, Step::Release { .. }) && expect.destroyed.iter().any(|k| k.kind == Kind::Thing)
-            });
-            releases_a_held_thing
+                matches!(step, Step::Release { .. })
+                    && expect.destroyed.iter().any(|k| k.kind == Kind::Thing)
+            })
         };
         let shrunk = shrink(&steps, fails);
-        assert_eq!(write_steps(&shrunk.steps), "1. new t1\n2. hold [t1]\n3. release t1\n", "{shrunk:?}");
+        assert_eq!(
+            write_steps(&shrunk.steps),
+            "1. new t1\n2. hold [t1]\n3. release t1\n",
+            "{shrunk:?}"
+        );
         assert!(shrunk.trials < 60, "{} trials", shrunk.trials);
     }
 

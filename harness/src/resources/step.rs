@@ -66,11 +66,17 @@ pub struct Key {
 
 impl Key {
     pub fn thing(id: u32) -> Key {
-        Key { kind: Kind::Thing, id }
+        Key {
+            kind: Kind::Thing,
+            id,
+        }
     }
 
     pub fn token(id: u32) -> Key {
-        Key { kind: Kind::Token, id }
+        Key {
+            kind: Kind::Token,
+            id,
+        }
     }
 }
 
@@ -116,39 +122,102 @@ pub enum Via {
 /// One step of a sequence.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Step {
-    New { id: u32, via: Via },
-    Create { key: Key },
-    Hold { items: Vec<Option<Arg>> },
-    HoldBundle { things: Vec<u32>, token: Option<Arg> },
-    Swap { thing: u32, token: Arg },
-    Take { keys: Vec<Key> },
-    TakeOne { key: Key },
-    TakeBundle { things: Vec<u32>, token: Option<u32> },
-    Release { key: Key },
-    Drop { key: Key },
-    Method { thing: u32 },
-    Inspect { key: Key },
-    InspectThings { items: Vec<Option<u32>> },
-    InspectPair { thing: u32, token: u32 },
-    InspectTuple { thing: u32, token: u32 },
-    Poke { key: Key },
-    UseStale { key: Key },
-    DropStale { key: Key },
-    DropBorrowed { key: Key, token: u32 },
-    HoldTwice { key: Key },
-    GuestUseAfterDrop { token: u32 },
-    GuestDoubleDrop { token: u32 },
-    GuestKeepBorrow { token: u32 },
-    GuestUseStash { token: u32 },
-    GuestReuseSlot { old: u32, new: u32 },
+    New {
+        id: u32,
+        via: Via,
+    },
+    Create {
+        key: Key,
+    },
+    Hold {
+        items: Vec<Option<Arg>>,
+    },
+    HoldBundle {
+        things: Vec<u32>,
+        token: Option<Arg>,
+    },
+    Swap {
+        thing: u32,
+        token: Arg,
+    },
+    Take {
+        keys: Vec<Key>,
+    },
+    TakeOne {
+        key: Key,
+    },
+    TakeBundle {
+        things: Vec<u32>,
+        token: Option<u32>,
+    },
+    Release {
+        key: Key,
+    },
+    Drop {
+        key: Key,
+    },
+    Method {
+        thing: u32,
+    },
+    Inspect {
+        key: Key,
+    },
+    InspectThings {
+        items: Vec<Option<u32>>,
+    },
+    InspectPair {
+        thing: u32,
+        token: u32,
+    },
+    InspectTuple {
+        thing: u32,
+        token: u32,
+    },
+    Poke {
+        key: Key,
+    },
+    UseStale {
+        key: Key,
+    },
+    DropStale {
+        key: Key,
+    },
+    DropBorrowed {
+        key: Key,
+        token: u32,
+    },
+    HoldTwice {
+        key: Key,
+    },
+    GuestUseAfterDrop {
+        token: u32,
+    },
+    GuestDoubleDrop {
+        token: u32,
+    },
+    GuestKeepBorrow {
+        token: u32,
+    },
+    GuestUseStash {
+        token: u32,
+    },
+    GuestReuseSlot {
+        old: u32,
+        new: u32,
+    },
 }
 
 impl Step {
     /// The step's verb, as written in its text form.
     pub fn verb(&self) -> &'static str {
         match self {
-            Step::New { via: Via::Constructor, .. } => "new",
-            Step::New { via: Via::Static, .. } => "make",
+            Step::New {
+                via: Via::Constructor,
+                ..
+            } => "new",
+            Step::New {
+                via: Via::Static, ..
+            } => "make",
             Step::Create { .. } => "create",
             Step::Hold { .. } => "hold",
             Step::HoldBundle { .. } => "hold-bundle",
@@ -212,13 +281,17 @@ impl Step {
             | Step::DropStale { key }
             | Step::HoldTwice { key } => vec![&mut key.id],
             Step::Hold { items } => items.iter_mut().flatten().map(arg).collect(),
-            Step::HoldBundle { things, token } => things.iter_mut().chain(token.as_mut().map(arg)).collect(),
+            Step::HoldBundle { things, token } => {
+                things.iter_mut().chain(token.as_mut().map(arg)).collect()
+            }
             Step::Swap { thing, token } => vec![thing, arg(token)],
             Step::Take { keys } => keys.iter_mut().map(|k| &mut k.id).collect(),
             Step::TakeBundle { things, token } => things.iter_mut().chain(token.as_mut()).collect(),
             Step::Method { thing } => vec![thing],
             Step::InspectThings { items } => items.iter_mut().flatten().collect(),
-            Step::InspectPair { thing, token } | Step::InspectTuple { thing, token } => vec![thing, token],
+            Step::InspectPair { thing, token } | Step::InspectTuple { thing, token } => {
+                vec![thing, token]
+            }
             Step::DropBorrowed { key, token } => vec![&mut key.id, token],
             Step::GuestKeepBorrow { token }
             | Step::GuestUseStash { token }
@@ -235,7 +308,8 @@ fn list<T: fmt::Display>(items: &[T]) -> String {
 }
 
 fn opt<T: fmt::Display>(item: &Option<T>) -> String {
-    item.as_ref().map_or_else(|| "none".to_string(), |i| i.to_string())
+    item.as_ref()
+        .map_or_else(|| "none".to_string(), |i| i.to_string())
 }
 
 struct Thing(u32);
@@ -275,9 +349,15 @@ impl fmt::Display for Step {
             | Step::DropStale { key }
             | Step::HoldTwice { key } => write!(f, "{verb} {key}"),
             Step::Hold { items } => {
-                write!(f, "{verb} {}", list(&items.iter().map(|i| Opt(*i)).collect::<Vec<_>>()))
+                write!(
+                    f,
+                    "{verb} {}",
+                    list(&items.iter().map(|i| Opt(*i)).collect::<Vec<_>>())
+                )
             }
-            Step::HoldBundle { things: ts, token } => write!(f, "{verb} {} {}", things(ts), opt(token)),
+            Step::HoldBundle { things: ts, token } => {
+                write!(f, "{verb} {} {}", things(ts), opt(token))
+            }
             Step::Swap { thing, token } => write!(f, "{verb} {} {token}", Thing(*thing)),
             Step::Take { keys } => write!(f, "{verb} {}", list(keys)),
             Step::TakeBundle { things: ts, token } => {
@@ -285,7 +365,11 @@ impl fmt::Display for Step {
             }
             Step::Method { thing } => write!(f, "{verb} {}", Thing(*thing)),
             Step::InspectThings { items } => {
-                write!(f, "{verb} {}", list(&items.iter().map(|i| Opt(i.map(Thing))).collect::<Vec<_>>()))
+                write!(
+                    f,
+                    "{verb} {}",
+                    list(&items.iter().map(|i| Opt(i.map(Thing))).collect::<Vec<_>>())
+                )
             }
             Step::InspectPair { thing, token } | Step::InspectTuple { thing, token } => {
                 write!(f, "{verb} {} {}", Thing(*thing), Token(*token))
@@ -301,7 +385,9 @@ impl fmt::Display for Step {
             | Step::GuestUseStash { token }
             | Step::GuestUseAfterDrop { token }
             | Step::GuestDoubleDrop { token } => write!(f, "{verb} {}", Token(*token)),
-            Step::GuestReuseSlot { old, new } => write!(f, "{verb} {} {}", Token(*old), Token(*new)),
+            Step::GuestReuseSlot { old, new } => {
+                write!(f, "{verb} {} {}", Token(*old), Token(*new))
+            }
         }
     }
 }
@@ -312,30 +398,55 @@ impl Step {
     /// stands; the shrinker checks.
     pub fn simpler(&self) -> Vec<Step> {
         fn without<T: Clone>(items: &[T]) -> Vec<Vec<T>> {
-            (0..items.len()).map(|i| [&items[..i], &items[i + 1..]].concat()).collect()
+            (0..items.len())
+                .map(|i| [&items[..i], &items[i + 1..]].concat())
+                .collect()
         }
         match self {
-            Step::Hold { items } => without(items).into_iter().map(|items| Step::Hold { items }).collect(),
+            Step::Hold { items } => without(items)
+                .into_iter()
+                .map(|items| Step::Hold { items })
+                .collect(),
             Step::HoldBundle { things, token } => {
-                let mut out: Vec<Step> =
-                    without(things).into_iter().map(|things| Step::HoldBundle { things, token: *token }).collect();
+                let mut out: Vec<Step> = without(things)
+                    .into_iter()
+                    .map(|things| Step::HoldBundle {
+                        things,
+                        token: *token,
+                    })
+                    .collect();
                 if token.is_some() {
-                    out.push(Step::HoldBundle { things: things.clone(), token: None });
+                    out.push(Step::HoldBundle {
+                        things: things.clone(),
+                        token: None,
+                    });
                 }
                 out
             }
-            Step::Take { keys } => without(keys).into_iter().map(|keys| Step::Take { keys }).collect(),
+            Step::Take { keys } => without(keys)
+                .into_iter()
+                .map(|keys| Step::Take { keys })
+                .collect(),
             Step::TakeBundle { things, token } => {
-                let mut out: Vec<Step> =
-                    without(things).into_iter().map(|things| Step::TakeBundle { things, token: *token }).collect();
+                let mut out: Vec<Step> = without(things)
+                    .into_iter()
+                    .map(|things| Step::TakeBundle {
+                        things,
+                        token: *token,
+                    })
+                    .collect();
                 if token.is_some() {
-                    out.push(Step::TakeBundle { things: things.clone(), token: None });
+                    out.push(Step::TakeBundle {
+                        things: things.clone(),
+                        token: None,
+                    });
                 }
                 out
             }
-            Step::InspectThings { items } => {
-                without(items).into_iter().map(|items| Step::InspectThings { items }).collect()
-            }
+            Step::InspectThings { items } => without(items)
+                .into_iter()
+                .map(|items| Step::InspectThings { items })
+                .collect(),
             _ => vec![],
         }
     }
@@ -365,7 +476,11 @@ pub struct ParseError {
 
 /// Writes steps one per numbered line.
 pub fn write_steps(steps: &[Step]) -> String {
-    steps.iter().enumerate().map(|(i, s)| format!("{}. {s}\n", i + 1)).collect()
+    steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("{}. {s}\n", i + 1))
+        .collect()
 }
 
 /// Reads steps written by [`write_steps`] (numbers and `#` comments are
@@ -375,13 +490,18 @@ pub fn parse_steps(text: &str) -> Result<Vec<Step>, ParseError> {
     for (i, raw) in text.lines().enumerate() {
         let line = raw.split('#').next().unwrap_or("").trim();
         let line = match line.split_once(". ") {
-            Some((n, rest)) if n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty() => rest.trim(),
+            Some((n, rest)) if n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty() => {
+                rest.trim()
+            }
             _ => line,
         };
         if line.is_empty() {
             continue;
         }
-        let step = parse_step(line).map_err(|message| ParseError { line: i + 1, message })?;
+        let step = parse_step(line).map_err(|message| ParseError {
+            line: i + 1,
+            message,
+        })?;
         steps.push(step);
     }
     Ok(steps)
@@ -420,15 +540,25 @@ fn parse_key(word: &str) -> Result<Key, String> {
     let kind = match word.chars().next() {
         Some('t') => Kind::Thing,
         Some('k') => Kind::Token,
-        _ => return Err(format!("`{word}` is not a resource (`t3` for thing 3, `k4` for token 4)")),
+        _ => {
+            return Err(format!(
+                "`{word}` is not a resource (`t3` for thing 3, `k4` for token 4)"
+            ));
+        }
     };
-    let id = word[1..].parse().map_err(|_| format!("`{word}` is not a resource (`t3` for thing 3, `k4` for token 4)"))?;
+    let id = word[1..]
+        .parse()
+        .map_err(|_| format!("`{word}` is not a resource (`t3` for thing 3, `k4` for token 4)"))?;
     Ok(Key { kind, id })
 }
 
 fn parse_kind(word: &str, kind: Kind) -> Result<u32, String> {
     let key = parse_key(word)?;
-    if key.kind == kind { Ok(key.id) } else { Err(format!("`{word}` must be a {}", kind.wit_name())) }
+    if key.kind == kind {
+        Ok(key.id)
+    } else {
+        Err(format!("`{word}` must be a {}", kind.wit_name()))
+    }
 }
 
 fn parse_arg(word: &str) -> Result<Arg, String> {
@@ -439,7 +569,11 @@ fn parse_arg(word: &str) -> Result<Arg, String> {
 }
 
 fn parse_opt<T>(word: &str, item: impl Fn(&str) -> Result<T, String>) -> Result<Option<T>, String> {
-    if word == "none" { Ok(None) } else { item(word).map(Some) }
+    if word == "none" {
+        Ok(None)
+    } else {
+        item(word).map(Some)
+    }
 }
 
 fn parse_list<T>(word: &str, item: impl Fn(&str) -> Result<T, String>) -> Result<Vec<T>, String> {
@@ -447,7 +581,12 @@ fn parse_list<T>(word: &str, item: impl Fn(&str) -> Result<T, String>) -> Result
         .strip_prefix('[')
         .and_then(|w| w.strip_suffix(']'))
         .ok_or_else(|| format!("`{word}` is not a list like `[t1, k2]`"))?;
-    inner.split(',').map(str::trim).filter(|w| !w.is_empty()).map(item).collect()
+    inner
+        .split(',')
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .map(item)
+        .collect()
 }
 
 fn parse_step(line: &str) -> Result<Step, String> {
@@ -458,7 +597,10 @@ fn parse_step(line: &str) -> Result<Step, String> {
         if args.len() == n {
             Ok(())
         } else {
-            Err(format!("`{verb}` takes {n} argument(s), found {}: `{line}`", args.len()))
+            Err(format!(
+                "`{verb}` takes {n} argument(s), found {}: `{line}`",
+                args.len()
+            ))
         }
     };
     let thing = |w: &str| parse_kind(w, Kind::Thing);
@@ -466,9 +608,17 @@ fn parse_step(line: &str) -> Result<Step, String> {
     let step = match verb {
         "new" | "make" => {
             want(1)?;
-            Step::New { id: thing(&args[0])?, via: if verb == "new" { Via::Constructor } else { Via::Static } }
+            Step::New {
+                id: thing(&args[0])?,
+                via: if verb == "new" {
+                    Via::Constructor
+                } else {
+                    Via::Static
+                },
+            }
         }
-        "create" | "take-one" | "release" | "drop" | "inspect" | "poke" | "use-stale" | "drop-stale" | "hold-twice" => {
+        "create" | "take-one" | "release" | "drop" | "inspect" | "poke" | "use-stale"
+        | "drop-stale" | "hold-twice" => {
             want(1)?;
             let key = parse_key(&args[0])?;
             match verb {
@@ -485,36 +635,57 @@ fn parse_step(line: &str) -> Result<Step, String> {
         }
         "hold" => {
             want(1)?;
-            Step::Hold { items: parse_list(&args[0], |w| parse_opt(w, parse_arg))? }
+            Step::Hold {
+                items: parse_list(&args[0], |w| parse_opt(w, parse_arg))?,
+            }
         }
         "hold-bundle" => {
             want(2)?;
-            Step::HoldBundle { things: parse_list(&args[0], thing)?, token: parse_opt(&args[1], parse_arg)? }
+            Step::HoldBundle {
+                things: parse_list(&args[0], thing)?,
+                token: parse_opt(&args[1], parse_arg)?,
+            }
         }
         "swap" => {
             want(2)?;
-            Step::Swap { thing: thing(&args[0])?, token: parse_arg(&args[1])? }
+            Step::Swap {
+                thing: thing(&args[0])?,
+                token: parse_arg(&args[1])?,
+            }
         }
         "take" => {
             want(1)?;
-            Step::Take { keys: parse_list(&args[0], parse_key)? }
+            Step::Take {
+                keys: parse_list(&args[0], parse_key)?,
+            }
         }
         "take-bundle" => {
             want(2)?;
-            Step::TakeBundle { things: parse_list(&args[0], thing)?, token: parse_opt(&args[1], token)? }
+            Step::TakeBundle {
+                things: parse_list(&args[0], thing)?,
+                token: parse_opt(&args[1], token)?,
+            }
         }
         "method" => {
             want(1)?;
-            Step::Method { thing: thing(&args[0])? }
+            Step::Method {
+                thing: thing(&args[0])?,
+            }
         }
         "inspect-things" => {
             want(1)?;
-            Step::InspectThings { items: parse_list(&args[0], |w| parse_opt(w, thing))? }
+            Step::InspectThings {
+                items: parse_list(&args[0], |w| parse_opt(w, thing))?,
+            }
         }
         "inspect-pair" | "inspect-tuple" => {
             want(2)?;
             let (thing, token) = (thing(&args[0])?, token(&args[1])?);
-            if verb == "inspect-pair" { Step::InspectPair { thing, token } } else { Step::InspectTuple { thing, token } }
+            if verb == "inspect-pair" {
+                Step::InspectPair { thing, token }
+            } else {
+                Step::InspectTuple { thing, token }
+            }
         }
         "drop-borrowed" => {
             let key = parse_key(args.first().ok_or("`drop-borrowed` takes a resource")?)?;
@@ -525,7 +696,10 @@ fn parse_step(line: &str) -> Result<Step, String> {
                 }
                 Kind::Thing => {
                     want(2)?;
-                    Step::DropBorrowed { key, token: token(&args[1])? }
+                    Step::DropBorrowed {
+                        key,
+                        token: token(&args[1])?,
+                    }
                 }
             }
         }
@@ -541,9 +715,16 @@ fn parse_step(line: &str) -> Result<Step, String> {
         }
         "guest-reuse-slot" => {
             want(2)?;
-            Step::GuestReuseSlot { old: token(&args[0])?, new: token(&args[1])? }
+            Step::GuestReuseSlot {
+                old: token(&args[0])?,
+                new: token(&args[1])?,
+            }
         }
-        other => return Err(format!("unknown step `{other}` (the steps are listed in witness::resources::step)")),
+        other => {
+            return Err(format!(
+                "unknown step `{other}` (the steps are listed in witness::resources::step)"
+            ));
+        }
     };
     Ok(step)
 }
@@ -555,22 +736,47 @@ mod tests {
     fn every_kind_of_step() -> Vec<Step> {
         let (t1, k2) = (Key::thing(1), Key::token(2));
         vec![
-            Step::New { id: 1, via: Via::Constructor },
-            Step::New { id: 3, via: Via::Static },
+            Step::New {
+                id: 1,
+                via: Via::Constructor,
+            },
+            Step::New {
+                id: 3,
+                via: Via::Static,
+            },
             Step::Create { key: k2 },
-            Step::Hold { items: vec![Some(Arg::Held(t1)), None, Some(Arg::NewToken(4))] },
-            Step::HoldBundle { things: vec![1, 3], token: Some(Arg::NewToken(5)) },
-            Step::HoldBundle { things: vec![], token: None },
-            Step::Swap { thing: 1, token: Arg::Held(k2) },
+            Step::Hold {
+                items: vec![Some(Arg::Held(t1)), None, Some(Arg::NewToken(4))],
+            },
+            Step::HoldBundle {
+                things: vec![1, 3],
+                token: Some(Arg::NewToken(5)),
+            },
+            Step::HoldBundle {
+                things: vec![],
+                token: None,
+            },
+            Step::Swap {
+                thing: 1,
+                token: Arg::Held(k2),
+            },
             Step::Take { keys: vec![t1, k2] },
             Step::TakeOne { key: t1 },
-            Step::TakeBundle { things: vec![1], token: None },
-            Step::TakeBundle { things: vec![], token: Some(2) },
+            Step::TakeBundle {
+                things: vec![1],
+                token: None,
+            },
+            Step::TakeBundle {
+                things: vec![],
+                token: Some(2),
+            },
             Step::Release { key: k2 },
             Step::Drop { key: t1 },
             Step::Method { thing: 1 },
             Step::Inspect { key: k2 },
-            Step::InspectThings { items: vec![Some(1), None] },
+            Step::InspectThings {
+                items: vec![Some(1), None],
+            },
             Step::InspectPair { thing: 1, token: 2 },
             Step::InspectTuple { thing: 1, token: 2 },
             Step::Poke { key: t1 },
@@ -598,8 +804,20 @@ mod tests {
 
     #[test]
     fn comments_and_unnumbered_lines_are_accepted() {
-        let steps = parse_steps("# guest fault: never-destroy\nnew t1\n\n2. drop t1  # the host drops it\n").unwrap();
-        assert_eq!(steps, vec![Step::New { id: 1, via: Via::Constructor }, Step::Drop { key: Key::thing(1) }]);
+        let steps = parse_steps(
+            "# guest fault: never-destroy\nnew t1\n\n2. drop t1  # the host drops it\n",
+        )
+        .unwrap();
+        assert_eq!(
+            steps,
+            vec![
+                Step::New {
+                    id: 1,
+                    via: Via::Constructor
+                },
+                Step::Drop { key: Key::thing(1) }
+            ]
+        );
     }
 
     #[test]

@@ -19,8 +19,18 @@ fn caught_and_shrunk(fault: Fault, class: ViolationClass) {
     let dir = tempfile::tempdir().unwrap();
     let summary = run(&config(Some(fault), 30, dir.path()), &Cache::from_env()).unwrap();
     let rust = &summary.languages[0];
-    assert!(rust.failed >= 5, "{fault}: only {} of 30 sequences failed\n{}", rust.failed, summary.table());
-    assert_eq!(rust.violations.get(&class).copied(), Some(rust.failed), "{fault}\n{}", summary.table());
+    assert!(
+        rust.failed >= 5,
+        "{fault}: only {} of 30 sequences failed\n{}",
+        rust.failed,
+        summary.table()
+    );
+    assert_eq!(
+        rust.violations.get(&class).copied(),
+        Some(rust.failed),
+        "{fault}\n{}",
+        summary.table()
+    );
     let store = FindingStore::open(dir.path()).unwrap();
     let findings = store.list().unwrap();
     assert!(!findings.is_empty());
@@ -29,10 +39,25 @@ fn caught_and_shrunk(fault: Fault, class: ViolationClass) {
         assert_eq!(meta.hop, class.as_str());
         let found = finding::load(&dir.path().join(&meta.id)).unwrap();
         let steps = step::parse_steps(found.call.as_deref().unwrap()).unwrap();
-        assert!(steps.len() <= 4, "{fault}: the reproducer has {} steps:\n{}", steps.len(), found.call.unwrap());
+        assert!(
+            steps.len() <= 4,
+            "{fault}: the reproducer has {} steps:\n{}",
+            steps.len(),
+            found.call.unwrap()
+        );
         assert!(found.world_wit.contains("package witness:resources;"));
-        assert!(meta.replay.contains("resources --replay"), "{}", meta.replay);
-        match replay(&dir.path().join(&meta.id), &Cache::from_env(), HostConfig::default()).unwrap() {
+        assert!(
+            meta.replay.contains("resources --replay"),
+            "{}",
+            meta.replay
+        );
+        match replay(
+            &dir.path().join(&meta.id),
+            &Cache::from_env(),
+            HostConfig::default(),
+        )
+        .unwrap()
+        {
             ReplayOutcome::Reproduced(v) => assert_eq!(v.class, class, "{v:#?}"),
             ReplayOutcome::NotReproduced => panic!("{fault}: {} does not reproduce", meta.id),
         }
@@ -57,29 +82,68 @@ fn a_healthy_run_records_nothing_and_says_so_on_its_last_line() {
     let summary = run(&config, &Cache::from_env()).unwrap();
     let table = summary.table();
     assert_eq!(summary.last_line(), "44 passed, 0 failed", "{table}");
-    assert!(table.starts_with("language  sequences  steps  illegal  leak  double destructor"), "{table}");
-    assert!(table.contains("rust: no growth in new+drop (+0 B heap"), "{table}");
-    assert!(FindingStore::open(dir.path()).unwrap().list().unwrap().is_empty());
+    assert!(
+        table.starts_with("language  sequences  steps  illegal  leak  double destructor"),
+        "{table}"
+    );
+    assert!(
+        table.contains("rust: no growth in new+drop (+0 B heap"),
+        "{table}"
+    );
+    assert!(
+        FindingStore::open(dir.path())
+            .unwrap()
+            .list()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
 fn replay_names_the_file_and_the_fix_when_a_finding_is_not_a_resources_one() {
     let dir = tempfile::tempdir().unwrap();
     let store = FindingStore::open(dir.path()).unwrap();
-    let summary = run(&config(Some(Fault::WrongId), 10, dir.path()), &Cache::from_env()).unwrap();
+    let summary = run(
+        &config(Some(Fault::WrongId), 10, dir.path()),
+        &Cache::from_env(),
+    )
+    .unwrap();
     assert!(summary.failed() > 0);
     let id = store.list().unwrap()[0].id.clone();
     let call = dir.path().join(&id).join("call.wave");
     std::fs::write(&call, "1. new t1\n2. frobnicate t1\n").unwrap();
-    let err = replay(&dir.path().join(&id), &Cache::from_env(), HostConfig::default()).unwrap_err().to_string();
-    assert!(err.contains("call.wave") && err.contains("line 2") && err.contains("restore"), "{err}");
+    let err = replay(
+        &dir.path().join(&id),
+        &Cache::from_env(),
+        HostConfig::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("call.wave") && err.contains("line 2") && err.contains("restore"),
+        "{err}"
+    );
     std::fs::write(&call, "1. drop t1\n").unwrap();
-    let err = replay(&dir.path().join(&id), &Cache::from_env(), HostConfig::default()).unwrap_err().to_string();
+    let err = replay(
+        &dir.path().join(&id),
+        &Cache::from_env(),
+        HostConfig::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("not a valid sequence"), "{err}");
     let toml = dir.path().join(&id).join("finding.toml");
-    let text = std::fs::read_to_string(&toml).unwrap().replace("kind = \"resource\"", "kind = \"trap\"");
+    let text = std::fs::read_to_string(&toml)
+        .unwrap()
+        .replace("kind = \"resource\"", "kind = \"trap\"");
     std::fs::write(&toml, text).unwrap();
-    let err = replay(&dir.path().join(&id), &Cache::from_env(), HostConfig::default()).unwrap_err().to_string();
+    let err = replay(
+        &dir.path().join(&id),
+        &Cache::from_env(),
+        HostConfig::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("not a resources finding"), "{err}");
 }
 
@@ -96,17 +160,33 @@ fn steps(text: &str) -> Vec<Step> {
 /// every finding replays.
 fn every_failure_is_a_finding_that_replays(language: &str, sequences: u64) {
     let dir = tempfile::tempdir().unwrap();
-    let config = ResourcesConfig { languages: vec![language.into()], ..config(None, sequences, dir.path()) };
+    let config = ResourcesConfig {
+        languages: vec![language.into()],
+        ..config(None, sequences, dir.path())
+    };
     let summary = run(&config, &Cache::from_env()).unwrap();
     let result = &summary.languages[0];
     assert_eq!(result.sequences, sequences);
-    assert_eq!(result.passed + result.failed, sequences, "{}", summary.table());
+    assert_eq!(
+        result.passed + result.failed,
+        sequences,
+        "{}",
+        summary.table()
+    );
     let findings = FindingStore::open(dir.path()).unwrap().list().unwrap();
     assert_eq!(findings.len(), result.signatures.len());
     assert_eq!(findings.iter().map(|f| f.count).sum::<u64>(), result.failed);
     for meta in findings {
-        match replay(&dir.path().join(&meta.id), &Cache::from_env(), HostConfig::default()).unwrap() {
-            ReplayOutcome::Reproduced(v) => assert_eq!(v.class.as_str(), meta.hop, "{}: {v:#?}", meta.id),
+        match replay(
+            &dir.path().join(&meta.id),
+            &Cache::from_env(),
+            HostConfig::default(),
+        )
+        .unwrap()
+        {
+            ReplayOutcome::Reproduced(v) => {
+                assert_eq!(v.class.as_str(), meta.hop, "{}: {v:#?}", meta.id)
+            }
             ReplayOutcome::NotReproduced => panic!("{} does not reproduce", meta.id),
         }
     }
@@ -118,9 +198,15 @@ fn caught_in(language: &str, cases: &[(&str, ViolationClass, &str)]) {
     for (text, class, why) in cases {
         let steps = steps(text);
         let control = guest("rust", None).runner.run(&steps).unwrap();
-        assert!(control.violation.is_none(), "the Rust guest fails `{text}`: {:#?}", control.violation);
+        assert!(
+            control.violation.is_none(),
+            "the Rust guest fails `{text}`: {:#?}",
+            control.violation
+        );
         let run = guest(language, None).runner.run(&steps).unwrap();
-        let v = run.violation.unwrap_or_else(|| panic!("{language} passed `{text}`, expected {class}: {why}"));
+        let v = run
+            .violation
+            .unwrap_or_else(|| panic!("{language} passed `{text}`, expected {class}: {why}"));
         assert_eq!(v.class, *class, "`{text}` ({why}): {v:#?}");
     }
 }
@@ -169,7 +255,11 @@ fn the_go_leak_check_sees_no_growth_in_create_drop_cycles() {
     let runner = &guest("go", None).runner;
     for cycle in [Cycle::NewDrop, Cycle::CreateRelease, Cycle::HoldTake] {
         let report = runner.leak_check(cycle, 10_000).unwrap();
-        assert!(report.completed && report.violations.is_empty(), "{}: {report:#?}", cycle.name());
+        assert!(
+            report.completed && report.violations.is_empty(),
+            "{}: {report:#?}",
+            cycle.name()
+        );
     }
 }
 
@@ -196,7 +286,10 @@ fn python_binding_bugs_are_caught_where_the_rust_guest_passes() {
         ],
     );
     // A borrow cannot be kept past its call in Python: the bindings drop it.
-    let run = guest("python", None).runner.run(&steps("create k1\ntake [k1]\nguest-keep-borrow k1")).unwrap();
+    let run = guest("python", None)
+        .runner
+        .run(&steps("create k1\ntake [k1]\nguest-keep-borrow k1"))
+        .unwrap();
     assert!(run.violation.is_none(), "{:#?}", run.violation);
     assert_eq!((run.illegal, run.skipped), (0, 1));
 }
@@ -205,10 +298,17 @@ fn python_binding_bugs_are_caught_where_the_rust_guest_passes() {
 fn the_python_leak_check_measures_the_leak_of_dropped_things() {
     let runner = &guest("python", None).runner;
     let report = runner.leak_check(Cycle::CreateRelease, 10_000).unwrap();
-    assert!(report.completed && report.violations.is_empty(), "{report:#?}");
+    assert!(
+        report.completed && report.violations.is_empty(),
+        "{report:#?}"
+    );
     let report = runner.leak_check(Cycle::NewDrop, 10_000).unwrap();
     let classes: Vec<ViolationClass> = report.violations.iter().map(|v| v.class).collect();
-    assert_eq!(classes, [ViolationClass::Leak, ViolationClass::MemoryGrowth], "{report:#?}");
+    assert_eq!(
+        classes,
+        [ViolationClass::Leak, ViolationClass::MemoryGrowth],
+        "{report:#?}"
+    );
     let grown = report.after.heap_bytes.unwrap() - report.before.heap_bytes.unwrap();
     assert!(grown > 10_000 * 100, "{}", report.growth_text());
 }

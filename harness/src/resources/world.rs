@@ -26,18 +26,32 @@ pub struct WorldError {
 
 /// Whether `text` is (meant to be) a resources protocol package.
 pub fn is_resources_package(text: &str) -> bool {
-    text.lines().any(|l| l.trim().strip_prefix("package ").is_some_and(|p| p.trim_end_matches(';').trim() == PACKAGE))
+    text.lines().any(|l| {
+        l.trim()
+            .strip_prefix("package ")
+            .is_some_and(|p| p.trim_end_matches(';').trim() == PACKAGE)
+    })
 }
 
 /// Resolves `text` (the protocol) and selects its guest world.
 pub fn resolve(text: &str) -> Result<(Resolve, WorldId), WorldError> {
-    let err = |message: String| WorldError { source_name: "resources.wit".into(), message };
+    let err = |message: String| WorldError {
+        source_name: "resources.wit".into(),
+        message,
+    };
     let mut resolve = Resolve::default();
-    let package = resolve.push_str("resources.wit", text).map_err(|e| err(resolve.render_error(&e)))?;
+    let package = resolve
+        .push_str("resources.wit", text)
+        .map_err(|e| err(resolve.render_error(&e)))?;
     if resolve.packages[package].name.to_string() != PACKAGE {
-        return Err(err(format!("the package is `{}`, not `{PACKAGE}`", resolve.packages[package].name)));
+        return Err(err(format!(
+            "the package is `{}`, not `{PACKAGE}`",
+            resolve.packages[package].name
+        )));
     }
-    let world = resolve.select_world(&[package], Some(WORLD)).map_err(|e| err(format!("{e:#}")))?;
+    let world = resolve
+        .select_world(&[package], Some(WORLD))
+        .map_err(|e| err(format!("{e:#}")))?;
     Ok((resolve, world))
 }
 
@@ -55,7 +69,9 @@ mod tests {
 
     #[test]
     fn another_package_is_refused_by_name() {
-        let err = resolve("package a:b;\nworld guest {}\n").unwrap_err().to_string();
+        let err = resolve("package a:b;\nworld guest {}\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not `witness:resources`"), "{err}");
     }
 }

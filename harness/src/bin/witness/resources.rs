@@ -57,18 +57,28 @@ pub fn run(args: ResourcesArgs) -> Result<ExitCode> {
     }
     let languages: Vec<String> = match args.lang.as_str() {
         "all" => resources::LANGUAGES.iter().map(|s| s.to_string()).collect(),
-        list => list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        list => list
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
     };
     for lang in &languages {
         if !resources::LANGUAGES.contains(&lang.as_str()) {
-            bail!("unknown guest language `{lang}` in --lang: use {}, a comma-separated list, or all", resources::LANGUAGES.join(", "));
+            bail!(
+                "unknown guest language `{lang}` in --lang: use {}, a comma-separated list, or all",
+                resources::LANGUAGES.join(", ")
+            );
         }
     }
     let fault = match &args.fault {
         None => None,
         Some(name) => Some(Fault::parse(name).with_context(|| {
             let names: Vec<&str> = Fault::ALL.iter().map(|f| f.as_str()).collect();
-            format!("unknown fault `{name}` in --fault: use one of {}", names.join(", "))
+            format!(
+                "unknown fault `{name}` in --fault: use one of {}",
+                names.join(", ")
+            )
         })?),
     };
     let suppressions_path = args.corpus.join("suppressions.toml");
@@ -76,7 +86,11 @@ pub fn run(args: ResourcesArgs) -> Result<ExitCode> {
         languages,
         seed: args.seed,
         sequences: args.sequences,
-        generation: GenConfig { max_steps: args.max_steps, illegal: !args.legal_only, ..GenConfig::default() },
+        generation: GenConfig {
+            max_steps: args.max_steps,
+            illegal: !args.legal_only,
+            ..GenConfig::default()
+        },
         cycles: args.cycles,
         host: HostConfig::default(),
         findings_dir: args.corpus.join("findings"),
@@ -87,7 +101,10 @@ pub fn run(args: ResourcesArgs) -> Result<ExitCode> {
         progress: !args.quiet,
     };
     let summary = resources::run(&config, &cache).context("the resources run could not go on")?;
-    println!("resources: seed {}, {} sequences per language", config.seed, config.sequences);
+    println!(
+        "resources: seed {}, {} sequences per language",
+        config.seed, config.sequences
+    );
     print!("{}", summary.table());
     if !summary.new_findings.is_empty() {
         println!("new findings:");
@@ -96,14 +113,28 @@ pub fn run(args: ResourcesArgs) -> Result<ExitCode> {
         }
     }
     println!("{}", summary.last_line());
-    Ok(if summary.failed() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if summary.failed() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn replay(dir: &std::path::Path, cache: &Cache) -> Result<ExitCode> {
     match resources::replay(dir, cache, HostConfig::default())? {
         ReplayOutcome::Reproduced(v) => {
-            let where_ = if v.teardown { "in the teardown, at step" } else { "at step" };
-            println!("reproduced: {} {where_} {} `{}`: {}", v.class, v.step + 1, v.step_text, v.message);
+            let where_ = if v.teardown {
+                "in the teardown, at step"
+            } else {
+                "at step"
+            };
+            println!(
+                "reproduced: {} {where_} {} `{}`: {}",
+                v.class,
+                v.step + 1,
+                v.step_text,
+                v.message
+            );
             if let Some(error) = &v.error {
                 println!("error: {}", error.lines().last().unwrap_or(""));
             }

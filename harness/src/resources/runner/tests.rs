@@ -22,12 +22,18 @@ fn the_rust_guest_passes_a_few_hundred_sequences() {
         let seq = sequence(1, i, &config);
         let run = runner.run(&seq).unwrap();
         if let Some(v) = &run.violation {
-            panic!("sequence {i} failed: {v:#?}\n{}", crate::resources::step::write_steps(&seq));
+            panic!(
+                "sequence {i} failed: {v:#?}\n{}",
+                crate::resources::step::write_steps(&seq)
+            );
         }
         steps += run.steps;
         illegal += run.illegal;
     }
-    assert!(steps > 3000 && illegal > 50, "{steps} steps, {illegal} illegal");
+    assert!(
+        steps > 3000 && illegal > 50,
+        "{steps} steps, {illegal} illegal"
+    );
 }
 
 /// One sequence per illegal step (and per kind where the step takes
@@ -54,7 +60,11 @@ const ILLEGAL: &[&str] = &[
 fn every_illegal_step_fails_with_the_error_the_model_names() {
     for text in ILLEGAL {
         let steps = parse_steps(text).unwrap();
-        assert_eq!(crate::resources::model::normalise(&steps), steps, "not a valid sequence: {text}");
+        assert_eq!(
+            crate::resources::model::normalise(&steps),
+            steps,
+            "not a valid sequence: {text}"
+        );
         let run = run(None, text);
         assert!(run.violation.is_none(), "{text}\n{:#?}", run.violation);
         assert!(run.illegal >= 1, "{text}");
@@ -75,15 +85,23 @@ fn legal_sequences_of_every_shape_pass() {
 }
 
 fn violation(fault: Fault, text: &str) -> Violation {
-    assert!(run(None, text).violation.is_none(), "the healthy guest fails `{text}`");
-    run(Some(fault), text).violation.unwrap_or_else(|| panic!("the guest with fault {fault} passed `{text}`"))
+    assert!(
+        run(None, text).violation.is_none(),
+        "the healthy guest fails `{text}`"
+    );
+    run(Some(fault), text)
+        .violation
+        .unwrap_or_else(|| panic!("the guest with fault {fault} passed `{text}`"))
 }
 
 #[test]
 fn each_oracle_catches_the_guest_that_breaks_its_rule() {
     let v = violation(Fault::NeverDestroy, "new t1\ndrop t1");
     assert_eq!(v.class, ViolationClass::Leak, "{v:#?}");
-    assert!(v.message.contains("destructor of thing t1 did not run"), "{v:#?}");
+    assert!(
+        v.message.contains("destructor of thing t1 did not run"),
+        "{v:#?}"
+    );
 
     let v = violation(Fault::KeepReleased, "create k1\nrelease k1");
     assert_eq!(v.class, ViolationClass::Leak, "{v:#?}");
@@ -95,12 +113,20 @@ fn each_oracle_catches_the_guest_that_breaks_its_rule() {
     let v = violation(Fault::DropOnPoke, "create t1\npoke t1");
     assert_eq!(v.class, ViolationClass::EarlyDestructor, "{v:#?}");
 
-    let v = violation(Fault::DropKeptBorrow, "create k1\ntake [k1]\nguest-keep-borrow k1");
+    let v = violation(
+        Fault::DropKeptBorrow,
+        "create k1\ntake [k1]\nguest-keep-borrow k1",
+    );
     assert_eq!(v.class, ViolationClass::MissingTrap, "{v:#?}");
 
     let v = violation(Fault::PanicOnPoke, "create t1\npoke t1");
     assert_eq!(v.class, ViolationClass::SpuriousTrap, "{v:#?}");
-    assert!(v.error.as_deref().is_some_and(|e| e.contains("unreachable")), "{v:#?}");
+    assert!(
+        v.error
+            .as_deref()
+            .is_some_and(|e| e.contains("unreachable")),
+        "{v:#?}"
+    );
 
     let v = violation(Fault::WrongId, "new t1\nmethod t1");
     assert_eq!(v.class, ViolationClass::WrongResult, "{v:#?}");
@@ -111,31 +137,64 @@ fn the_leak_check_sees_no_growth_in_the_rust_guest_and_growth_in_a_leaky_one() {
     let runner = &guest("rust", None).runner;
     for cycle in Cycle::ALL {
         let report = runner.leak_check(cycle, 10_000).unwrap();
-        assert!(report.violations.is_empty() && report.completed, "{}: {:#?}", cycle.name(), report);
-        assert_eq!(report.after.heap_bytes, report.before.heap_bytes, "{}: {}", cycle.name(), report.growth_text());
+        assert!(
+            report.violations.is_empty() && report.completed,
+            "{}: {:#?}",
+            cycle.name(),
+            report
+        );
+        assert_eq!(
+            report.after.heap_bytes,
+            report.before.heap_bytes,
+            "{}: {}",
+            cycle.name(),
+            report.growth_text()
+        );
     }
     let leaky = &guest("rust", Some(Fault::LeakMemory)).runner;
     let report = leaky.leak_check(Cycle::NewDrop, 2_000).unwrap();
     let classes: Vec<ViolationClass> = report.violations.iter().map(|v| v.class).collect();
     assert_eq!(classes, [ViolationClass::MemoryGrowth], "{report:#?}");
-    assert!(report.after.heap_bytes.unwrap() >= report.before.heap_bytes.unwrap() + 2_000 * 256, "{}", report.growth_text());
+    assert!(
+        report.after.heap_bytes.unwrap() >= report.before.heap_bytes.unwrap() + 2_000 * 256,
+        "{}",
+        report.growth_text()
+    );
 }
 
 #[test]
 fn the_leak_check_keeps_measuring_after_a_destructor_violation() {
-    let report = guest("rust", Some(Fault::NeverDestroy)).runner.leak_check(Cycle::NewDrop, 1_000).unwrap();
+    let report = guest("rust", Some(Fault::NeverDestroy))
+        .runner
+        .leak_check(Cycle::NewDrop, 1_000)
+        .unwrap();
     assert!(report.completed, "{report:#?}");
     let classes: Vec<ViolationClass> = report.violations.iter().map(|v| v.class).collect();
     assert_eq!(classes, [ViolationClass::Leak], "{report:#?}");
     // The thing's memory is freed by the bindings even though its
     // destructor logs nothing: a leak of the live count, not of memory.
-    assert_eq!(report.after.heap_bytes, report.before.heap_bytes, "{}", report.growth_text());
+    assert_eq!(
+        report.after.heap_bytes,
+        report.before.heap_bytes,
+        "{}",
+        report.growth_text()
+    );
 }
 
 #[test]
 fn unexpected_failures_are_classified_with_the_go_gc_trap_apart() {
-    let error = |message: &str| CallError { message: message.into(), root_cause: message.into(), trapped: true, out_of_fuel: false };
-    let gc = error("error while executing at wasm backtrace:\n 0: 0x1 - runtime.gcStart\nwasm trap: cannot leave component instance");
+    let error = |message: &str| CallError {
+        message: message.into(),
+        root_cause: message.into(),
+        trapped: true,
+        out_of_fuel: false,
+    };
+    let gc = error(
+        "error while executing at wasm backtrace:\n 0: 0x1 - runtime.gcStart\nwasm trap: cannot leave component instance",
+    );
     assert_eq!(unexpected_failure(&gc), ViolationClass::GcTrap);
-    assert_eq!(unexpected_failure(&error("wasm trap: wasm `unreachable` instruction executed")), ViolationClass::SpuriousTrap);
+    assert_eq!(
+        unexpected_failure(&error("wasm trap: wasm `unreachable` instruction executed")),
+        ViolationClass::SpuriousTrap
+    );
 }

@@ -119,7 +119,11 @@ impl GuestThing for MyThing {
     }
 
     fn id(&self) -> u32 {
-        if FAULT == "wrong-id" { self.id + 1 } else { self.id }
+        if FAULT == "wrong-id" {
+            self.id + 1
+        } else {
+            self.id
+        }
     }
 
     fn make(id: u32) -> Thing {
@@ -206,7 +210,10 @@ impl Guest for Component {
     }
 
     fn take_bundle(things: Vec<u32>, token: Option<u32>) -> Bundle {
-        let things = things.into_iter().filter_map(|id| with(|s| s.things.remove(&id))).collect();
+        let things = things
+            .into_iter()
+            .filter_map(|id| with(|s| s.things.remove(&id)))
+            .collect();
         let token = token.and_then(|id| with(|s| s.tokens.remove(&id)));
         Bundle { things, token }
     }
@@ -244,7 +251,10 @@ impl Guest for Component {
     }
 
     fn inspect_things(items: Vec<Option<ThingBorrow<'_>>>) -> Vec<Option<u32>> {
-        items.iter().map(|item| item.as_ref().map(borrowed_thing_id)).collect()
+        items
+            .iter()
+            .map(|item| item.as_ref().map(borrowed_thing_id))
+            .collect()
     }
 
     fn inspect_pair(p: Pair<'_>) -> (u32, u32) {
