@@ -757,6 +757,8 @@ fn shrink_failure(
 pub enum ReplayOutcome {
     /// The violation (this one) happened again.
     Reproduced(Violation),
+    /// The sequence failed, but not as the finding says (another signature).
+    Different(Violation),
     /// The sequence passed.
     NotReproduced,
 }
@@ -812,7 +814,10 @@ pub fn replay(
     )??;
     let run = prepared.runner.run(&steps)?;
     Ok(match run.violation {
-        Some(v) => ReplayOutcome::Reproduced(v),
+        Some(v) if signature(&found.meta.language, &v, None).text() == found.meta.signature => {
+            ReplayOutcome::Reproduced(v)
+        }
+        Some(v) => ReplayOutcome::Different(v),
         None => ReplayOutcome::NotReproduced,
     })
 }

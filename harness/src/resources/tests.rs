@@ -59,7 +59,7 @@ fn caught_and_shrunk(fault: Fault, class: ViolationClass) {
         .unwrap()
         {
             ReplayOutcome::Reproduced(v) => assert_eq!(v.class, class, "{v:#?}"),
-            ReplayOutcome::NotReproduced => panic!("{fault}: {} does not reproduce", meta.id),
+            other => panic!("{fault}: {} does not reproduce: {other:#?}", meta.id),
         }
     }
 }
@@ -187,7 +187,7 @@ fn every_failure_is_a_finding_that_replays(language: &str, sequences: u64) {
             ReplayOutcome::Reproduced(v) => {
                 assert_eq!(v.class.as_str(), meta.hop, "{}: {v:#?}", meta.id)
             }
-            ReplayOutcome::NotReproduced => panic!("{} does not reproduce", meta.id),
+            other => panic!("{} does not reproduce: {other:#?}", meta.id),
         }
     }
 }

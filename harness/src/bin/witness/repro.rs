@@ -14,6 +14,10 @@ pub struct ReproArgs {
 }
 
 pub fn run(args: ReproArgs) -> Result<ExitCode> {
+    // A resources finding holds steps, not a call: its own replay runs them.
+    if witness::finding::load(&args.finding).is_ok_and(|f| f.meta.kind == witness::resources::FINDING_KIND) {
+        return crate::resources::replay(&args.finding, &Cache::from_env());
+    }
     match replay::replay(&args.finding, &Cache::from_env(), HostConfig::default())? {
         ReplayOutcome::Reproduced(what) => {
             println!("reproduced: {what}");

@@ -120,24 +120,35 @@ pub fn run(args: ResourcesArgs) -> Result<ExitCode> {
     })
 }
 
-fn replay(dir: &std::path::Path, cache: &Cache) -> Result<ExitCode> {
+/// Replays the resources finding in `dir` (also what `witness repro` does
+/// with one).
+pub fn replay(dir: &std::path::Path, cache: &Cache) -> Result<ExitCode> {
+    let describe = |v: &witness::resources::runner::Violation| {
+        let where_ = if v.teardown {
+            "in the teardown, at step"
+        } else {
+            "at step"
+        };
+        let mut text = format!(
+            "{} {where_} {} `{}`: {}",
+            v.class,
+            v.step + 1,
+            v.step_text,
+            v.message
+        );
+        if let Some(error) = &v.error {
+            text.push_str(&format!("\nerror: {}", error.lines().last().unwrap_or("")));
+        }
+        text
+    };
     match resources::replay(dir, cache, HostConfig::default())? {
         ReplayOutcome::Reproduced(v) => {
-            let where_ = if v.teardown {
-                "in the teardown, at step"
-            } else {
-                "at step"
-            };
-            println!(
-                "reproduced: {} {where_} {} `{}`: {}",
-                v.class,
-                v.step + 1,
-                v.step_text,
-                v.message
-            );
-            if let Some(error) = &v.error {
-                println!("error: {}", error.lines().last().unwrap_or(""));
-            }
+            println!("reproduced: {}", describe(&v));
+            println!("0 passed, 1 failed");
+            Ok(ExitCode::from(1))
+        }
+        ReplayOutcome::Different(v) => {
+            println!("failed differently from the finding: {}", describe(&v));
             println!("0 passed, 1 failed");
             Ok(ExitCode::from(1))
         }

@@ -1,0 +1,1 @@
+resources --fault frobnicate --corpus {corpus} --quiet

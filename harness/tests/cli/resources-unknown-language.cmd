@@ -1,0 +1,1 @@
+resources --lang cobol --corpus {corpus} --quiet
