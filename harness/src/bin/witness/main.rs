@@ -5,6 +5,7 @@
 //! 2 on bad input or a broken set-up (the message says which file or tool,
 //! and the fix).
 
+mod abi;
 mod repro;
 mod run;
 
@@ -24,6 +25,9 @@ enum Command {
     Run(run::RunArgs),
     /// Replay one finding from corpus/findings/<id>.
     Repro(repro::ReproArgs),
+    /// Check wasmtime's canonical ABI byte for byte against the reference,
+    /// with raw guests: layouts, invalid encodings, transcoding chains.
+    Abi(abi::AbiArgs),
 }
 
 /// Exit status for bad input or set-up.
@@ -34,6 +38,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Repro(args) => repro::run(args),
+        Command::Abi(args) => abi::run(args),
     };
     match result {
         Ok(code) => code,
