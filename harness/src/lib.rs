@@ -9,14 +9,18 @@
 //! - [`guest`]: guests built in each language with its real bindings generator;
 //! - [`host`]: the sandboxed wasmtime host that drives the echo protocol;
 //! - [`campaign`] and [`finding`]: runs over many worlds and the findings they write;
-//! - [`abi`]: an independent reference of the canonical ABI.
+//! - [`abi`]: an independent reference of the canonical ABI;
+//! - [`rawguest`]: guests written byte by byte by witness, puppets of the host;
+//! - [`abi_oracle`]: wasmtime's lifting and lowering against [`abi`], through raw guests.
 
 pub mod abi;
+pub mod abi_oracle;
 pub mod campaign;
 pub mod disk;
 pub mod finding;
 pub mod guest;
 pub mod host;
+pub mod rawguest;
 pub mod replay;
 pub mod resources;
 pub mod seed;

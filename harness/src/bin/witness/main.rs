@@ -5,6 +5,7 @@
 //! 2 on bad input or a broken set-up (the message says which file or tool,
 //! and the fix).
 
+mod abi;
 mod repro;
 mod resources;
 mod run;
@@ -27,6 +28,9 @@ enum Command {
     Repro(repro::ReproArgs),
     /// Fuzz resource lifetimes (drop order, borrows, leaks) in guests.
     Resources(resources::ResourcesArgs),
+    /// Check wasmtime's canonical ABI byte for byte against the reference,
+    /// with raw guests: layouts, invalid encodings, transcoding chains.
+    Abi(abi::AbiArgs),
 }
 
 /// Exit status for bad input or set-up.
@@ -38,6 +42,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Repro(args) => repro::run(args),
         Command::Resources(args) => resources::run(args),
+        Command::Abi(args) => abi::run(args),
     };
     match result {
         Ok(code) => code,
