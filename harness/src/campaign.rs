@@ -629,9 +629,20 @@ pub fn call_values(
     Some((args, result))
 }
 
+/// The kind (`mismatch`, `trap`, `limit`, `protocol`) and the normalised
+/// class of a failed call: the last two parts of its finding's signature.
+pub fn failure_class(kind: &FailureKind) -> (&'static str, String) {
+    match kind {
+        FailureKind::Mismatch(d) => ("mismatch", d.kind.as_str().to_string()),
+        FailureKind::Trap { root_cause, .. } => ("trap", finding::normalise_message(root_cause)),
+        FailureKind::Limit { message } => ("limit", finding::normalise_message(message)),
+        FailureKind::Protocol { message } => ("protocol", finding::normalise_message(message)),
+    }
+}
+
 /// The class of a build failure: the first compiler error, without its
 /// location (`error[E0425]: ...`, `./x.go:3:9: cannot use ...`), normalised.
-fn build_class(log: &str) -> String {
+pub fn build_class(log: &str) -> String {
     let located = |line: &str| -> Option<String> {
         // `file:line:col: message`
         let mut parts = line.splitn(4, ':');
@@ -669,11 +680,11 @@ fn call_failure<'w>(
             Some(value::write_call(&func.name, &args, obs_result.as_ref()))
         }
     };
-    let (kind, class, path, trap) = match &failure.kind {
-        FailureKind::Mismatch(d) => ("mismatch", d.kind.as_str().to_string(), Some(d.path.clone()), None),
-        FailureKind::Trap { message, root_cause } => ("trap", finding::normalise_message(root_cause), None, Some(message.clone())),
-        FailureKind::Limit { message } => ("limit", finding::normalise_message(message), None, Some(message.clone())),
-        FailureKind::Protocol { message } => ("protocol", finding::normalise_message(message), None, None),
+    let (kind, class) = failure_class(&failure.kind);
+    let (path, trap) = match &failure.kind {
+        FailureKind::Mismatch(d) => (Some(d.path.clone()), None),
+        FailureKind::Trap { message, .. } | FailureKind::Limit { message } => (None, Some(message.clone())),
+        FailureKind::Protocol { .. } => (None, None),
     };
     let value_weight = args.iter().chain(result).map(value::val_weight).sum();
     Failure {

@@ -9,15 +9,21 @@
 //! - [`guest`]: guests built in each language with its real bindings generator;
 //! - [`host`]: the sandboxed wasmtime host that drives the echo protocol;
 //! - [`campaign`] and [`finding`]: runs over many worlds and the findings they write;
+//! - [`reproduce`] and [`shrink`]: one case replayed and classified, and findings reduced
+//!   to their smallest reproducer;
+//! - [`fuzzing`]: the `cargo fuzz` targets as library functions;
 //! - [`abi`]: an independent reference of the canonical ABI.
 
 pub mod abi;
 pub mod campaign;
 pub mod disk;
 pub mod finding;
+pub mod fuzzing;
 pub mod guest;
 pub mod host;
 pub mod replay;
+pub mod reproduce;
+pub mod shrink;
 pub mod seed;
 pub mod smith;
 pub mod suppress;

@@ -7,6 +7,7 @@
 
 mod repro;
 mod run;
+mod shrink;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ enum Command {
     Run(run::RunArgs),
     /// Replay one finding from corpus/findings/<id>.
     Repro(repro::ReproArgs),
+    /// Reduce a finding to its smallest reproducer (world and values).
+    Shrink(shrink::ShrinkArgs),
 }
 
 /// Exit status for bad input or set-up.
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Repro(args) => repro::run(args),
+        Command::Shrink(args) => shrink::run(args),
     };
     match result {
         Ok(code) => code,
