@@ -109,6 +109,10 @@ pub struct LanguageSummary {
     pub findings: BTreeMap<String, u64>,
     /// Distinct findings (signatures) hit.
     pub signatures: Vec<String>,
+    /// Hits per suppressed finding id, with the suppression's reason: how
+    /// often each known bug fires.
+    #[serde(default)]
+    pub known: BTreeMap<String, KnownHits>,
     /// Worlds the generator could not make (bytes ran out).
     pub skipped_worlds: u64,
     /// First non-cached build, and the median of the later ones.
@@ -135,6 +139,13 @@ impl LanguageSummary {
             self.warm_build_ms = Some(sorted[sorted.len() / 2]);
         }
     }
+}
+
+/// How often a known (suppressed) finding fired.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct KnownHits {
+    pub hits: u64,
+    pub reason: String,
 }
 
 /// The result of a campaign.
@@ -167,6 +178,22 @@ impl Summary {
         } else {
             format!("{} passed, {} failed", self.passed(), self.failed())
         }
+    }
+
+    /// One line per known (suppressed) finding that fired: how often, out of
+    /// how many calls.
+    pub fn known_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for l in &self.languages {
+            for (id, k) in &l.known {
+                let per_mille = if l.calls > 0 { 1000.0 * k.hits as f64 / l.calls as f64 } else { 0.0 };
+                lines.push(format!(
+                    "known {id}: {} of {} {} calls ({per_mille:.1}‰): {}",
+                    k.hits, l.calls, l.language, k.reason
+                ));
+            }
+        }
+        lines
     }
 
     /// The per-language table.
@@ -594,6 +621,9 @@ impl WorldRunner<'_> {
         let suppressed = self.config.suppressions.matching(&signature);
         if let Some(s) = suppressed {
             summary.suppressed += hits;
+            let known = summary.known.entry(id.clone()).or_default();
+            known.hits += hits;
+            known.reason = s.reason.split(". ").next().unwrap_or("").trim_end_matches('.').to_string();
             if recorded.new {
                 self.bars.println(&format!("known finding {id} (suppressed: {}): {}", s.reason, failure.summary));
             }
@@ -629,20 +659,9 @@ pub fn call_values(
     Some((args, result))
 }
 
-/// The kind (`mismatch`, `trap`, `limit`, `protocol`) and the normalised
-/// class of a failed call: the last two parts of its finding's signature.
-pub fn failure_class(kind: &FailureKind) -> (&'static str, String) {
-    match kind {
-        FailureKind::Mismatch(d) => ("mismatch", d.kind.as_str().to_string()),
-        FailureKind::Trap { root_cause, .. } => ("trap", finding::normalise_message(root_cause)),
-        FailureKind::Limit { message } => ("limit", finding::normalise_message(message)),
-        FailureKind::Protocol { message } => ("protocol", finding::normalise_message(message)),
-    }
-}
-
 /// The class of a build failure: the first compiler error, without its
 /// location (`error[E0425]: ...`, `./x.go:3:9: cannot use ...`), normalised.
-pub fn build_class(log: &str) -> String {
+pub(crate) fn build_class(log: &str) -> String {
     let located = |line: &str| -> Option<String> {
         // `file:line:col: message`
         let mut parts = line.splitn(4, ':');
@@ -660,6 +679,16 @@ pub fn build_class(log: &str) -> String {
         .or_else(|| log.lines().nth(1).map(str::to_string))
         .unwrap_or_else(|| "no output".to_string());
     finding::normalise_message(&line)
+}
+
+/// The kind and class of a failed call, as they appear in its signature.
+pub fn classify(failure: &CallFailure) -> (&'static str, String) {
+    match &failure.kind {
+        FailureKind::Mismatch(d) => ("mismatch", d.kind.as_str().to_string()),
+        FailureKind::Trap { root_cause, .. } => ("trap", finding::normalise_message(root_cause)),
+        FailureKind::Limit { message } => ("limit", finding::normalise_message(message)),
+        FailureKind::Protocol { message } => ("protocol", finding::normalise_message(message)),
+    }
 }
 
 fn call_failure<'w>(
@@ -680,7 +709,7 @@ fn call_failure<'w>(
             Some(value::write_call(&func.name, &args, obs_result.as_ref()))
         }
     };
-    let (kind, class) = failure_class(&failure.kind);
+    let (kind, class) = classify(failure);
     let (path, trap) = match &failure.kind {
         FailureKind::Mismatch(d) => (Some(d.path.clone()), None),
         FailureKind::Trap { message, .. } | FailureKind::Limit { message } => (None, Some(message.clone())),

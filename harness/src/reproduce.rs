@@ -3,7 +3,7 @@
 //! shrinker checks for every candidate, what the regression replay of
 //! committed findings checks, and what the fuzz targets turn into findings.
 //!
-//! The classification is the campaign's (see [`crate::campaign::failure_class`]
+//! The classification is the campaign's (see [`crate::campaign::classify`]
 //! and [`crate::campaign::build_class`]), so a reproduced failure has exactly
 //! the signature of the finding it came from.
 
@@ -45,7 +45,7 @@ pub struct Failure {
 impl Failure {
     /// The failure of a call, classified as a campaign classifies it.
     pub fn of_call(language: &str, world: &CaseWorld, call: &Call, failure: &CallFailure) -> Failure {
-        let (kind, class) = campaign::failure_class(&failure.kind);
+        let (kind, class) = campaign::classify(failure);
         let (path, trap) = match &failure.kind {
             crate::host::echo::FailureKind::Mismatch(d) => (Some(d.path.clone()), None),
             crate::host::echo::FailureKind::Trap { message, .. }
