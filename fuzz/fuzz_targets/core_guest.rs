@@ -4,5 +4,9 @@
 use libfuzzer_sys::{Corpus, fuzz_target};
 
 fuzz_target!(|data: &[u8]| -> Corpus {
-    if witness::fuzzing::run("core_guest", data) { Corpus::Keep } else { Corpus::Reject }
+    if witness::fuzzing::run("core_guest", data) {
+        Corpus::Keep
+    } else {
+        Corpus::Reject
+    }
 });

@@ -44,7 +44,12 @@ pub struct Failure {
 
 impl Failure {
     /// The failure of a call, classified as a campaign classifies it.
-    pub fn of_call(language: &str, world: &CaseWorld, call: &Call, failure: &CallFailure) -> Failure {
+    pub fn of_call(
+        language: &str,
+        world: &CaseWorld,
+        call: &Call,
+        failure: &CallFailure,
+    ) -> Failure {
         let (kind, class) = campaign::classify(failure);
         let (path, trap) = match &failure.kind {
             crate::host::echo::FailureKind::Mismatch(d) => (Some(d.path.clone()), None),
@@ -55,7 +60,10 @@ impl Failure {
         let observed = match (&failure.observed_args, &failure.observed_result) {
             (None, None) => None,
             (args, result) => {
-                let args = args.as_deref().map(|a| named_args(world, &call.func, a)).unwrap_or_default();
+                let args = args
+                    .as_deref()
+                    .map(|a| named_args(world, &call.func, a))
+                    .unwrap_or_default();
                 Some(value::write_call(&call.func, &args, result.as_ref()))
             }
         };
@@ -78,7 +86,12 @@ impl Failure {
 
     fn stage(language: &str, kind: &str, hop: &str, class: String, summary: String) -> Failure {
         Failure {
-            signature: Signature { language: language.into(), kind: kind.into(), hop: hop.into(), class },
+            signature: Signature {
+                language: language.into(),
+                kind: kind.into(),
+                hop: hop.into(),
+                class,
+            },
             hop: hop.into(),
             summary,
             path: None,
@@ -99,7 +112,9 @@ impl Failure {
         command_prefix: &str,
     ) -> Finding {
         let id = self.signature.id();
-        let value_weight: usize = call.map_or(0, |c| c.args.iter().chain(&c.result).map(value::val_weight).sum());
+        let value_weight: usize = call.map_or(0, |c| {
+            c.args.iter().chain(&c.result).map(value::val_weight).sum()
+        });
         Finding {
             meta: FindingMeta {
                 id: id.clone(),
@@ -120,7 +135,13 @@ impl Failure {
                 versions,
             },
             world_wit: wit_text::echo_package(world),
-            call: call.map(|c| value::write_call(&c.func, &named_args(world, &c.func, &c.args), c.result.as_ref())),
+            call: call.map(|c| {
+                value::write_call(
+                    &c.func,
+                    &named_args(world, &c.func, &c.args),
+                    c.result.as_ref(),
+                )
+            }),
             observed: self.observed.clone(),
             trap: self.trap.clone(),
             guest_output: self.guest_output.clone(),
@@ -139,7 +160,12 @@ fn named_args(world: &CaseWorld, func: &str, args: &[Val]) -> Vec<(String, Val)>
         .unwrap_or_default();
     args.iter()
         .enumerate()
-        .map(|(i, v)| (names.get(i).cloned().unwrap_or_else(|| format!("arg{i}")), v.clone()))
+        .map(|(i, v)| {
+            (
+                names.get(i).cloned().unwrap_or_else(|| format!("arg{i}")),
+                v.clone(),
+            )
+        })
         .collect()
 }
 
@@ -190,11 +216,22 @@ pub struct Reproducer {
 
 impl Reproducer {
     /// A reproducer for `language` (`rust`, or a chain `rust>go`).
-    pub fn new(language: &str, cache: &Cache, host: HostConfig) -> Result<Reproducer, ReproduceError> {
+    pub fn new(
+        language: &str,
+        cache: &Cache,
+        host: HostConfig,
+    ) -> Result<Reproducer, ReproduceError> {
         let names: Vec<String> = language.split('>').map(str::to_string).collect();
         let target = Target::new(&names, cache)?;
         let host = Host::new(host, cache)?;
-        Ok(Reproducer { target, host, overrides: Vec::new(), failed_builds: HashMap::new(), builds: 0, calls: 0 })
+        Ok(Reproducer {
+            target,
+            host,
+            overrides: Vec::new(),
+            failed_builds: HashMap::new(),
+            builds: 0,
+            calls: 0,
+        })
     }
 
     pub fn language(&self) -> String {
@@ -210,21 +247,34 @@ impl Reproducer {
 
     /// Builds, links and instantiates `world`; a failure on the way is the
     /// case's failure.
-    fn instance(&mut self, world: &CaseWorld, seed: u64) -> Result<Result<EchoInstance, Failure>, ReproduceError> {
+    fn instance(
+        &mut self,
+        world: &CaseWorld,
+        seed: u64,
+    ) -> Result<Result<EchoInstance, Failure>, ReproduceError> {
         let lang = self.target.name();
         let wit = wit_text::echo_package(world);
         if let Some(failure) = self.failed_builds.get(&wit) {
             return Ok(Err(failure.clone()));
         }
-        let spec = GuestSpec { world, wit: &wit, overrides: &self.overrides };
+        let spec = GuestSpec {
+            world,
+            wit: &wit,
+            overrides: &self.overrides,
+        };
         let built = match self.target.build(&spec) {
             Ok(built) => built,
             Err(e) if e.is_finding() => {
                 self.builds += 1;
                 let log = e.to_string();
                 let class = campaign::build_class(&log);
-                let mut failure =
-                    Failure::stage(&lang, "build", "build", class.clone(), format!("the guest did not build: {class}"));
+                let mut failure = Failure::stage(
+                    &lang,
+                    "build",
+                    "build",
+                    class.clone(),
+                    format!("the guest did not build: {class}"),
+                );
                 failure.build_log = Some(log);
                 self.failed_builds.insert(wit, failure.clone());
                 return Ok(Err(failure));
@@ -238,7 +288,13 @@ impl Reproducer {
             Ok(c) => c,
             Err(HostError::Compile(m)) => {
                 let class = finding::normalise_message(&m);
-                let mut failure = Failure::stage(&lang, "build", "compile", class, format!("wasmtime rejected the guest: {m}"));
+                let mut failure = Failure::stage(
+                    &lang,
+                    "build",
+                    "compile",
+                    class,
+                    format!("wasmtime rejected the guest: {m}"),
+                );
                 failure.trap = Some(m);
                 return Ok(Err(failure));
             }
@@ -259,7 +315,13 @@ impl Reproducer {
             Ok(instance) => Ok(Ok(instance)),
             Err(HostError::Instantiate(m)) => {
                 let class = finding::normalise_message(&m);
-                let mut failure = Failure::stage(&lang, "trap", "instantiate", class, format!("instantiation failed: {m}"));
+                let mut failure = Failure::stage(
+                    &lang,
+                    "trap",
+                    "instantiate",
+                    class,
+                    format!("instantiation failed: {m}"),
+                );
                 failure.trap = Some(m);
                 Ok(Err(failure))
             }
@@ -269,27 +331,44 @@ impl Reproducer {
 
     /// Runs `world` (and `call`, when there is one) and returns its failure,
     /// `None` when everything passed.
-    pub fn run(&mut self, world: &CaseWorld, call: Option<&Call>, seed: u64) -> Result<Option<Failure>, ReproduceError> {
+    pub fn run(
+        &mut self,
+        world: &CaseWorld,
+        call: Option<&Call>,
+        seed: u64,
+    ) -> Result<Option<Failure>, ReproduceError> {
         let mut instance = match self.instance(world, seed)? {
             Ok(instance) => instance,
             Err(failure) => return Ok(Some(failure)),
         };
         let Some(call) = call else { return Ok(None) };
         self.calls += 1;
-        Ok(match instance.call(&call.func, &call.args, call.result.as_ref()) {
-            CallOutcome::Passed => None,
-            CallOutcome::Failed(f) => Some(Failure::of_call(&self.target.name(), world, call, &f)),
-        })
+        Ok(
+            match instance.call(&call.func, &call.args, call.result.as_ref()) {
+                CallOutcome::Passed => None,
+                CallOutcome::Failed(f) => {
+                    Some(Failure::of_call(&self.target.name(), world, call, &f))
+                }
+            },
+        )
     }
 
     /// Reads the finding in `dir`: its world, and its call typed by the
     /// guest built from that world.
     pub fn load(&mut self, dir: &Path) -> Result<LoadedFinding, ReproduceError> {
         let found = finding::load(dir)?;
-        let bad = |name: &str, message: String| ReproduceError::BadFile { path: dir.join(name), message };
-        let signature = Signature::parse(&found.meta.signature)
-            .ok_or_else(|| bad("finding.toml", format!("`{}` is not a signature", found.meta.signature)))?;
-        let world = crate::wit_import::echo_case(&found.world_wit).map_err(|e| bad("world.wit", e.to_string()))?;
+        let bad = |name: &str, message: String| ReproduceError::BadFile {
+            path: dir.join(name),
+            message,
+        };
+        let signature = Signature::parse(&found.meta.signature).ok_or_else(|| {
+            bad(
+                "finding.toml",
+                format!("`{}` is not a signature", found.meta.signature),
+            )
+        })?;
+        let world = crate::wit_import::echo_case(&found.world_wit)
+            .map_err(|e| bad("world.wit", e.to_string()))?;
         let call = match (&found.call, &found.meta.function) {
             (Some(text), Some(func)) => {
                 let seed = found.meta.seed.unwrap_or(0);
@@ -298,17 +377,24 @@ impl Reproducer {
                     Err(failure) => {
                         return Err(bad(
                             "world.wit",
-                            format!("the call cannot be read: the world no longer builds ({})", failure.summary),
+                            format!(
+                                "the call cannot be read: the world no longer builds ({})",
+                                failure.summary
+                            ),
                         ));
                     }
                 };
-                let ty = instance
-                    .func_type(func)
-                    .ok_or_else(|| bad("finding.toml", format!("the world has no function `{func}`")))?;
+                let ty = instance.func_type(func).ok_or_else(|| {
+                    bad(
+                        "finding.toml",
+                        format!("the world has no function `{func}`"),
+                    )
+                })?;
                 let params: Vec<(String, wasmtime::component::Type)> =
                     ty.params().map(|(n, t)| (n.to_string(), t)).collect();
                 let result_ty = ty.results().next();
-                let values = value::read_call(text, &params, result_ty.as_ref()).map_err(|e| bad("call.wave", e.to_string()))?;
+                let values = value::read_call(text, &params, result_ty.as_ref())
+                    .map_err(|e| bad("call.wave", e.to_string()))?;
                 Some(Call {
                     func: func.clone(),
                     args: values.params.into_iter().map(|(_, v)| v).collect(),
@@ -317,16 +403,69 @@ impl Reproducer {
             }
             _ => None,
         };
-        Ok(LoadedFinding { dir: dir.to_path_buf(), finding: found, signature, world, call })
+        Ok(LoadedFinding {
+            dir: dir.to_path_buf(),
+            finding: found,
+            signature,
+            world,
+            call,
+        })
     }
 }
 
 /// Replays the finding in `dir` and returns the signature of what failed
 /// (`None` when it passed): the check of the regression corpus.
-pub fn replay_signature(dir: &Path, cache: &Cache, host: HostConfig) -> Result<Option<Signature>, ReproduceError> {
+pub fn replay_signature(
+    dir: &Path,
+    cache: &Cache,
+    host: HostConfig,
+) -> Result<Option<Signature>, ReproduceError> {
     let meta = finding::load(dir)?.meta;
     let mut reproducer = Reproducer::new(&meta.language, cache, host)?;
     let loaded = reproducer.load(dir)?;
     let seed = meta.seed.unwrap_or(0);
-    Ok(reproducer.run(&loaded.world, loaded.call.as_ref(), seed)?.map(|f| f.signature))
+    Ok(reproducer
+        .run(&loaded.world, loaded.call.as_ref(), seed)?
+        .map(|f| f.signature))
+}
+
+/// The rule of the regression corpus (`corpus/findings`, replayed by
+/// `cargo test`) for the finding in `dir`: a finding whose signature is
+/// suppressed as a known bug must still reproduce with that signature (else
+/// the suppression is stale), and one that is not suppressed must pass (a
+/// bug fixed upstream stays fixed). `Ok(Err(message))` is a violation, with
+/// what to do about it.
+pub fn check_regression(
+    dir: &Path,
+    suppressions: &crate::suppress::Suppressions,
+    cache: &Cache,
+    host: HostConfig,
+) -> Result<Result<(), String>, ReproduceError> {
+    let meta = finding::load(dir)?.meta;
+    let want = Signature::parse(&meta.signature).ok_or_else(|| ReproduceError::BadFile {
+        path: dir.join("finding.toml"),
+        message: format!("`{}` is not a signature", meta.signature),
+    })?;
+    let got = replay_signature(dir, cache, host)?;
+    let name = dir.display();
+    Ok(match (suppressions.matching(&want), got) {
+        (Some(_), Some(got)) if got == want => Ok(()),
+        (Some(s), got) => Err(format!(
+            "{name} is suppressed as a known bug (`{}`), but it no longer reproduces: replaying it {}. \
+             If the bug is fixed, remove the suppression from corpus/suppressions.toml and keep the \
+             finding as a regression case.",
+            s.signature,
+            match got {
+                Some(g) => format!("fails differently (`{}`)", g.text()),
+                None => "passes".to_string(),
+            }
+        )),
+        (None, None) => Ok(()),
+        (None, Some(got)) => Err(format!(
+            "{name} fails again (`{}`) and is not suppressed: a bug that was fixed has come back, \
+             or a new finding was committed without a suppression. Fix it, or add a suppression \
+             with the reason and a link to corpus/suppressions.toml.",
+            got.text()
+        )),
+    })
 }

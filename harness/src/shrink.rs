@@ -31,7 +31,7 @@
 use crate::disk::Cache;
 use crate::finding::{FindingError, FindingStore, Signature};
 use crate::host::HostConfig;
-use crate::reproduce::{Call, Failure, Reproducer, ReproduceError};
+use crate::reproduce::{Call, Failure, ReproduceError, Reproducer};
 use crate::smith::drop_unused_types;
 use crate::ty::{Case, CaseWorld, Field, Func, Param, Ty, TypeDefKind};
 use crate::value::{self, ValueConfig};
@@ -54,7 +54,12 @@ pub struct ShrinkConfig {
 
 impl Default for ShrinkConfig {
     fn default() -> Self {
-        ShrinkConfig { max_builds: 200, max_calls: 2_000, host: HostConfig::default(), overrides: Vec::new() }
+        ShrinkConfig {
+            max_builds: 200,
+            max_calls: 2_000,
+            host: HostConfig::default(),
+            overrides: Vec::new(),
+        }
     }
 }
 
@@ -94,12 +99,20 @@ pub enum ShrinkError {
          `{want}`. If the bug was fixed, keep the finding as a regression case (and drop its \
          suppression); if it is flaky, rerun the campaign to get a fresh reproducer."
     )]
-    DoesNotReproduce { dir: String, want: String, got: String },
+    DoesNotReproduce {
+        dir: String,
+        want: String,
+        got: String,
+    },
 }
 
 /// Shrinks the finding in `dir` (see the module docs) and writes the result
 /// back when it is lighter.
-pub fn shrink(dir: &Path, cache: &Cache, config: &ShrinkConfig) -> Result<ShrinkReport, ShrinkError> {
+pub fn shrink(
+    dir: &Path,
+    cache: &Cache,
+    config: &ShrinkConfig,
+) -> Result<ShrinkReport, ShrinkError> {
     let meta = crate::finding::load(dir)?.meta;
     let mut reproducer = Reproducer::new(&meta.language, cache, config.host.clone())?;
     reproducer.overrides = config.overrides.clone();
@@ -134,14 +147,21 @@ pub fn shrink(dir: &Path, cache: &Cache, config: &ShrinkConfig) -> Result<Shrink
     shrinker.run();
 
     let versions = shrinker.reproducer.versions();
-    let mut finding = shrinker.failure.to_finding(&shrinker.world, shrinker.call.as_ref(), versions, "");
+    let mut finding =
+        shrinker
+            .failure
+            .to_finding(&shrinker.world, shrinker.call.as_ref(), versions, "");
     finding.meta.replay = meta.replay.clone();
     finding.meta.seed = meta.seed;
     finding.meta.link = meta.link.clone();
     let store = FindingStore::open(dir.parent().unwrap_or(Path::new(".")))?;
     let weight_before = meta.weight;
     let weight_after = finding.meta.weight;
-    let replaced = if finding.meta.id == meta.id { store.replace_reproducer(finding.clone())? } else { false };
+    let replaced = if finding.meta.id == meta.id {
+        store.replace_reproducer(finding.clone())?
+    } else {
+        false
+    };
     Ok(ShrinkReport {
         dir: dir.to_path_buf(),
         signature: shrinker.signature.clone(),
@@ -226,7 +246,10 @@ impl Shrinker<'_> {
         'again: loop {
             for candidate in make(&self.world, self.call.as_ref()) {
                 let candidate = drop_unused_types(candidate);
-                let call = self.call.as_ref().and_then(|c| convert_call(&self.world, &candidate, c));
+                let call = self
+                    .call
+                    .as_ref()
+                    .and_then(|c| convert_call(&self.world, &candidate, c));
                 if self.call.is_some() && call.is_none() {
                     continue;
                 }
@@ -252,8 +275,18 @@ impl Shrinker<'_> {
 
     fn value_passes(&mut self) {
         'again: loop {
-            let Some(call) = self.call.clone() else { return };
-            let Some(func) = self.world.funcs.iter().find(|f| f.name == call.func).cloned() else { return };
+            let Some(call) = self.call.clone() else {
+                return;
+            };
+            let Some(func) = self
+                .world
+                .funcs
+                .iter()
+                .find(|f| f.name == call.func)
+                .cloned()
+            else {
+                return;
+            };
             let mut candidates = Vec::new();
             for (i, (param, arg)) in func.params.iter().zip(&call.args).enumerate() {
                 for v in val_rewrites(&self.world, &param.ty, arg) {
@@ -294,14 +327,19 @@ struct Cost {
 }
 
 fn cost(world: &CaseWorld, call: Option<&Call>) -> Cost {
-    let vals = || call.into_iter().flat_map(|c| c.args.iter().chain(&c.result));
+    let vals = || {
+        call.into_iter()
+            .flat_map(|c| c.args.iter().chain(&c.result))
+    };
     let mut names = 0;
     for def in &world.types {
         names += def.name.len();
         match &def.kind {
             TypeDefKind::Record(fs) => names += fs.iter().map(|f| f.name.len()).sum::<usize>(),
             TypeDefKind::Variant(cs) => names += cs.iter().map(|c| c.name.len()).sum::<usize>(),
-            TypeDefKind::Enum(cs) | TypeDefKind::Flags(cs) => names += cs.iter().map(String::len).sum::<usize>(),
+            TypeDefKind::Enum(cs) | TypeDefKind::Flags(cs) => {
+                names += cs.iter().map(String::len).sum::<usize>()
+            }
             TypeDefKind::Alias(_) => {}
         }
     }
@@ -312,14 +350,19 @@ fn cost(world: &CaseWorld, call: Option<&Call>) -> Cost {
         world: world.weight(),
         values: vals().map(value::val_weight).sum(),
         names,
-        magnitude: vals().map(|v| magnitude(world, v)).fold(0u128, u128::saturating_add),
+        magnitude: vals()
+            .map(|v| magnitude(world, v))
+            .fold(0u128, u128::saturating_add),
     }
 }
 
 /// How far a value is from the simplest of its shape: numbers by their
 /// size, chars by their code, `true` as 1.
 fn magnitude(world: &CaseWorld, v: &Val) -> u128 {
-    let sum = |vs: &mut dyn Iterator<Item = &Val>| vs.map(|v| magnitude(world, v)).fold(0u128, u128::saturating_add);
+    let sum = |vs: &mut dyn Iterator<Item = &Val>| {
+        vs.map(|v| magnitude(world, v))
+            .fold(0u128, u128::saturating_add)
+    };
     match v {
         Val::Bool(b) => u128::from(*b),
         Val::S8(x) => x.unsigned_abs().into(),
@@ -338,7 +381,8 @@ fn magnitude(world: &CaseWorld, v: &Val) -> u128 {
         Val::Record(fs) => sum(&mut fs.iter().map(|(_, v)| v)),
         Val::Map(es) => sum(&mut es.iter().flat_map(|(k, v)| [k, v])),
         Val::Variant(_, p) | Val::Option(p) | Val::Result(Ok(p) | Err(p)) => {
-            p.as_deref().map_or(0, |v| magnitude(world, v)) + u128::from(matches!(v, Val::Result(Err(_))))
+            p.as_deref().map_or(0, |v| magnitude(world, v))
+                + u128::from(matches!(v, Val::Result(Err(_))))
         }
         Val::Enum(_) | Val::Flags(_) => 0,
         _ => 0,
@@ -355,8 +399,16 @@ fn only_the_called_function(world: &CaseWorld, call: Option<&Call>) -> Vec<CaseW
     if world.funcs.len() <= 1 {
         return Vec::new();
     }
-    let funcs: Vec<Func> = world.funcs.iter().filter(|f| f.name == call.func).cloned().collect();
-    vec![CaseWorld { types: world.types.clone(), funcs }]
+    let funcs: Vec<Func> = world
+        .funcs
+        .iter()
+        .filter(|f| f.name == call.func)
+        .cloned()
+        .collect();
+    vec![CaseWorld {
+        types: world.types.clone(),
+        funcs,
+    }]
 }
 
 /// Chunks of `n` items to drop, largest first: halves, quarters, ... single
@@ -382,7 +434,12 @@ fn chunks(n: usize) -> Vec<std::ops::Range<usize>> {
 }
 
 fn without<T: Clone>(items: &[T], range: &std::ops::Range<usize>) -> Vec<T> {
-    items.iter().enumerate().filter(|(i, _)| !range.contains(i)).map(|(_, x)| x.clone()).collect()
+    items
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !range.contains(i))
+        .map(|(_, x)| x.clone())
+        .collect()
 }
 
 /// Functions dropped in chunks (for findings without a call: builds).
@@ -392,7 +449,10 @@ fn fewer_functions(world: &CaseWorld, call: Option<&Call>) -> Vec<CaseWorld> {
     }
     chunks(world.funcs.len())
         .iter()
-        .map(|r| CaseWorld { types: world.types.clone(), funcs: without(&world.funcs, r) })
+        .map(|r| CaseWorld {
+            types: world.types.clone(),
+            funcs: without(&world.funcs, r),
+        })
         .filter(|w| !w.funcs.is_empty())
         .collect()
 }
@@ -487,10 +547,16 @@ fn ty_rewrites(world: &CaseWorld, ty: &Ty) -> Vec<Ty> {
             out.extend(ok.iter().map(|t| (**t).clone()));
             out.extend(err.iter().map(|t| (**t).clone()));
             if ok.is_some() {
-                out.push(Ty::Result { ok: None, err: err.clone() });
+                out.push(Ty::Result {
+                    ok: None,
+                    err: err.clone(),
+                });
             }
             if err.is_some() {
-                out.push(Ty::Result { ok: ok.clone(), err: None });
+                out.push(Ty::Result {
+                    ok: ok.clone(),
+                    err: None,
+                });
             }
         }
         Ty::Named(i) => match &world.def(*i).kind {
@@ -503,11 +569,27 @@ fn ty_rewrites(world: &CaseWorld, ty: &Ty) -> Vec<Ty> {
     }
     // Children, rewritten in place.
     match ty {
-        Ty::List(t) => out.extend(ty_rewrites(world, t).into_iter().map(|t| Ty::List(Box::new(t)))),
-        Ty::Option(t) => out.extend(ty_rewrites(world, t).into_iter().map(|t| Ty::Option(Box::new(t)))),
-        Ty::FixedList(t, n) => out.extend(ty_rewrites(world, t).into_iter().map(|t| Ty::FixedList(Box::new(t), *n))),
+        Ty::List(t) => out.extend(
+            ty_rewrites(world, t)
+                .into_iter()
+                .map(|t| Ty::List(Box::new(t))),
+        ),
+        Ty::Option(t) => out.extend(
+            ty_rewrites(world, t)
+                .into_iter()
+                .map(|t| Ty::Option(Box::new(t))),
+        ),
+        Ty::FixedList(t, n) => out.extend(
+            ty_rewrites(world, t)
+                .into_iter()
+                .map(|t| Ty::FixedList(Box::new(t), *n)),
+        ),
         Ty::Map(k, v) => {
-            out.extend(ty_rewrites(world, v).into_iter().map(|v| Ty::Map(k.clone(), Box::new(v))));
+            out.extend(
+                ty_rewrites(world, v)
+                    .into_iter()
+                    .map(|v| Ty::Map(k.clone(), Box::new(v))),
+            );
         }
         Ty::Tuple(ts) => {
             for (i, t) in ts.iter().enumerate() {
@@ -520,10 +602,16 @@ fn ty_rewrites(world: &CaseWorld, ty: &Ty) -> Vec<Ty> {
         }
         Ty::Result { ok, err } => {
             if let Some(t) = ok {
-                out.extend(ty_rewrites(world, t).into_iter().map(|t| Ty::Result { ok: Some(Box::new(t)), err: err.clone() }));
+                out.extend(ty_rewrites(world, t).into_iter().map(|t| Ty::Result {
+                    ok: Some(Box::new(t)),
+                    err: err.clone(),
+                }));
             }
             if let Some(t) = err {
-                out.extend(ty_rewrites(world, t).into_iter().map(|t| Ty::Result { ok: ok.clone(), err: Some(Box::new(t)) }));
+                out.extend(ty_rewrites(world, t).into_iter().map(|t| Ty::Result {
+                    ok: ok.clone(),
+                    err: Some(Box::new(t)),
+                }));
             }
         }
         _ => {}
@@ -565,10 +653,18 @@ fn slots(world: &CaseWorld) -> Vec<(Slot, Ty)> {
     for (t, def) in world.types.iter().enumerate() {
         match &def.kind {
             TypeDefKind::Record(fs) => {
-                out.extend(fs.iter().enumerate().map(|(i, f)| (Slot::Field(t, i), f.ty.clone())));
+                out.extend(
+                    fs.iter()
+                        .enumerate()
+                        .map(|(i, f)| (Slot::Field(t, i), f.ty.clone())),
+                );
             }
             TypeDefKind::Variant(cs) => {
-                out.extend(cs.iter().enumerate().filter_map(|(i, c)| Some((Slot::Payload(t, i), c.ty.clone()?))));
+                out.extend(
+                    cs.iter()
+                        .enumerate()
+                        .filter_map(|(i, c)| Some((Slot::Payload(t, i), c.ty.clone()?))),
+                );
             }
             TypeDefKind::Alias(ty) => out.push((Slot::Alias(t), ty.clone())),
             TypeDefKind::Enum(_) | TypeDefKind::Flags(_) => {}
@@ -644,9 +740,17 @@ fn shorter_names(world: &CaseWorld, _call: Option<&Call>) -> Vec<CaseWorld> {
     for t in &mut w.types {
         let rename = |i: usize| format!("m{}", i + 1);
         match &mut t.kind {
-            TypeDefKind::Record(fs) => fs.iter_mut().enumerate().for_each(|(i, f): (usize, &mut Field)| f.name = rename(i)),
-            TypeDefKind::Variant(cs) => cs.iter_mut().enumerate().for_each(|(i, c): (usize, &mut Case)| c.name = rename(i)),
-            TypeDefKind::Enum(cs) | TypeDefKind::Flags(cs) => cs.iter_mut().enumerate().for_each(|(i, c)| *c = rename(i)),
+            TypeDefKind::Record(fs) => fs
+                .iter_mut()
+                .enumerate()
+                .for_each(|(i, f): (usize, &mut Field)| f.name = rename(i)),
+            TypeDefKind::Variant(cs) => cs
+                .iter_mut()
+                .enumerate()
+                .for_each(|(i, c): (usize, &mut Case)| c.name = rename(i)),
+            TypeDefKind::Enum(cs) | TypeDefKind::Flags(cs) => {
+                cs.iter_mut().enumerate().for_each(|(i, c)| *c = rename(i))
+            }
             TypeDefKind::Alias(_) => {}
         }
     }
@@ -661,7 +765,13 @@ fn shorter_names(world: &CaseWorld, _call: Option<&Call>) -> Vec<CaseWorld> {
 /// The lightest value of `ty`: what `arbitrary` answers when the bytes run
 /// out.
 fn lightest(world: &CaseWorld, ty: &Ty) -> Option<Val> {
-    value::arbitrary_val(world, ty, &ValueConfig::default(), &mut Unstructured::new(&[])).ok()
+    value::arbitrary_val(
+        world,
+        ty,
+        &ValueConfig::default(),
+        &mut Unstructured::new(&[]),
+    )
+    .ok()
 }
 
 /// The call of `old` carried over to `new`: the function by name (or by
@@ -675,7 +785,10 @@ fn convert_call(old: &CaseWorld, new: &CaseWorld, call: &Call) -> Option<Call> {
         .iter()
         .find(|f| f.name == call.func)
         .or_else(|| (old.funcs.len() == new.funcs.len()).then(|| &new.funcs[old_index]))?;
-    let by_name = new_func.params.iter().any(|p| old_func.params.iter().any(|q| q.name == p.name));
+    let by_name = new_func
+        .params
+        .iter()
+        .any(|p| old_func.params.iter().any(|q| q.name == p.name));
     let args = new_func
         .params
         .iter()
@@ -697,7 +810,11 @@ fn convert_call(old: &CaseWorld, new: &CaseWorld, call: &Call) -> Option<Call> {
         (_, Some(nt), _) => Some(lightest(new, nt)?),
         (_, None, _) => None,
     };
-    Some(Call { func: new_func.name.clone(), args, result })
+    Some(Call {
+        func: new_func.name.clone(),
+        args,
+        result,
+    })
 }
 
 /// Position of `name` among `names`, or `index` when no name matches at
@@ -719,57 +836,78 @@ fn convert(old: &CaseWorld, old_ty: &Ty, new: &CaseWorld, new_ty: &Ty, v: &Val) 
     let nt = new.resolve(new_ty);
     let same_kind = old.kind(ot) == new.kind(nt);
     let converted = match (ot, nt, v) {
-        (Ty::Named(i), Ty::Named(j), v) if same_kind => match (&old.def(*i).kind, &new.def(*j).kind, v) {
-            (TypeDefKind::Record(of), TypeDefKind::Record(nf), Val::Record(vals)) => {
-                let old_names: Vec<&str> = of.iter().map(|f| f.name.as_str()).collect();
-                let new_names: Vec<&str> = nf.iter().map(|f| f.name.as_str()).collect();
-                let mut fields = Vec::new();
-                for (k, field) in nf.iter().enumerate() {
-                    let from = of.iter().enumerate().find(|(_, f)| member_at(&old_names, &new_names, &f.name) == Some(k));
-                    let value = match from.and_then(|(o, f)| Some((f, &vals.get(o)?.1))) {
-                        Some((f, val)) => convert(old, &f.ty, new, &field.ty, val)?,
-                        None => lightest(new, &field.ty)?,
-                    };
-                    fields.push((field.name.clone(), value));
-                }
-                Some(Val::Record(fields))
-            }
-            (TypeDefKind::Variant(oc), TypeDefKind::Variant(nc), Val::Variant(name, payload)) => {
-                let old_names: Vec<&str> = oc.iter().map(|c| c.name.as_str()).collect();
-                let new_names: Vec<&str> = nc.iter().map(|c| c.name.as_str()).collect();
-                match member_at(&old_names, &new_names, name) {
-                    Some(k) => {
-                        let old_case = oc.iter().find(|c| c.name == *name)?;
-                        let payload = match (&old_case.ty, &nc[k].ty, payload) {
-                            (Some(ot), Some(nt), Some(p)) => Some(Box::new(convert(old, ot, new, nt, p)?)),
-                            (_, Some(nt), _) => Some(Box::new(lightest(new, nt)?)),
-                            (_, None, _) => None,
+        (Ty::Named(i), Ty::Named(j), v) if same_kind => {
+            match (&old.def(*i).kind, &new.def(*j).kind, v) {
+                (TypeDefKind::Record(of), TypeDefKind::Record(nf), Val::Record(vals)) => {
+                    let old_names: Vec<&str> = of.iter().map(|f| f.name.as_str()).collect();
+                    let new_names: Vec<&str> = nf.iter().map(|f| f.name.as_str()).collect();
+                    let mut fields = Vec::new();
+                    for (k, field) in nf.iter().enumerate() {
+                        let from = of
+                            .iter()
+                            .enumerate()
+                            .find(|(_, f)| member_at(&old_names, &new_names, &f.name) == Some(k));
+                        let value = match from.and_then(|(o, f)| Some((f, &vals.get(o)?.1))) {
+                            Some((f, val)) => convert(old, &f.ty, new, &field.ty, val)?,
+                            None => lightest(new, &field.ty)?,
                         };
-                        Some(Val::Variant(nc[k].name.clone(), payload))
+                        fields.push((field.name.clone(), value));
                     }
-                    None => None,
+                    Some(Val::Record(fields))
                 }
+                (
+                    TypeDefKind::Variant(oc),
+                    TypeDefKind::Variant(nc),
+                    Val::Variant(name, payload),
+                ) => {
+                    let old_names: Vec<&str> = oc.iter().map(|c| c.name.as_str()).collect();
+                    let new_names: Vec<&str> = nc.iter().map(|c| c.name.as_str()).collect();
+                    match member_at(&old_names, &new_names, name) {
+                        Some(k) => {
+                            let old_case = oc.iter().find(|c| c.name == *name)?;
+                            let payload = match (&old_case.ty, &nc[k].ty, payload) {
+                                (Some(ot), Some(nt), Some(p)) => {
+                                    Some(Box::new(convert(old, ot, new, nt, p)?))
+                                }
+                                (_, Some(nt), _) => Some(Box::new(lightest(new, nt)?)),
+                                (_, None, _) => None,
+                            };
+                            Some(Val::Variant(nc[k].name.clone(), payload))
+                        }
+                        None => None,
+                    }
+                }
+                (TypeDefKind::Enum(oc), TypeDefKind::Enum(nc), Val::Enum(name)) => {
+                    let old_names: Vec<&str> = oc.iter().map(String::as_str).collect();
+                    let new_names: Vec<&str> = nc.iter().map(String::as_str).collect();
+                    member_at(&old_names, &new_names, name).map(|k| Val::Enum(nc[k].clone()))
+                }
+                (TypeDefKind::Flags(of), TypeDefKind::Flags(nf), Val::Flags(set)) => {
+                    let old_names: Vec<&str> = of.iter().map(String::as_str).collect();
+                    let new_names: Vec<&str> = nf.iter().map(String::as_str).collect();
+                    Some(Val::Flags(
+                        set.iter()
+                            .filter_map(|n| {
+                                member_at(&old_names, &new_names, n).map(|k| nf[k].clone())
+                            })
+                            .collect(),
+                    ))
+                }
+                _ => None,
             }
-            (TypeDefKind::Enum(oc), TypeDefKind::Enum(nc), Val::Enum(name)) => {
-                let old_names: Vec<&str> = oc.iter().map(String::as_str).collect();
-                let new_names: Vec<&str> = nc.iter().map(String::as_str).collect();
-                member_at(&old_names, &new_names, name).map(|k| Val::Enum(nc[k].clone()))
-            }
-            (TypeDefKind::Flags(of), TypeDefKind::Flags(nf), Val::Flags(set)) => {
-                let old_names: Vec<&str> = of.iter().map(String::as_str).collect();
-                let new_names: Vec<&str> = nf.iter().map(String::as_str).collect();
-                Some(Val::Flags(
-                    set.iter().filter_map(|n| member_at(&old_names, &new_names, n).map(|k| nf[k].clone())).collect(),
-                ))
-            }
-            _ => None,
-        },
-        (Ty::List(a), Ty::List(b), Val::List(items)) => {
-            Some(Val::List(items.iter().map(|x| convert(old, a, new, b, x)).collect::<Option<_>>()?))
         }
+        (Ty::List(a), Ty::List(b), Val::List(items)) => Some(Val::List(
+            items
+                .iter()
+                .map(|x| convert(old, a, new, b, x))
+                .collect::<Option<_>>()?,
+        )),
         (Ty::FixedList(a, _), Ty::FixedList(b, n), Val::FixedLengthList(items)) => {
-            let mut out: Vec<Val> =
-                items.iter().take(*n as usize).map(|x| convert(old, a, new, b, x)).collect::<Option<_>>()?;
+            let mut out: Vec<Val> = items
+                .iter()
+                .take(*n as usize)
+                .map(|x| convert(old, a, new, b, x))
+                .collect::<Option<_>>()?;
             while out.len() < *n as usize {
                 out.push(lightest(new, b)?);
             }
@@ -782,14 +920,21 @@ fn convert(old: &CaseWorld, old_ty: &Ty, new: &CaseWorld, new_ty: &Ty, v: &Val) 
                 .collect::<Option<_>>()?,
         )),
         (Ty::Tuple(a), Ty::Tuple(b), Val::Tuple(items)) if a.len() == b.len() => Some(Val::Tuple(
-            a.iter().zip(b).zip(items).map(|((a, b), x)| convert(old, a, new, b, x)).collect::<Option<_>>()?,
+            a.iter()
+                .zip(b)
+                .zip(items)
+                .map(|((a, b), x)| convert(old, a, new, b, x))
+                .collect::<Option<_>>()?,
         )),
         (Ty::Option(a), Ty::Option(b), Val::Option(p)) => Some(Val::Option(match p {
             Some(x) => Some(Box::new(convert(old, a, new, b, x)?)),
             None => None,
         })),
         (Ty::Result { ok: oo, err: oe }, Ty::Result { ok: no, err: ne }, Val::Result(r)) => {
-            let side = |o: &Option<Box<Ty>>, n: &Option<Box<Ty>>, p: &Option<Box<Val>>| -> Option<Option<Box<Val>>> {
+            let side = |o: &Option<Box<Ty>>,
+                        n: &Option<Box<Ty>>,
+                        p: &Option<Box<Val>>|
+             -> Option<Option<Box<Val>>> {
                 Some(match (o, n, p) {
                     (Some(o), Some(n), Some(p)) => Some(Box::new(convert(old, o, new, n, p)?)),
                     (_, Some(n), _) => Some(Box::new(lightest(new, n)?)),
@@ -804,7 +949,9 @@ fn convert(old: &CaseWorld, old_ty: &Ty, new: &CaseWorld, new_ty: &Ty, v: &Val) 
         (a, b, v) if a == b && is_scalar(a) => Some(v.clone()),
         _ => None,
     };
-    converted.or_else(|| unwrap_part(old, ot, new, nt, v)).or_else(|| lightest(new, new_ty))
+    converted
+        .or_else(|| unwrap_part(old, ot, new, nt, v))
+        .or_else(|| lightest(new, new_ty))
 }
 
 fn is_scalar(ty: &Ty) -> bool {
@@ -838,14 +985,24 @@ fn unwrap_part(old: &CaseWorld, ot: &Ty, new: &CaseWorld, nt: &Ty, v: &Val) -> O
         (Ty::Result { ok: Some(t), .. }, Val::Result(Ok(Some(x)))) => vec![((**t).clone(), &**x)],
         (Ty::Result { err: Some(t), .. }, Val::Result(Err(Some(x)))) => vec![((**t).clone(), &**x)],
         (Ty::Tuple(ts), Val::Tuple(xs)) => ts.iter().cloned().zip(xs).collect(),
-        (Ty::Map(k, w), Val::Map(es)) => {
-            es.iter().take(1).flat_map(|(a, b)| [((**k).clone(), a), ((**w).clone(), b)]).collect()
-        }
+        (Ty::Map(k, w), Val::Map(es)) => es
+            .iter()
+            .take(1)
+            .flat_map(|(a, b)| [((**k).clone(), a), ((**w).clone(), b)])
+            .collect(),
         (Ty::Named(i), v) => match (&old.def(*i).kind, v) {
-            (TypeDefKind::Record(fs), Val::Record(vals)) => fs.iter().map(|f| f.ty.clone()).zip(vals.iter().map(|(_, v)| v)).collect(),
-            (TypeDefKind::Variant(cs), Val::Variant(name, Some(p))) => {
-                cs.iter().find(|c| c.name == *name).and_then(|c| c.ty.clone()).map(|t| (t, &**p)).into_iter().collect()
-            }
+            (TypeDefKind::Record(fs), Val::Record(vals)) => fs
+                .iter()
+                .map(|f| f.ty.clone())
+                .zip(vals.iter().map(|(_, v)| v))
+                .collect(),
+            (TypeDefKind::Variant(cs), Val::Variant(name, Some(p))) => cs
+                .iter()
+                .find(|c| c.name == *name)
+                .and_then(|c| c.ty.clone())
+                .map(|t| (t, &**p))
+                .into_iter()
+                .collect(),
             _ => Vec::new(),
         },
         _ => Vec::new(),
@@ -866,14 +1023,46 @@ fn val_rewrites(world: &CaseWorld, ty: &Ty, v: &Val) -> Vec<Val> {
     // The node itself.
     match v {
         Val::Bool(true) => out.push(Val::Bool(false)),
-        Val::S8(x) => out.extend(toward_zero(i128::from(*x)).into_iter().map(|x| Val::S8(x as i8))),
-        Val::S16(x) => out.extend(toward_zero(i128::from(*x)).into_iter().map(|x| Val::S16(x as i16))),
-        Val::S32(x) => out.extend(toward_zero(i128::from(*x)).into_iter().map(|x| Val::S32(x as i32))),
-        Val::S64(x) => out.extend(toward_zero(i128::from(*x)).into_iter().map(|x| Val::S64(x as i64))),
-        Val::U8(x) => out.extend(toward_zero(i128::from(*x)).into_iter().map(|x| Val::U8(x as u8))),
-        Val::U16(x) => out.extend(toward_zero(i128::from(*x)).into_iter().map(|x| Val::U16(x as u16))),
-        Val::U32(x) => out.extend(toward_zero(i128::from(*x)).into_iter().map(|x| Val::U32(x as u32))),
-        Val::U64(x) => out.extend(toward_zero(i128::from(*x)).into_iter().map(|x| Val::U64(x as u64))),
+        Val::S8(x) => out.extend(
+            toward_zero(i128::from(*x))
+                .into_iter()
+                .map(|x| Val::S8(x as i8)),
+        ),
+        Val::S16(x) => out.extend(
+            toward_zero(i128::from(*x))
+                .into_iter()
+                .map(|x| Val::S16(x as i16)),
+        ),
+        Val::S32(x) => out.extend(
+            toward_zero(i128::from(*x))
+                .into_iter()
+                .map(|x| Val::S32(x as i32)),
+        ),
+        Val::S64(x) => out.extend(
+            toward_zero(i128::from(*x))
+                .into_iter()
+                .map(|x| Val::S64(x as i64)),
+        ),
+        Val::U8(x) => out.extend(
+            toward_zero(i128::from(*x))
+                .into_iter()
+                .map(|x| Val::U8(x as u8)),
+        ),
+        Val::U16(x) => out.extend(
+            toward_zero(i128::from(*x))
+                .into_iter()
+                .map(|x| Val::U16(x as u16)),
+        ),
+        Val::U32(x) => out.extend(
+            toward_zero(i128::from(*x))
+                .into_iter()
+                .map(|x| Val::U32(x as u32)),
+        ),
+        Val::U64(x) => out.extend(
+            toward_zero(i128::from(*x))
+                .into_iter()
+                .map(|x| Val::U64(x as u64)),
+        ),
         Val::Float32(x) if x.to_bits() != 0 => out.push(Val::Float32(0.0)),
         Val::Float64(x) if x.to_bits() != 0 => out.push(Val::Float64(0.0)),
         Val::Char(c) if *c != 'a' => out.push(Val::Char('a')),
@@ -887,7 +1076,14 @@ fn val_rewrites(world: &CaseWorld, ty: &Ty, v: &Val) -> Vec<Val> {
             }
             if chars.len() <= 16 {
                 for i in 0..chars.len() {
-                    out.push(Val::String(chars.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, c)| *c).collect()));
+                    out.push(Val::String(
+                        chars
+                            .iter()
+                            .enumerate()
+                            .filter(|(j, _)| *j != i)
+                            .map(|(_, c)| *c)
+                            .collect(),
+                    ));
                 }
             }
             if chars.iter().any(|c| *c != 'a') {
@@ -895,7 +1091,11 @@ fn val_rewrites(world: &CaseWorld, ty: &Ty, v: &Val) -> Vec<Val> {
             }
         }
         Val::List(xs) if !xs.is_empty() => {
-            for r in std::iter::once(0..xs.len()).chain(chunks(xs.len()).into_iter().filter(|r| xs.len() <= 64 || r.len() > 1)) {
+            for r in std::iter::once(0..xs.len()).chain(
+                chunks(xs.len())
+                    .into_iter()
+                    .filter(|r| xs.len() <= 64 || r.len() > 1),
+            ) {
                 out.push(Val::List(without(xs, &r)));
             }
         }
@@ -914,7 +1114,9 @@ fn val_rewrites(world: &CaseWorld, ty: &Ty, v: &Val) -> Vec<Val> {
     }
     if let Ty::Named(i) = ty {
         match (&world.def(*i).kind, v) {
-            (TypeDefKind::Enum(cs), Val::Enum(name)) if cs.first() != Some(name) => out.push(Val::Enum(cs[0].clone())),
+            (TypeDefKind::Enum(cs), Val::Enum(name)) if cs.first() != Some(name) => {
+                out.push(Val::Enum(cs[0].clone()))
+            }
             (TypeDefKind::Variant(cs), Val::Variant(name, _)) => {
                 for c in cs.iter().take_while(|c| c.name != *name) {
                     let payload = match &c.ty {
@@ -945,7 +1147,11 @@ fn val_rewrites(world: &CaseWorld, ty: &Ty, v: &Val) -> Vec<Val> {
                 for r in child(t, x) {
                     let mut xs = xs.clone();
                     xs[i] = r;
-                    out.push(if matches!(v, Val::List(_)) { Val::List(xs) } else { Val::FixedLengthList(xs) });
+                    out.push(if matches!(v, Val::List(_)) {
+                        Val::List(xs)
+                    } else {
+                        Val::FixedLengthList(xs)
+                    });
                 }
             }
         }
@@ -969,17 +1175,29 @@ fn val_rewrites(world: &CaseWorld, ty: &Ty, v: &Val) -> Vec<Val> {
             }
         }
         (Ty::Option(t), Val::Option(Some(x))) => {
-            out.extend(child(t, x).into_iter().map(|r| Val::Option(Some(Box::new(r)))));
+            out.extend(
+                child(t, x)
+                    .into_iter()
+                    .map(|r| Val::Option(Some(Box::new(r)))),
+            );
         }
         (Ty::Result { ok, err }, Val::Result(r)) => match r {
             Ok(Some(x)) => {
                 if let Some(t) = ok {
-                    out.extend(child(t, x).into_iter().map(|r| Val::Result(Ok(Some(Box::new(r))))));
+                    out.extend(
+                        child(t, x)
+                            .into_iter()
+                            .map(|r| Val::Result(Ok(Some(Box::new(r))))),
+                    );
                 }
             }
             Err(Some(x)) => {
                 if let Some(t) = err {
-                    out.extend(child(t, x).into_iter().map(|r| Val::Result(Err(Some(Box::new(r))))));
+                    out.extend(
+                        child(t, x)
+                            .into_iter()
+                            .map(|r| Val::Result(Err(Some(Box::new(r))))),
+                    );
                 }
             }
             _ => {}
@@ -995,8 +1213,16 @@ fn val_rewrites(world: &CaseWorld, ty: &Ty, v: &Val) -> Vec<Val> {
                 }
             }
             (TypeDefKind::Variant(cs), Val::Variant(name, Some(x))) => {
-                if let Some(t) = cs.iter().find(|c| c.name == *name).and_then(|c| c.ty.as_ref()) {
-                    out.extend(child(t, x).into_iter().map(|r| Val::Variant(name.clone(), Some(Box::new(r)))));
+                if let Some(t) = cs
+                    .iter()
+                    .find(|c| c.name == *name)
+                    .and_then(|c| c.ty.as_ref())
+                {
+                    out.extend(
+                        child(t, x)
+                            .into_iter()
+                            .map(|r| Val::Variant(name.clone(), Some(Box::new(r)))),
+                    );
                 }
             }
             _ => {}

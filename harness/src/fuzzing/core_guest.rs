@@ -12,8 +12,8 @@
 //! component is accepted (wit-component validated it), nothing panics, and
 //! every call ends in a classified outcome within its fuel.
 
-use super::worlds::wrap_core_module;
 use super::FuzzFinding;
+use super::worlds::wrap_core_module;
 use crate::disk::Cache;
 use crate::host::echo::{CallOutcome, EchoGuest, FailureKind};
 use crate::host::{Host, HostConfig, HostError};
@@ -61,7 +61,11 @@ impl CoreGuestStats {
 fn host() -> &'static Host {
     static HOST: OnceLock<Host> = OnceLock::new();
     HOST.get_or_init(|| {
-        let config = HostConfig { fuel_per_call: 1_000_000, memory_limit: 64 << 20, ..HostConfig::default() };
+        let config = HostConfig {
+            fuel_per_call: 1_000_000,
+            memory_limit: 64 << 20,
+            ..HostConfig::default()
+        };
         Host::new(config, &Cache::from_env()).expect("the fuzzing host starts")
     })
 }
@@ -82,10 +86,15 @@ pub fn core_guest_stats(u: &mut Unstructured<'_>) -> arbitrary::Result<CoreGuest
     config.max_enum_cases = config.max_enum_cases.min(8);
     let world = smith::smith(&config, u)?;
     let text = wit_text::echo_package(&world);
-    let (resolve, world_id) = wit_text::resolve_echo(&text).map_err(|_| arbitrary::Error::IncorrectFormat)?;
+    let (resolve, world_id) =
+        wit_text::resolve_echo(&text).map_err(|_| arbitrary::Error::IncorrectFormat)?;
 
     let mut smith_config = wasm_smith::Config::arbitrary(u)?;
-    smith_config.module_shape = Some(wit_component::dummy_module(&resolve, world_id, ManglingAndAbi::Standard32));
+    smith_config.module_shape = Some(wit_component::dummy_module(
+        &resolve,
+        world_id,
+        ManglingAndAbi::Standard32,
+    ));
     // What wit-component and a default wasmtime engine take.
     smith_config.memory64_enabled = false;
     smith_config.threads_enabled = false;
@@ -101,7 +110,8 @@ pub fn core_guest_stats(u: &mut Unstructured<'_>) -> arbitrary::Result<CoreGuest
     let mut module = wasm_smith::Module::new(smith_config, u)?.to_bytes();
     // A module wit-component refuses (a shape it does not support) is no
     // input for this target.
-    let component = wrap_core_module(&resolve, world_id, &mut module).map_err(|_| arbitrary::Error::IncorrectFormat)?;
+    let component = wrap_core_module(&resolve, world_id, &mut module)
+        .map_err(|_| arbitrary::Error::IncorrectFormat)?;
     match check_core_component(&world, &component, u)? {
         Ok(stats) => Ok(stats),
         Err(finding) => panic!("{finding}"),
@@ -118,7 +128,10 @@ pub fn check_core_component(
 ) -> arbitrary::Result<Result<CoreGuestStats, FuzzFinding>> {
     const TARGET: &str = "core_guest";
     let text = || wit_text::echo_package(world);
-    let mut stats = CoreGuestStats { components: 1, ..CoreGuestStats::default() };
+    let mut stats = CoreGuestStats {
+        components: 1,
+        ..CoreGuestStats::default()
+    };
     let host = host();
     let compiled = match wasmtime::component::Component::new(host.engine(), component) {
         Ok(c) => c,
@@ -146,10 +159,21 @@ pub fn check_core_component(
             stats.instantiation_traps += 1;
             return Ok(Ok(stats));
         }
-        Err(e) => return Ok(Err(FuzzFinding::new(TARGET, "instantiation failed outside the guest", e.to_string()))),
+        Err(e) => {
+            return Ok(Err(FuzzFinding::new(
+                TARGET,
+                "instantiation failed outside the guest",
+                e.to_string(),
+            )));
+        }
     };
     stats.instantiated += 1;
-    let values = ValueConfig { max_list_len: 8, max_string_len: 64, max_depth: 4, budget: 256 };
+    let values = ValueConfig {
+        max_list_len: 8,
+        max_string_len: 64,
+        max_depth: 4,
+        budget: 256,
+    };
     let calls = u.int_in_range(1..=MAX_CALLS)?;
     for _ in 0..calls {
         if instance.is_poisoned() {
@@ -161,7 +185,11 @@ pub fn check_core_component(
             .iter()
             .map(|p| value::arbitrary_val(world, &p.ty, &values, u))
             .collect::<arbitrary::Result<Vec<_>>>()?;
-        let result = func.result.as_ref().map(|t| value::arbitrary_val(world, t, &values, u)).transpose()?;
+        let result = func
+            .result
+            .as_ref()
+            .map(|t| value::arbitrary_val(world, t, &values, u))
+            .transpose()?;
         stats.calls += 1;
         match instance.call(&func.name, &args, result.as_ref()) {
             CallOutcome::Passed => stats.passed += 1,

@@ -2,10 +2,13 @@
 //!
 //! A process builds its guests once (an [`EchoFixture`] per language, kept
 //! in a `OnceLock`): the fixed worlds `wit/every-type.wit` and `wit/plugin`
-//! and a few generated worlds ([`FIXTURE_SEED`]). Building uses the guest
-//! cache, so only the first process on a machine pays for the compilers. A
-//! world whose guest does not build (a known bindings bug, say) is left out
-//! with a note on stderr. Each input then picks a world and makes up to
+//! (compiled in) and a few generated worlds ([`FIXTURE_SEED`]). Building
+//! uses the guest cache, so only the first process on a machine pays for
+//! the compilers; on a machine without the toolchains (a ClusterFuzzLite
+//! runner) the guests come prebuilt from `witness-guests/` next to the
+//! binary or `$WITNESS_FUZZ_GUESTS` (written by a run with
+//! `$WITNESS_FUZZ_EXPORT_GUESTS`). A world whose guest does not build (a
+//! known bindings bug, say) is left out with a note on stderr. Each input then picks a world and makes up to
 //! [`MAX_CALLS`] echo calls with values drawn from the bytes, on a fresh
 //! instance (so every input reproduces alone).
 //!
@@ -29,8 +32,9 @@ use crate::value::{self, ValueConfig};
 use crate::{smith, wit_import, wit_text};
 use arbitrary::Unstructured;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use wasmtime::component::Component;
 
 /// Most calls one input makes.
 pub const MAX_CALLS: u32 = 8;
@@ -43,13 +47,22 @@ const GENERATED_WORLDS: u64 = 3;
 
 /// Values small enough that a call never nears the fuzzer's timeout.
 fn fuzz_values() -> ValueConfig {
-    ValueConfig { max_list_len: 32, max_string_len: 512, max_depth: 8, budget: 4096 }
+    ValueConfig {
+        max_list_len: 32,
+        max_string_len: 512,
+        max_depth: 8,
+        budget: 4096,
+    }
 }
 
 /// Fuel and memory per call, well under what any honest echo needs, so a
 /// hang stops in well under a second.
 fn fuzz_host() -> HostConfig {
-    HostConfig { fuel_per_call: 200_000_000, memory_limit: 256 << 20, ..HostConfig::default() }
+    HostConfig {
+        fuel_per_call: 200_000_000,
+        memory_limit: 256 << 20,
+        ..HostConfig::default()
+    }
 }
 
 /// The suppression list, compiled in so that a fuzz binary needs no files.
@@ -58,12 +71,16 @@ const SUPPRESSIONS: &str = include_str!("../../../corpus/suppressions.toml");
 /// The suppression list the echo targets use.
 pub fn suppressions() -> &'static Suppressions {
     static LIST: OnceLock<Suppressions> = OnceLock::new();
-    LIST.get_or_init(|| toml::from_str(SUPPRESSIONS).expect("corpus/suppressions.toml is valid (a test checks it)"))
+    LIST.get_or_init(|| {
+        toml::from_str(SUPPRESSIONS).expect("corpus/suppressions.toml is valid (a test checks it)")
+    })
 }
 
 fn host() -> &'static Host {
     static HOST: OnceLock<Host> = OnceLock::new();
-    HOST.get_or_init(|| Host::new(fuzz_host(), &Cache::from_env()).expect("the fuzzing host starts"))
+    HOST.get_or_init(|| {
+        Host::new(fuzz_host(), &Cache::from_env()).expect("the fuzzing host starts")
+    })
 }
 
 /// A built guest of one corpus world.
@@ -83,17 +100,44 @@ pub struct EchoFixture {
     pub skipped: Vec<(String, String, Option<Signature>)>,
 }
 
+/// The fixed corpus worlds, compiled in so that a fuzz binary needs no
+/// source tree: `(name, WIT text)`.
+const FIXED_WORLDS: [(&str, &str); 2] = [
+    (
+        "wit/every-type.wit",
+        include_str!("../../../wit/every-type.wit"),
+    ),
+    (
+        "wit/plugin/plugin.wit",
+        include_str!("../../../wit/plugin/plugin.wit"),
+    ),
+];
+
 /// The corpus worlds: `(name, world)`.
 pub fn corpus_worlds() -> Vec<(String, CaseWorld)> {
-    let root = disk::workspace_root().join("wit");
     let mut out = Vec::new();
-    for name in ["every-type.wit", "plugin"] {
-        match wit_import::import_wit(&root.join(name)) {
-            Ok(case) => out.push((format!("wit/{name}"), case.world)),
-            Err(e) => eprintln!("witness fuzz: leaving out wit/{name}: {e}"),
+    for (name, text) in FIXED_WORLDS {
+        let mut resolve = wit_parser::Resolve {
+            all_features: true,
+            ..wit_parser::Resolve::default()
+        };
+        let case = resolve
+            .push_str(name, text)
+            .map_err(|e| resolve.render_error(&e))
+            .and_then(|pkg| {
+                wit_import::import_package(&resolve, pkg, Path::new(name))
+                    .map_err(|e| e.to_string())
+            });
+        match case {
+            Ok(case) => out.push((name.to_string(), case.world)),
+            Err(e) => eprintln!("witness fuzz: leaving out {name}: {e}"),
         }
     }
-    let source = CaseSource::Seeded { seed: FIXTURE_SEED, worlds: GENERATED_WORLDS, config: Some(smith::Config::default()) };
+    let source = CaseSource::Seeded {
+        seed: FIXTURE_SEED,
+        worlds: GENERATED_WORLDS,
+        config: Some(smith::Config::default()),
+    };
     for i in 0..GENERATED_WORLDS {
         if let Some(world) = source.case(i) {
             out.push((format!("seed {FIXTURE_SEED:#x} world {i}"), world));
@@ -102,41 +146,138 @@ pub fn corpus_worlds() -> Vec<(String, CaseWorld)> {
     out
 }
 
+/// Where prebuilt guests are (for machines without the guest toolchains,
+/// such as ClusterFuzzLite runners): `$WITNESS_FUZZ_GUESTS/<language>`, else
+/// `witness-guests/<language>` next to the fuzz binary.
+fn prebuilt_dir(language: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("WITNESS_FUZZ_GUESTS")
+        .map(PathBuf::from)
+        .or_else(|| {
+            Some(
+                std::env::current_exe()
+                    .ok()?
+                    .parent()?
+                    .join("witness-guests"),
+            )
+        })?;
+    let dir = root.join(language);
+    dir.is_dir().then_some(dir)
+}
+
+/// The file name of a world's prebuilt guest: a hash of its echo package.
+fn prebuilt_name(wit: &str) -> String {
+    format!("{}.wasm", &disk::content_key(&[wit.as_bytes()])[..24])
+}
+
 impl EchoFixture {
     /// The fixture of `language`, built on first use.
     pub fn get(language: &str) -> &'static EchoFixture {
         static RUST: OnceLock<EchoFixture> = OnceLock::new();
         static GO: OnceLock<EchoFixture> = OnceLock::new();
+        static PYTHON: OnceLock<EchoFixture> = OnceLock::new();
         let cell = match language {
             "rust" => &RUST,
             "go" => &GO,
+            "python" => &PYTHON,
             other => panic!("no echo fixture for language `{other}`"),
         };
         cell.get_or_init(|| EchoFixture::build(language))
     }
 
     fn build(language: &str) -> EchoFixture {
+        match prebuilt_dir(language) {
+            Some(dir) => EchoFixture::load(language, &dir),
+            None => EchoFixture::build_here(language),
+        }
+    }
+
+    /// Loads the prebuilt guests in `dir` (see [`prebuilt_dir`]).
+    fn load(language: &str, dir: &Path) -> EchoFixture {
+        let versions = BTreeMap::from([
+            ("wasmtime".to_string(), WASMTIME_VERSION.to_string()),
+            (
+                "guests".to_string(),
+                format!("prebuilt in {}", dir.display()),
+            ),
+        ]);
+        let mut fixture = EchoFixture {
+            language: language.to_string(),
+            worlds: Vec::new(),
+            versions,
+            skipped: Vec::new(),
+        };
+        for (name, world) in corpus_worlds() {
+            let path = dir.join(prebuilt_name(&wit_text::echo_package(&world)));
+            let guest = (|| {
+                let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let component =
+                    Component::new(host().engine(), &bytes).map_err(|e| format!("{e:#}"))?;
+                let guest =
+                    EchoGuest::new(host(), &component, &world).map_err(|e| e.to_string())?;
+                guest.instantiate(0).map_err(|e| e.to_string())?;
+                Ok::<_, String>(guest)
+            })();
+            match guest {
+                Ok(guest) => fixture.worlds.push(FixtureWorld { name, world, guest }),
+                Err(e) => {
+                    eprintln!("witness fuzz: {language}: leaving out {name}: {e}");
+                    fixture.skipped.push((name, e, None));
+                }
+            }
+        }
+        fixture
+    }
+
+    /// Builds the guests with this machine's toolchains (and the guest
+    /// cache). With `$WITNESS_FUZZ_EXPORT_GUESTS` set, also writes each one
+    /// there, as [`prebuilt_dir`] reads them.
+    fn build_here(language: &str) -> EchoFixture {
         let cache = Cache::from_env();
-        let target = Target::new(&[language.to_string()], &cache)
-            .unwrap_or_else(|e| panic!("witness fuzz: the {language} toolchain is not usable: {e}"));
+        let target = Target::new(&[language.to_string()], &cache).unwrap_or_else(|e| {
+            panic!("witness fuzz: the {language} toolchain is not usable: {e}")
+        });
+        let export =
+            std::env::var_os("WITNESS_FUZZ_EXPORT_GUESTS").map(|d| PathBuf::from(d).join(language));
         let mut versions = BTreeMap::from([("wasmtime".to_string(), WASMTIME_VERSION.to_string())]);
         versions.extend(target.toolchain().versions);
-        let mut fixture = EchoFixture { language: language.to_string(), worlds: Vec::new(), versions, skipped: Vec::new() };
+        let mut fixture = EchoFixture {
+            language: language.to_string(),
+            worlds: Vec::new(),
+            versions,
+            skipped: Vec::new(),
+        };
         for (name, world) in corpus_worlds() {
             let wit = wit_text::echo_package(&world);
             let built = (|| {
-                let built = match target.build(&GuestSpec { world: &world, wit: &wit, overrides: &[] }) {
+                let built = match target.build(&GuestSpec {
+                    world: &world,
+                    wit: &wit,
+                    overrides: &[],
+                }) {
                     Ok(built) => built,
                     Err(e) if e.is_finding() => {
                         let log = e.to_string();
                         let class = campaign::build_class(&log);
-                        let signature = Signature { language: language.to_string(), kind: "build".into(), hop: "build".into(), class };
+                        let signature = Signature {
+                            language: language.to_string(),
+                            kind: "build".into(),
+                            hop: "build".into(),
+                            class,
+                        };
                         return Err((log, Some(signature)));
                     }
                     Err(e) => return Err((e.to_string(), None)),
                 };
-                let component = host().compile(&built.component).map_err(|e| (e.to_string(), None))?;
-                let guest = EchoGuest::new(host(), &component, &world).map_err(|e| (e.to_string(), None))?;
+                if let Some(dir) = &export {
+                    let path = dir.join(prebuilt_name(&wit));
+                    disk::write_atomic(&path, &built.component)
+                        .map_err(|e| (format!("{}: {e}", path.display()), None))?;
+                }
+                let component = host()
+                    .compile(&built.component)
+                    .map_err(|e| (e.to_string(), None))?;
+                let guest = EchoGuest::new(host(), &component, &world)
+                    .map_err(|e| (e.to_string(), None))?;
                 guest.instantiate(0).map_err(|e| (e.to_string(), None))?;
                 Ok::<_, (String, Option<Signature>)>(guest)
             })();
@@ -188,12 +329,23 @@ pub fn echo_values(language: &str, u: &mut Unstructured<'_>) -> arbitrary::Resul
             .iter()
             .map(|p| value::arbitrary_val(&fw.world, &p.ty, &config, u))
             .collect::<arbitrary::Result<Vec<_>>>()?;
-        let result = func.result.as_ref().map(|t| value::arbitrary_val(&fw.world, t, &config, u)).transpose()?;
-        let call = Call { func: func.name.clone(), args, result };
+        let result = func
+            .result
+            .as_ref()
+            .map(|t| value::arbitrary_val(&fw.world, t, &config, u))
+            .transpose()?;
+        let call = Call {
+            func: func.name.clone(),
+            args,
+            result,
+        };
         let inst = match &mut instance {
             Some(inst) => inst,
             None => instance.insert(fw.guest.instantiate(0).unwrap_or_else(|e| {
-                panic!("witness fuzz: the {language} guest of {} instantiated before but not now: {e}", fw.name)
+                panic!(
+                    "witness fuzz: the {language} guest of {} instantiated before but not now: {e}",
+                    fw.name
+                )
             })),
         };
         match inst.call(&call.func, &call.args, call.result.as_ref()) {
@@ -215,21 +367,42 @@ pub fn echo_values(language: &str, u: &mut Unstructured<'_>) -> arbitrary::Resul
 /// Writes the finding (when there is somewhere to write it) and says what
 /// the panic message says.
 fn report(fixture: &EchoFixture, fw: &FixtureWorld, call: &Call, failure: &Failure) -> FuzzFinding {
-    let finding = failure.to_finding(&fw.world, Some(call), fixture.versions.clone(), "cargo run --release -p witness --");
-    let written = findings_dir().and_then(|dir| FindingStore::open(dir).ok()?.record(finding.clone()).ok());
+    let finding = failure.to_finding(
+        &fw.world,
+        Some(call),
+        fixture.versions.clone(),
+        "cargo run --release -p witness --",
+    );
+    let written =
+        findings_dir().and_then(|dir| FindingStore::open(dir).ok()?.record(finding.clone()).ok());
     let mut detail = String::new();
     if let Some(rec) = written {
-        detail.push_str(&format!("written to {} (shrink it with `witness shrink {}`)\n", rec.dir.display(), rec.dir.display()));
+        detail.push_str(&format!(
+            "written to {} (shrink it with `witness shrink {}`)\n",
+            rec.dir.display(),
+            rec.dir.display()
+        ));
     }
-    detail.push_str(&format!("signature: {}\n--- call.wave ---\n{}", failure.signature.text(), finding.call.unwrap_or_default()));
+    detail.push_str(&format!(
+        "signature: {}\n--- call.wave ---\n{}",
+        failure.signature.text(),
+        finding.call.unwrap_or_default()
+    ));
     if let Some(observed) = &finding.observed {
         detail.push_str(&format!("--- observed.wave ---\n{observed}"));
     }
     if let Some(trap) = &finding.trap {
         detail.push_str(&format!("--- trap ---\n{trap}\n"));
     }
-    detail.push_str(&format!("--- world.wit ({}) ---\n{}", fw.name, finding.world_wit));
-    let target = if fixture.language == "go" { "echo_go" } else { "echo_rust" };
+    detail.push_str(&format!(
+        "--- world.wit ({}) ---\n{}",
+        fw.name, finding.world_wit
+    ));
+    let target = match fixture.language.as_str() {
+        "go" => "echo_go",
+        "python" => "echo_python",
+        _ => "echo_rust",
+    };
     FuzzFinding::new(target, failure.summary.clone(), detail)
 }
 
@@ -241,4 +414,9 @@ pub fn echo_rust(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
 /// `echo_values("go", u)`.
 pub fn echo_go(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     echo_values("go", u)
+}
+
+/// `echo_values("python", u)`.
+pub fn echo_python(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
+    echo_values("python", u)
 }

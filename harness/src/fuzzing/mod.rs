@@ -15,7 +15,7 @@
 //! | `world_generation` | every generated world prints as WIT that resolves, imports back to itself, and encodes as a component that wit-component and wasmtime accept |
 //! | `wit_smith_import` | WIT packages from wasm-tools' `wit-smith` go through the `--wit` path: a clean error, or an echo case that passes `world_generation`'s checks |
 //! | `core_guest` | wasm-smith core code behind the real canonical ABI of an echo world: the host classifies every outcome and never panics, fuel and memory limits hold |
-//! | `echo_rust`, `echo_go` | values through prebuilt guests of the corpus worlds (built once per process): every call round-trips, or its failure is a suppressed known bug |
+//! | `echo_rust`, `echo_go`, `echo_python` | values through prebuilt guests of the corpus worlds (built once per process): every call round-trips, or its failure is a suppressed known bug |
 //!
 //! Generation is bounded (fuel per call, list and string lengths, calls
 //! per input, world sizes) so that no input runs into libFuzzer's timeout.
@@ -28,7 +28,9 @@ mod worlds;
 mod tests;
 
 pub use core_guest::{CoreGuestStats, check_core_component, core_guest, core_guest_stats};
-pub use echo::{EchoFixture, corpus_worlds, echo_go, echo_rust, echo_values, suppressions};
+pub use echo::{
+    EchoFixture, corpus_worlds, echo_go, echo_python, echo_rust, echo_values, suppressions,
+};
 pub use worlds::{check_wit_package, check_world, wit_smith_import, world_generation};
 
 use arbitrary::Unstructured;
@@ -44,6 +46,7 @@ pub const TARGETS: &[(&str, TargetFn)] = &[
     ("core_guest", core_guest),
     ("echo_rust", echo_rust),
     ("echo_go", echo_go),
+    ("echo_python", echo_python),
 ];
 
 /// The target called `name`.
@@ -57,7 +60,10 @@ pub fn target(name: &str) -> Option<TargetFn> {
 /// a finding or an unknown name.
 pub fn run(name: &str, data: &[u8]) -> bool {
     let f = target(name).unwrap_or_else(|| panic!("no fuzz target named `{name}`"));
-    !matches!(f(&mut Unstructured::new(data)), Err(arbitrary::Error::IncorrectFormat))
+    !matches!(
+        f(&mut Unstructured::new(data)),
+        Err(arbitrary::Error::IncorrectFormat)
+    )
 }
 
 /// What an oracle of a fuzz target found: the panic message of a crash.
@@ -72,14 +78,26 @@ pub struct FuzzFinding {
 }
 
 impl FuzzFinding {
-    pub(crate) fn new(target: &'static str, what: impl Into<String>, detail: impl Into<String>) -> Self {
-        FuzzFinding { target, what: what.into(), detail: detail.into() }
+    pub(crate) fn new(
+        target: &'static str,
+        what: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        FuzzFinding {
+            target,
+            what: what.into(),
+            detail: detail.into(),
+        }
     }
 }
 
 impl fmt::Display for FuzzFinding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "witness fuzz target `{}` found: {}", self.target, self.what)?;
+        writeln!(
+            f,
+            "witness fuzz target `{}` found: {}",
+            self.target, self.what
+        )?;
         f.write_str(&self.detail)
     }
 }

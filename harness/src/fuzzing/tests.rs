@@ -20,11 +20,17 @@ fn one_func_world() -> CaseWorld {
     CaseWorld {
         types: vec![TypeDef {
             name: "point".into(),
-            kind: TypeDefKind::Record(vec![Field { name: "x".into(), ty: Ty::S32 }]),
+            kind: TypeDefKind::Record(vec![Field {
+                name: "x".into(),
+                ty: Ty::S32,
+            }]),
         }],
         funcs: vec![Func {
             name: "f".into(),
-            params: vec![Param { name: "p".into(), ty: Ty::Named(0) }],
+            params: vec![Param {
+                name: "p".into(),
+                ty: Ty::Named(0),
+            }],
             result: Some(Ty::String),
         }],
     }
@@ -53,10 +59,16 @@ fn the_world_oracle_catches_broken_worlds() {
     // A named type nothing uses: the text resolves, but imports back
     // without it.
     let mut unused = one_func_world();
-    unused.types.push(TypeDef { name: "orphan".into(), kind: TypeDefKind::Enum(vec!["a".into()]) });
+    unused.types.push(TypeDef {
+        name: "orphan".into(),
+        kind: TypeDefKind::Enum(vec!["a".into()]),
+    });
     let f = check_world("world_generation", &unused).unwrap_err();
     assert!(f.what.contains("import back to the same world"), "{f}");
-    assert!(f.to_string().contains("orphan"), "the finding shows the WIT: {f}");
+    assert!(
+        f.to_string().contains("orphan"),
+        "the finding shows the WIT: {f}"
+    );
 }
 
 #[test]
@@ -65,10 +77,14 @@ fn wit_smith_packages_import_or_are_refused_cleanly() {
     for n in 0..200 {
         let bytes = input(n, 4096);
         let mut u = Unstructured::new(&bytes);
-        let Ok(mut config) = wit_smith::Config::arbitrary(&mut u) else { continue };
+        let Ok(mut config) = wit_smith::Config::arbitrary(&mut u) else {
+            continue;
+        };
         config.max_packages = config.max_packages.min(3);
         config.max_type_size = config.max_type_size.min(200);
-        let Ok(wasm) = wit_smith::smith(&config, &mut u) else { continue };
+        let Ok(wasm) = wit_smith::smith(&config, &mut u) else {
+            continue;
+        };
         match check_wit_package(&wasm) {
             Ok(true) => imported += 1,
             Ok(false) => refused += 1,
@@ -99,14 +115,22 @@ fn core_guest_reaches_the_canonical_abi() {
     }
     assert!(total.components >= 50, "{total:?}");
     assert!(total.instantiated >= 20 && total.calls >= 20, "{total:?}");
-    assert!(total.traps + total.protocol + total.limits > 0, "random code fails in classified ways: {total:?}");
+    assert!(
+        total.traps + total.protocol + total.limits > 0,
+        "random code fails in classified ways: {total:?}"
+    );
 }
 
 #[test]
 fn a_component_wasmtime_rejects_is_a_core_guest_finding() {
     let world = one_func_world();
     let bytes = input(1, 64);
-    let verdict = check_core_component(&world, b"\0asm\x0d\0\x01\0garbage", &mut Unstructured::new(&bytes)).unwrap();
+    let verdict = check_core_component(
+        &world,
+        b"\0asm\x0d\0\x01\0garbage",
+        &mut Unstructured::new(&bytes),
+    )
+    .unwrap();
     let f = verdict.unwrap_err();
     assert!(f.what.contains("wasmtime rejects"), "{f}");
 }
@@ -114,7 +138,10 @@ fn a_component_wasmtime_rejects_is_a_core_guest_finding() {
 #[test]
 fn the_compiled_in_suppressions_match_the_file() {
     let path = crate::disk::workspace_root().join("corpus/suppressions.toml");
-    assert_eq!(*suppressions(), crate::suppress::Suppressions::load(&path).unwrap());
+    assert_eq!(
+        *suppressions(),
+        crate::suppress::Suppressions::load(&path).unwrap()
+    );
     let gc = Signature {
         language: "go".into(),
         kind: "trap".into(),
@@ -122,7 +149,14 @@ fn the_compiled_in_suppressions_match_the_file() {
         class: "wasm trap: cannot leave component instance".into(),
     };
     assert!(suppressions().matching(&gc).is_some());
-    assert!(suppressions().matching(&Signature { language: "rust".into(), ..gc }).is_none());
+    assert!(
+        suppressions()
+            .matching(&Signature {
+                language: "rust".into(),
+                ..gc
+            })
+            .is_none()
+    );
 }
 
 use crate::finding::Signature;
@@ -131,9 +165,16 @@ fn echo_over_seeds(language: &str, seeds: u64) {
     let fixture = EchoFixture::get(language);
     for (name, reason, signature) in &fixture.skipped {
         let known = signature.as_ref().and_then(|s| suppressions().matching(s));
-        assert!(known.is_some(), "{language}: corpus world {name} does not build for an unknown reason:\n{reason}");
+        assert!(
+            known.is_some(),
+            "{language}: corpus world {name} does not build for an unknown reason:\n{reason}"
+        );
     }
-    assert!(fixture.world_names().len() >= 3, "{language}: {:?}", fixture.world_names());
+    assert!(
+        fixture.world_names().len() >= 3,
+        "{language}: {:?}",
+        fixture.world_names()
+    );
     for n in 0..seeds {
         let bytes = input(n, 4096);
         let _ = echo_values(language, &mut Unstructured::new(&bytes));
@@ -150,8 +191,15 @@ fn echo_go_passes_over_seeds() {
     echo_over_seeds("go", 60);
 }
 
+#[test]
+fn echo_python_passes_over_seeds() {
+    echo_over_seeds("python", 30);
+}
+
 fn corpus_dir(target: &str) -> PathBuf {
-    crate::disk::workspace_root().join("corpus/fuzz").join(target)
+    crate::disk::workspace_root()
+        .join("corpus/fuzz")
+        .join(target)
 }
 
 /// Every target has its fuzz binary, its `[[bin]]` entry and a seed corpus,
@@ -161,8 +209,14 @@ fn committed_inputs_replay() {
     let root = crate::disk::workspace_root();
     let manifest = std::fs::read_to_string(root.join("fuzz/Cargo.toml")).unwrap();
     for (name, _) in TARGETS {
-        assert!(root.join(format!("fuzz/fuzz_targets/{name}.rs")).is_file(), "fuzz/fuzz_targets/{name}.rs is missing");
-        assert!(manifest.contains(&format!("name = \"{name}\"")), "fuzz/Cargo.toml has no [[bin]] {name}");
+        assert!(
+            root.join(format!("fuzz/fuzz_targets/{name}.rs")).is_file(),
+            "fuzz/fuzz_targets/{name}.rs is missing"
+        );
+        assert!(
+            manifest.contains(&format!("name = \"{name}\"")),
+            "fuzz/Cargo.toml has no [[bin]] {name}"
+        );
         let dir = corpus_dir(name);
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))

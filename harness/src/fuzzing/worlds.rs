@@ -51,23 +51,49 @@ pub fn check_wit_package(wasm: &[u8]) -> Result<bool, FuzzFinding> {
     const TARGET: &str = "wit_smith_import";
     let (resolve, package) = match wit_component::decode(wasm) {
         Ok(wit_component::DecodedWasm::WitPackage(resolve, package)) => (resolve, package),
-        Ok(_) => return Err(FuzzFinding::new(TARGET, "wit-smith made a component, not a WIT package", "")),
-        Err(e) => return Err(FuzzFinding::new(TARGET, "wit-smith's package does not decode", format!("{e:#}"))),
+        Ok(_) => {
+            return Err(FuzzFinding::new(
+                TARGET,
+                "wit-smith made a component, not a WIT package",
+                "",
+            ));
+        }
+        Err(e) => {
+            return Err(FuzzFinding::new(
+                TARGET,
+                "wit-smith's package does not decode",
+                format!("{e:#}"),
+            ));
+        }
     };
-    let nested: Vec<_> = resolve.packages.iter().map(|(id, _)| id).filter(|id| *id != package).collect();
+    let nested: Vec<_> = resolve
+        .packages
+        .iter()
+        .map(|(id, _)| id)
+        .filter(|id| *id != package)
+        .collect();
     let mut printer = WitPrinter::default();
     if let Err(e) = printer.print(&resolve, package, &nested) {
-        return Err(FuzzFinding::new(TARGET, "wit-component cannot print wit-smith's package", format!("{e:#}")));
+        return Err(FuzzFinding::new(
+            TARGET,
+            "wit-component cannot print wit-smith's package",
+            format!("{e:#}"),
+        ));
     }
     let text = printer.output.to_string();
     let dir = tempfile::tempdir().expect("a temporary directory for the WIT file");
     let path = dir.path().join("fuzz.wit");
     std::fs::write(&path, &text).expect("the WIT file is written");
     match wit_import::import_wit(&path) {
-        Ok(case) => check_world(TARGET, &case.world).map(|()| true).map_err(|mut f| {
-            f.detail = format!("{}\n--- the wit-smith package it came from ---\n{text}", f.detail);
-            f
-        }),
+        Ok(case) => check_world(TARGET, &case.world)
+            .map(|()| true)
+            .map_err(|mut f| {
+                f.detail = format!(
+                    "{}\n--- the wit-smith package it came from ---\n{text}",
+                    f.detail
+                );
+                f
+            }),
         Err(
             WitImportError::NoFunctions { .. }
             | WitImportError::NoUsableFunction { .. }
@@ -103,8 +129,8 @@ pub fn check_world(target: &'static str, world: &CaseWorld) -> Result<(), FuzzFi
     let with_text = |what: &str, error: String| {
         FuzzFinding::new(target, what, format!("{error}\n--- world.wit ---\n{text}"))
     };
-    let (resolve, world_id) =
-        wit_text::resolve_echo(&text).map_err(|e| with_text("the echo package does not resolve", e.to_string()))?;
+    let (resolve, world_id) = wit_text::resolve_echo(&text)
+        .map_err(|e| with_text("the echo package does not resolve", e.to_string()))?;
     match wit_import::echo_case(&text) {
         Ok(back) if back == *world => {}
         Ok(back) => {
@@ -113,7 +139,12 @@ pub fn check_world(target: &'static str, world: &CaseWorld) -> Result<(), FuzzFi
                 format!("generated: {world:?}\nimported:  {back:?}"),
             ));
         }
-        Err(e) => return Err(with_text("the echo package does not import back", e.to_string())),
+        Err(e) => {
+            return Err(with_text(
+                "the echo package does not import back",
+                e.to_string(),
+            ));
+        }
     }
     let component = echo_component(&resolve, world_id)
         .map_err(|e| with_text("wit-component cannot make the echo component", e))?;
@@ -141,8 +172,17 @@ pub(crate) fn wrap_core_module(
     module: &mut Vec<u8>,
 ) -> Result<Vec<u8>, String> {
     (|| {
-        wit_component::embed_component_metadata(module, resolve, world_id, StringEncoding::UTF8, false)?;
-        ComponentEncoder::default().module(module)?.validate(true).encode()
+        wit_component::embed_component_metadata(
+            module,
+            resolve,
+            world_id,
+            StringEncoding::UTF8,
+            false,
+        )?;
+        ComponentEncoder::default()
+            .module(module)?
+            .validate(true)
+            .encode()
     })()
     .map_err(|e: anyhow::Error| format!("{e:#}"))
 }

@@ -27,14 +27,22 @@ pub fn run(args: ShrinkArgs) -> Result<ExitCode> {
     let config = ShrinkConfig {
         max_builds: args.max_builds,
         max_calls: args.max_calls,
-        host: HostConfig { fuel_per_call: args.fuel, ..HostConfig::default() },
+        host: HostConfig {
+            fuel_per_call: args.fuel,
+            ..HostConfig::default()
+        },
         overrides: Vec::new(),
     };
     let report = shrink::shrink(&args.finding, &Cache::from_env(), &config)?;
     println!("signature: {}", report.signature.text());
     println!(
         "weight {} -> {}, functions {} -> {}, named types {} -> {}",
-        report.weight_before, report.weight_after, report.funcs.0, report.funcs.1, report.types.0, report.types.1
+        report.weight_before,
+        report.weight_after,
+        report.funcs.0,
+        report.funcs.1,
+        report.types.0,
+        report.types.1
     );
     println!(
         "{} candidates tried, {} kept; {} builds, {} calls{}",
@@ -42,7 +50,11 @@ pub fn run(args: ShrinkArgs) -> Result<ExitCode> {
         report.accepted,
         report.builds,
         report.calls,
-        if report.budget_exhausted { " (budget spent: raise --max-builds / --max-calls to go on)" } else { "" }
+        if report.budget_exhausted {
+            " (budget spent: raise --max-builds / --max-calls to go on)"
+        } else {
+            ""
+        }
     );
     println!("--- world.wit ---\n{}", report.world_wit);
     if let Some(call) = &report.call {
