@@ -64,6 +64,7 @@ fn host() -> &'static Host {
         let config = HostConfig {
             fuel_per_call: 1_000_000,
             memory_limit: 64 << 20,
+            compilation_cache: false,
             ..HostConfig::default()
         };
         Host::new(config, &Cache::from_env()).expect("the fuzzing host starts")
