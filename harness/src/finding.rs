@@ -44,6 +44,14 @@ impl Signature {
         format!("{} | {} | {} | {}", self.language, self.kind, self.hop, self.class)
     }
 
+    /// Reads back the one-line form of [`Signature::text`] (as written in
+    /// `finding.toml`); `None` unless it has exactly four ` | `-separated parts.
+    pub fn parse(text: &str) -> Option<Signature> {
+        let mut parts = text.splitn(4, " | ");
+        let (language, kind, hop, class) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        Some(Signature { language: language.into(), kind: kind.into(), hop: hop.into(), class: class.into() })
+    }
+
     /// The finding's directory name: `rust-trap-1a2b3c4d`.
     pub fn id(&self) -> String {
         let hash = disk::content_key(&[self.text().as_bytes()]);
@@ -254,6 +262,20 @@ impl FindingStore {
         }
     }
 
+    /// Replaces the stored reproducer of an existing finding with `finding`
+    /// when it is lighter, keeping the hit count (a shrunk reproducer is not
+    /// a new hit). Returns whether it was replaced.
+    pub fn replace_reproducer(&self, mut finding: Finding) -> Result<bool, FindingError> {
+        let live = self.dir.join(&finding.meta.id);
+        let old = read_meta(&live)?;
+        if finding.meta.weight >= old.weight {
+            return Ok(false);
+        }
+        finding.meta.count = old.count;
+        self.swap_in(&finding)?;
+        Ok(true)
+    }
+
     /// Writes `finding` into a staging directory, then swaps it in.
     fn swap_in(&self, finding: &Finding) -> Result<(), FindingError> {
         let id = &finding.meta.id;
@@ -389,6 +411,21 @@ mod tests {
         let other = store.record(finding("string-content in string", 10)).unwrap();
         assert!(other.new);
         assert_eq!(store.list().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_shrunk_reproducer_replaces_a_heavier_one_and_keeps_the_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FindingStore::open(dir.path()).unwrap();
+        store.record(finding("c", 50)).unwrap();
+        store.record(finding("c", 60)).unwrap();
+        assert!(!store.replace_reproducer(finding("c", 50)).unwrap(), "not lighter");
+        assert!(store.replace_reproducer(finding("c", 7)).unwrap());
+        let back = store.list().unwrap().remove(0);
+        assert_eq!((back.weight, back.count), (7, 2));
+        let sig = Signature::parse(&back.signature).unwrap();
+        assert_eq!(sig.id(), back.id);
+        assert!(Signature::parse("rust | trap").is_none());
     }
 
     #[test]

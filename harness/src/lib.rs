@@ -11,18 +11,25 @@
 //! - [`campaign`] and [`finding`]: runs over many worlds and the findings they write;
 //! - [`abi`]: an independent reference of the canonical ABI;
 //! - [`rawguest`]: guests written byte by byte by witness, puppets of the host;
-//! - [`abi_oracle`]: wasmtime's lifting and lowering against [`abi`], through raw guests.
+//! - [`abi_oracle`]: wasmtime's lifting and lowering against [`abi`], through raw guests;
+//! - [`resources`]: resource lifetimes (own/borrow, drop orders) against a reference model;
+//! - [`reproduce`] and [`shrink`]: one case replayed and classified, and findings reduced
+//!   to their smallest reproducer;
+//! - [`fuzzing`]: the `cargo fuzz` targets as library functions.
 
 pub mod abi;
 pub mod abi_oracle;
 pub mod campaign;
 pub mod disk;
 pub mod finding;
+pub mod fuzzing;
 pub mod guest;
 pub mod host;
 pub mod rawguest;
 pub mod replay;
 pub mod resources;
+pub mod reproduce;
+pub mod shrink;
 pub mod seed;
 pub mod smith;
 pub mod suppress;

@@ -55,8 +55,8 @@ impl GuestLanguage for RustGuest {
         ensure_wasm_target(&rustc)?;
         Ok(ToolchainInfo {
             versions: vec![
-                ("rustc".into(), toolchain::version_line(&rustc, &["--version"])?),
-                ("cargo".into(), toolchain::version_line(&cargo, &["--version"])?),
+                ("rustc".into(), tool_version(&rustc)?),
+                ("cargo".into(), tool_version(&cargo)?),
                 ("wit-bindgen".into(), WIT_BINDGEN_VERSION.into()),
                 ("target".into(), TARGET.into()),
             ],
@@ -92,10 +92,8 @@ impl GuestLanguage for RustGuest {
             std::fs::copy(&lock_template, &lock).map_err(GuestError::io(&lock))?;
         }
         let manifest = dir.join("Cargo.toml");
-        let mut cmd = Command::new(cargo()?);
-        // Scrubbed first: an outer CARGO_TARGET_DIR must not remove the
-        // guests' own.
-        scrub_cargo_env(&mut cmd);
+        // Scrub first: the outer cargo's own CARGO_TARGET_DIR must not undo ours.
+        let mut cmd = rust_tool(&cargo()?);
         cmd.args(["build", "--release", "--target", TARGET, "--manifest-path"])
             .arg(&manifest)
             .env("CARGO_TARGET_DIR", &target_dir);
@@ -158,7 +156,7 @@ fn cargo() -> Result<PathBuf, ToolchainError> {
 /// it with rustup when it is not.
 fn ensure_wasm_target(rustc: &Path) -> Result<(), ToolchainError> {
     let installed = |rustc: &Path| -> Result<bool, ToolchainError> {
-        let out = toolchain::run(Command::new(rustc).args(["--print", "target-libdir", "--target", TARGET]))?;
+        let out = toolchain::run(rust_tool(rustc).args(["--print", "target-libdir", "--target", TARGET]))?;
         let dir = String::from_utf8_lossy(&out.stdout).trim().to_string();
         Ok(Path::new(&dir).is_dir())
     };
@@ -171,7 +169,7 @@ fn ensure_wasm_target(rustc: &Path) -> Result<(), ToolchainError> {
         fix: fix.clone(),
     })?;
     eprintln!("witness: installing the Rust target {TARGET} with rustup");
-    toolchain::run(Command::new(rustup).args(["target", "add", TARGET]))?;
+    toolchain::run(rust_tool(&rustup).args(["target", "add", TARGET]))?;
     if installed(rustc)? {
         Ok(())
     } else {
@@ -179,15 +177,41 @@ fn ensure_wasm_target(rustc: &Path) -> Result<(), ToolchainError> {
     }
 }
 
-/// Removes the variables an outer `cargo test` or `cargo run` sets, which
-/// would otherwise leak into the guest's build.
+/// A command for a Rust tool, without what an outer cargo leaked into ours.
+fn rust_tool(program: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    scrub_cargo_env(&mut cmd);
+    cmd
+}
+
+/// `program --version`, the first line, run as [`rust_tool`].
+fn tool_version(program: &Path) -> Result<String, ToolchainError> {
+    let out = toolchain::run(rust_tool(program).arg("--version"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or("").trim().to_string())
+}
+
+/// Removes the variables an outer `cargo test`, `cargo run` or `cargo
+/// +nightly fuzz` sets, which would otherwise leak into the guest's build:
+/// guests are built with the default toolchain whatever toolchain built
+/// witness (`RUSTUP_TOOLCHAIN`), and into the guest cache whatever target
+/// directory witness itself uses (`CARGO_TARGET_DIR`), with no
+/// instrumentation flags (`RUSTFLAGS`).
 fn scrub_cargo_env(cmd: &mut Command) {
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy();
         let leaks = (key.starts_with("CARGO_") && key != "CARGO_HOME")
             || matches!(
                 &*key,
-                "RUSTFLAGS" | "RUSTC_WRAPPER" | "RUSTC_WORKSPACE_WRAPPER" | "RUSTDOCFLAGS" | "MAKEFLAGS" | "MFLAGS"
+                "RUSTFLAGS"
+                    | "RUSTC_WRAPPER"
+                    | "RUSTC_WORKSPACE_WRAPPER"
+                    | "RUSTDOCFLAGS"
+                    | "MAKEFLAGS"
+                    | "MFLAGS"
+                    | "RUSTUP_TOOLCHAIN"
+                    | "RUSTUP_TOOLCHAIN_SOURCE"
+                    | "RUSTC"
+                    | "RUSTDOC"
             );
         if leaks {
             cmd.env_remove(&*key);

@@ -33,6 +33,10 @@ pub struct HostConfig {
     pub concurrency_support: bool,
     /// Bytes of guest stdout/stderr kept for findings.
     pub captured_output: usize,
+    /// Keep Cranelift's incremental compilation cache on disk (off for
+    /// components that are compiled once and never again, such as the
+    /// random core code of the `core_guest` fuzz target).
+    pub compilation_cache: bool,
 }
 
 impl Default for HostConfig {
@@ -44,6 +48,7 @@ impl Default for HostConfig {
             maps: false,
             concurrency_support: true,
             captured_output: 64 * 1024,
+            compilation_cache: true,
         }
     }
 }
@@ -93,9 +98,11 @@ impl Host {
         // Cranelift's incremental cache, on disk: guests of one language share
         // most of their code (a CPython or Go runtime), so a new world's
         // component compiles mostly from cached functions.
-        let store = FunctionCache::new(cache.root().join("cranelift"));
-        wasm.enable_incremental_compilation(std::sync::Arc::new(store))
-            .map_err(|e| HostError::Config(error_text(&e)))?;
+        if config.compilation_cache {
+            let store = FunctionCache::new(cache.root().join("cranelift"));
+            wasm.enable_incremental_compilation(std::sync::Arc::new(store))
+                .map_err(|e| HostError::Config(error_text(&e)))?;
+        }
         let engine = Engine::new(&wasm).map_err(|e| HostError::Config(error_text(&e)))?;
         let mut hasher = std::hash::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);

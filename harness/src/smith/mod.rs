@@ -509,7 +509,7 @@ fn clamp_u32(n: usize) -> u32 {
 
 /// `world` without the named types no function reaches, the rest renumbered
 /// (order kept, so references still point backwards).
-fn drop_unused_types(world: CaseWorld) -> CaseWorld {
+pub fn drop_unused_types(world: CaseWorld) -> CaseWorld {
     let mut reached = vec![false; world.types.len()];
     let mut direct = Vec::new();
     for func in &world.funcs {

@@ -9,6 +9,7 @@ mod abi;
 mod repro;
 mod resources;
 mod run;
+mod shrink;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -31,6 +32,8 @@ enum Command {
     /// Check wasmtime's canonical ABI byte for byte against the reference,
     /// with raw guests: layouts, invalid encodings, transcoding chains.
     Abi(abi::AbiArgs),
+    /// Reduce a finding to its smallest reproducer (world and values).
+    Shrink(shrink::ShrinkArgs),
 }
 
 /// Exit status for bad input or set-up.
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Command::Repro(args) => repro::run(args),
         Command::Resources(args) => resources::run(args),
         Command::Abi(args) => abi::run(args),
+        Command::Shrink(args) => shrink::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,234 @@
+//! The fuzz targets as seeded unit tests on stable: each target over a few
+//! hundred seed streams and over its committed inputs in `corpus/fuzz/`,
+//! each oracle shown to catch a deliberately broken case, and each target
+//! shown to reach its checks (not just to reject its inputs).
+
+use super::*;
+use crate::seed;
+use crate::ty::{CaseWorld, Field, Func, Param, Ty, TypeDef, TypeDefKind};
+use arbitrary::Arbitrary;
+use std::path::PathBuf;
+
+/// The stream label of the fuzz seeds.
+const FUZZ: u64 = 0xF022;
+
+fn input(n: u64, len: usize) -> Vec<u8> {
+    seed::bytes(n, &[FUZZ], len)
+}
+
+fn one_func_world() -> CaseWorld {
+    CaseWorld {
+        types: vec![TypeDef {
+            name: "point".into(),
+            kind: TypeDefKind::Record(vec![Field {
+                name: "x".into(),
+                ty: Ty::S32,
+            }]),
+        }],
+        funcs: vec![Func {
+            name: "f".into(),
+            params: vec![Param {
+                name: "p".into(),
+                ty: Ty::Named(0),
+            }],
+            result: Some(Ty::String),
+        }],
+    }
+}
+
+#[test]
+fn world_generation_passes_over_seeds() {
+    let mut worlds = 0;
+    for n in 0..300 {
+        let bytes = input(n, 2048);
+        if world_generation(&mut Unstructured::new(&bytes)).is_ok() {
+            worlds += 1;
+        }
+    }
+    assert!(worlds >= 250, "only {worlds} of 300 inputs made a world");
+}
+
+#[test]
+fn the_world_oracle_catches_broken_worlds() {
+    assert_eq!(check_world("world_generation", &one_func_world()), Ok(()));
+    // A name WIT cannot spell: the printed text does not resolve.
+    let mut bad_name = one_func_world();
+    bad_name.funcs[0].params[0].name = "Not Kebab".into();
+    let f = check_world("world_generation", &bad_name).unwrap_err();
+    assert!(f.what.contains("does not resolve"), "{f}");
+    // A named type nothing uses: the text resolves, but imports back
+    // without it.
+    let mut unused = one_func_world();
+    unused.types.push(TypeDef {
+        name: "orphan".into(),
+        kind: TypeDefKind::Enum(vec!["a".into()]),
+    });
+    let f = check_world("world_generation", &unused).unwrap_err();
+    assert!(f.what.contains("import back to the same world"), "{f}");
+    assert!(
+        f.to_string().contains("orphan"),
+        "the finding shows the WIT: {f}"
+    );
+}
+
+#[test]
+fn wit_smith_packages_import_or_are_refused_cleanly() {
+    let (mut imported, mut refused) = (0, 0);
+    for n in 0..200 {
+        let bytes = input(n, 4096);
+        let mut u = Unstructured::new(&bytes);
+        let Ok(mut config) = wit_smith::Config::arbitrary(&mut u) else {
+            continue;
+        };
+        config.max_packages = config.max_packages.min(3);
+        config.max_type_size = config.max_type_size.min(200);
+        let Ok(wasm) = wit_smith::smith(&config, &mut u) else {
+            continue;
+        };
+        match check_wit_package(&wasm) {
+            Ok(true) => imported += 1,
+            Ok(false) => refused += 1,
+            Err(f) => panic!("seed {n}: {f}"),
+        }
+    }
+    assert!(imported >= 20, "{imported} imported, {refused} refused");
+}
+
+#[test]
+fn a_hand_written_package_goes_through_the_wit_path() {
+    let mut resolve = wit_parser::Resolve::default();
+    let pkg = resolve
+        .push_str("t.wit", "package a:b;\ninterface i { record r { x: u8 }\n f: func(r: r, s: list<string>) -> option<r>; }\n")
+        .unwrap();
+    let wasm = wit_component::encode(&resolve, pkg, true).unwrap();
+    assert_eq!(check_wit_package(&wasm), Ok(true));
+}
+
+#[test]
+fn core_guest_reaches_the_canonical_abi() {
+    let mut total = CoreGuestStats::default();
+    for n in 0..150 {
+        let bytes = input(n, 8192);
+        if let Ok(stats) = core_guest_stats(&mut Unstructured::new(&bytes)) {
+            total.add(&stats);
+        }
+    }
+    assert!(total.components >= 50, "{total:?}");
+    assert!(total.instantiated >= 20 && total.calls >= 20, "{total:?}");
+    assert!(
+        total.traps + total.protocol + total.limits > 0,
+        "random code fails in classified ways: {total:?}"
+    );
+}
+
+#[test]
+fn a_component_wasmtime_rejects_is_a_core_guest_finding() {
+    let world = one_func_world();
+    let bytes = input(1, 64);
+    let verdict = check_core_component(
+        &world,
+        b"\0asm\x0d\0\x01\0garbage",
+        &mut Unstructured::new(&bytes),
+    )
+    .unwrap();
+    let f = verdict.unwrap_err();
+    assert!(f.what.contains("wasmtime rejects"), "{f}");
+}
+
+#[test]
+fn the_compiled_in_suppressions_match_the_file() {
+    let path = crate::disk::workspace_root().join("corpus/suppressions.toml");
+    assert_eq!(
+        *suppressions(),
+        crate::suppress::Suppressions::load(&path).unwrap()
+    );
+    let gc = Signature {
+        language: "go".into(),
+        kind: "trap".into(),
+        hop: "import result".into(),
+        class: "wasm trap: cannot leave component instance".into(),
+    };
+    assert!(suppressions().matching(&gc).is_some());
+    assert!(
+        suppressions()
+            .matching(&Signature {
+                language: "rust".into(),
+                ..gc
+            })
+            .is_none()
+    );
+}
+
+use crate::finding::Signature;
+
+fn echo_over_seeds(language: &str, seeds: u64) {
+    let fixture = EchoFixture::get(language);
+    for (name, reason, signature) in &fixture.skipped {
+        let known = signature.as_ref().and_then(|s| suppressions().matching(s));
+        assert!(
+            known.is_some(),
+            "{language}: corpus world {name} does not build for an unknown reason:\n{reason}"
+        );
+    }
+    assert!(
+        fixture.world_names().len() >= 3,
+        "{language}: {:?}",
+        fixture.world_names()
+    );
+    for n in 0..seeds {
+        let bytes = input(n, 4096);
+        let _ = echo_values(language, &mut Unstructured::new(&bytes));
+    }
+}
+
+#[test]
+fn echo_rust_passes_over_seeds() {
+    echo_over_seeds("rust", 200);
+}
+
+#[test]
+fn echo_go_passes_over_seeds() {
+    echo_over_seeds("go", 60);
+}
+
+#[test]
+fn echo_python_passes_over_seeds() {
+    echo_over_seeds("python", 30);
+}
+
+fn corpus_dir(target: &str) -> PathBuf {
+    crate::disk::workspace_root()
+        .join("corpus/fuzz")
+        .join(target)
+}
+
+/// Every target has its fuzz binary, its `[[bin]]` entry and a seed corpus,
+/// and every committed input (seeds and regressions) runs without a finding.
+#[test]
+fn committed_inputs_replay() {
+    let root = crate::disk::workspace_root();
+    let manifest = std::fs::read_to_string(root.join("fuzz/Cargo.toml")).unwrap();
+    for (name, _) in TARGETS {
+        assert!(
+            root.join(format!("fuzz/fuzz_targets/{name}.rs")).is_file(),
+            "fuzz/fuzz_targets/{name}.rs is missing"
+        );
+        assert!(
+            manifest.contains(&format!("name = \"{name}\"")),
+            "fuzz/Cargo.toml has no [[bin]] {name}"
+        );
+        let dir = corpus_dir(name);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "{} has no seed inputs", dir.display());
+        for file in files {
+            let data = std::fs::read(&file).unwrap();
+            let outcome = std::panic::catch_unwind(|| run(name, &data));
+            assert!(outcome.is_ok(), "{} crashes target {name}", file.display());
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! The regression corpus: every finding committed under `corpus/findings`
+//! is replayed. A suppressed one must still reproduce with its signature
+//! (else its suppression is stale); one that is not suppressed must pass (a
+//! bug fixed upstream stays fixed). The rule itself is checked on copies
+//! of a committed finding: not suppressed, and with its bug edited away.
+
+use std::path::{Path, PathBuf};
+use witness::disk::{Cache, workspace_root};
+use witness::host::HostConfig;
+use witness::reproduce::check_regression;
+use witness::suppress::Suppressions;
+
+fn findings() -> Vec<PathBuf> {
+    let dir = workspace_root().join("corpus/findings");
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.join("finding.toml").is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+fn suppressions() -> Suppressions {
+    Suppressions::load(&workspace_root().join("corpus/suppressions.toml")).unwrap()
+}
+
+#[test]
+fn every_committed_finding_replays_as_its_suppression_says() {
+    let cache = Cache::from_env();
+    let list = suppressions();
+    let all = findings();
+    assert!(
+        !all.is_empty(),
+        "corpus/findings holds the regression findings"
+    );
+    let mut violations = Vec::new();
+    for dir in &all {
+        if let Err(message) = check_regression(dir, &list, &cache, HostConfig::default()).unwrap() {
+            violations.push(message);
+        }
+    }
+    assert!(violations.is_empty(), "{}", violations.join("\n\n"));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn the_rule_catches_an_unsuppressed_bug_and_a_stale_suppression() {
+    let cache = Cache::from_env();
+    let Some(builtin) = findings().into_iter().find(|d| {
+        std::fs::read_to_string(d.join("finding.toml"))
+            .unwrap()
+            .contains("cannot call")
+    }) else {
+        panic!("the committed Go builtin-name finding is missing")
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join(builtin.file_name().unwrap());
+    copy_dir(&builtin, &copy);
+    // Reproduces, but nothing suppresses it.
+    let verdict = check_regression(
+        &copy,
+        &Suppressions::default(),
+        &cache,
+        HostConfig::default(),
+    )
+    .unwrap();
+    assert!(verdict.unwrap_err().contains("not suppressed"));
+    // Suppressed, but the world no longer has the bug (the parameter named
+    // like a Go builtin is renamed): the suppression is stale.
+    let wit = std::fs::read_to_string(copy.join("world.wit")).unwrap();
+    let builtins = [
+        "len", "make", "append", "panic", "cap", "new", "copy", "delete", "print", "close",
+        "uintptr", "int", "string",
+    ];
+    let fixed = wit
+        .lines()
+        .map(|line| {
+            let mut line = line.to_string();
+            for b in builtins {
+                line = line
+                    .replace(&format!("({b}: "), &format!("(x{b}: "))
+                    .replace(&format!(", {b}: "), &format!(", x{b}: "));
+            }
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(
+        fixed, wit,
+        "the finding's world names a parameter after a Go builtin"
+    );
+    std::fs::write(copy.join("world.wit"), fixed).unwrap();
+    let verdict = check_regression(&copy, &suppressions(), &cache, HostConfig::default()).unwrap();
+    assert!(verdict.unwrap_err().contains("no longer reproduces"));
+}
