@@ -58,9 +58,18 @@ const WORDS: &[&str] = &[
 
 /// The names taken in one scope (a record's fields, a function's
 /// parameters, the package's types and functions, ...).
+///
+/// Names are compared the way the component model's validation compares
+/// them: without hyphens and case, so `go` and `g-o` clash (wasmparser
+/// rejects a type with both).
 #[derive(Debug, Default)]
 pub(crate) struct Scope {
     taken: HashSet<String>,
+}
+
+/// A name as validation compares it: hyphens dropped, lowercase.
+fn clash_key(name: &str) -> String {
+    name.chars().filter(|c| *c != '-').flat_map(char::to_lowercase).collect()
 }
 
 impl Scope {
@@ -78,7 +87,7 @@ impl Scope {
     ) -> arbitrary::Result<String> {
         if keywords && u.ratio(1u8, 3u8)? {
             let name = *u.choose(KEYWORD_NAMES)?;
-            if self.taken.insert(name.to_string()) {
+            if self.taken.insert(clash_key(name)) {
                 return Ok(name.to_string());
             }
         }
@@ -99,18 +108,18 @@ impl Scope {
             // switch really switches them off.
             name.push_str("-v");
         }
-        if self.taken.contains(&name) {
+        if self.taken.contains(&clash_key(&name)) {
             let base = name;
             let mut n = 2u32;
             loop {
                 name = format!("{base}-v{n}");
-                if !self.taken.contains(&name) {
+                if !self.taken.contains(&clash_key(&name)) {
                     break;
                 }
                 n += 1;
             }
         }
-        self.taken.insert(name.clone());
+        self.taken.insert(clash_key(&name));
         Ok(name)
     }
 }
@@ -190,7 +199,10 @@ mod tests {
                     is_valid_wit_id(&name),
                     "`{name}` is not a valid WIT identifier"
                 );
-                assert!(seen.insert(name.clone()), "`{name}` was handed out twice");
+                assert!(
+                    seen.insert(clash_key(&name)),
+                    "`{name}` clashes with an earlier name (hyphens and case aside)"
+                );
                 if KEYWORD_NAMES.contains(&name.as_str()) {
                     keyword_hits += 1;
                 }
