@@ -9,9 +9,11 @@
 //! - [`guest`]: guests built in each language with its real bindings generator;
 //! - [`host`]: the sandboxed wasmtime host that drives the echo protocol;
 //! - [`campaign`] and [`finding`]: runs over many worlds and the findings they write;
-//! - [`abi`]: an independent reference of the canonical ABI.
+//! - [`abi`]: an independent reference of the canonical ABI;
+//! - [`bench`]: the benchmark guests and the performance report.
 
 pub mod abi;
+pub mod bench;
 pub mod campaign;
 pub mod disk;
 pub mod finding;

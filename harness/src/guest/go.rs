@@ -366,6 +366,30 @@ impl GuestLanguage for GoGuest {
     }
 
     fn build(&self, dir: &Path, cache: &Cache) -> Result<Vec<u8>, GuestError> {
+        let core_path = dir.join(CORE_WASM);
+        let core = self.build_core_module(dir, cache)?;
+        let world_path = dir.join(WORLD_FILE);
+        let wit = std::fs::read_to_string(&world_path).map_err(GuestError::io(&world_path))?;
+        let component = wit_text::resolve_echo(&wit)
+            .map_err(|e| e.to_string())
+            .and_then(|(resolve, world)| componentize(core, &resolve, world))
+            .map_err(|e| GuestError::Build {
+                lang: "go",
+                dir: dir.to_path_buf(),
+                log: format!("componentizing {}: {e}", core_path.display()),
+            })?;
+        // The component is what is kept; the core module stays only when it failed.
+        let _ = std::fs::remove_file(&core_path);
+        Ok(component)
+    }
+}
+
+impl GoGuest {
+    /// Builds the Go module in `dir` (its `go.mod` pointing at the support
+    /// package) into a `wasip1/wasm` reactor core module, `core.wasm` in
+    /// `dir`, and returns its bytes. Also used for the benchmark guests (see
+    /// [`crate::bench`]).
+    pub(crate) fn build_core_module(&self, dir: &Path, cache: &Cache) -> Result<Vec<u8>, GuestError> {
         let tools = self.tools(cache)?;
         let failed = |log: String| GuestError::Build {
             lang: "go",
@@ -404,14 +428,7 @@ impl GuestLanguage for GoGuest {
             ".",
         ])?;
         let core_path = dir.join(CORE_WASM);
-        let core = std::fs::read(&core_path).map_err(GuestError::io(&core_path))?;
-        let world_path = dir.join(WORLD_FILE);
-        let wit = std::fs::read_to_string(&world_path).map_err(GuestError::io(&world_path))?;
-        let component = componentize(core, &wit)
-            .map_err(|e| failed(format!("componentizing {}: {e}", core_path.display())))?;
-        // The component is what is kept; the core module stays only when it failed.
-        let _ = std::fs::remove_file(&core_path);
-        Ok(component)
+        std::fs::read(&core_path).map_err(GuestError::io(&core_path))
     }
 }
 
@@ -806,13 +823,16 @@ fn parse_stub(line: &str) -> Option<Stub> {
     })
 }
 
-/// Embeds the world into the core module and makes it a component with the
+/// Embeds `world` into the core module and makes it a component with the
 /// WASI preview1 reactor adapter.
-fn componentize(mut core: Vec<u8>, wit: &str) -> Result<Vec<u8>, String> {
-    let (resolve, world) = wit_text::resolve_echo(wit).map_err(|e| e.to_string())?;
+pub(crate) fn componentize(
+    mut core: Vec<u8>,
+    resolve: &wit_parser::Resolve,
+    world: wit_parser::WorldId,
+) -> Result<Vec<u8>, String> {
     wit_component::embed_component_metadata(
         &mut core,
-        &resolve,
+        resolve,
         world,
         wit_component::StringEncoding::UTF8,
         false,
