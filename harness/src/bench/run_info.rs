@@ -34,6 +34,10 @@ pub struct Machine {
     pub cores: usize,
     pub memory_gib: f64,
     pub os: String,
+    /// `/proc/loadavg`'s 1, 5 and 15 minute averages when the run started:
+    /// other work on the machine skews the times.
+    #[serde(default)]
+    pub load_average: String,
 }
 
 impl Machine {

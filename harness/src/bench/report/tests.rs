@@ -72,6 +72,7 @@ fn info() -> RunInfo {
             cores: 2,
             memory_gib: 24.0,
             os: "linux".into(),
+            load_average: "0.50 0.40 0.30".into(),
         },
         // Rust's component is 10% over its core module, Go's 40%.
         languages: vec![lang("rust", 110_000), lang("go", 140_000)],
@@ -136,6 +137,7 @@ fn a_complete_run_has_every_row_and_nothing_missing() {
         }
     }
     for needle in [
+        "0.50 0.40 0.30",
         "empty core call",
         "## Instantiation",
         "## Sizes",

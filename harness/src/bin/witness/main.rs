@@ -5,6 +5,8 @@
 //! 2 on bad input or a broken set-up (the message says which file or tool,
 //! and the fix).
 
+mod bench;
+mod report;
 mod repro;
 mod run;
 
@@ -24,6 +26,10 @@ enum Command {
     Run(run::RunArgs),
     /// Replay one finding from corpus/findings/<id>.
     Repro(repro::ReproArgs),
+    /// Run the benchmarks (`cargo bench -p witness-benches`), then `report`.
+    Bench(bench::BenchArgs),
+    /// Write reports/perf.md and its plots from the benchmarks' results.
+    Report(report::ReportArgs),
 }
 
 /// Exit status for bad input or set-up.
@@ -34,6 +40,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Repro(args) => repro::run(args),
+        Command::Bench(args) => bench::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(code) => code,
