@@ -109,6 +109,10 @@ pub struct LanguageSummary {
     pub findings: BTreeMap<String, u64>,
     /// Distinct findings (signatures) hit.
     pub signatures: Vec<String>,
+    /// Hits per suppressed finding id, with the suppression's reason: how
+    /// often each known bug fires.
+    #[serde(default)]
+    pub known: BTreeMap<String, KnownHits>,
     /// Worlds the generator could not make (bytes ran out).
     pub skipped_worlds: u64,
     /// First non-cached build, and the median of the later ones.
@@ -135,6 +139,13 @@ impl LanguageSummary {
             self.warm_build_ms = Some(sorted[sorted.len() / 2]);
         }
     }
+}
+
+/// How often a known (suppressed) finding fired.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct KnownHits {
+    pub hits: u64,
+    pub reason: String,
 }
 
 /// The result of a campaign.
@@ -167,6 +178,22 @@ impl Summary {
         } else {
             format!("{} passed, {} failed", self.passed(), self.failed())
         }
+    }
+
+    /// One line per known (suppressed) finding that fired: how often, out of
+    /// how many calls.
+    pub fn known_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for l in &self.languages {
+            for (id, k) in &l.known {
+                let per_mille = if l.calls > 0 { 1000.0 * k.hits as f64 / l.calls as f64 } else { 0.0 };
+                lines.push(format!(
+                    "known {id}: {} of {} {} calls ({per_mille:.1}‰): {}",
+                    k.hits, l.calls, l.language, k.reason
+                ));
+            }
+        }
+        lines
     }
 
     /// The per-language table.
@@ -250,7 +277,9 @@ pub fn run(config: &CampaignConfig, cache: &Cache) -> Result<Summary, CampaignEr
 }
 
 fn progress_path(config: &CampaignConfig, cache: &Cache, lang: &str) -> PathBuf {
+    let findings = std::fs::canonicalize(&config.findings_dir).unwrap_or_else(|_| config.findings_dir.clone());
     let key = disk::content_key(&[
+        findings.to_string_lossy().as_bytes(),
         lang.as_bytes(),
         format!("{:?}", config.source).as_bytes(),
         &config.calls.to_le_bytes(),
@@ -276,7 +305,9 @@ fn run_target(
     };
     progress.summary.language = lang.to_string();
     let total = config.source.worlds();
-    if progress.next_world > 0 && progress.next_world < total {
+    if progress.next_world >= total && total > 0 {
+        eprintln!("witness: {lang}: this campaign already ran to the end; its saved summary follows (--fresh runs it again)");
+    } else if progress.next_world > 0 {
         eprintln!("witness: {lang}: resuming at world {} of {total} (saved progress; --fresh starts over)", progress.next_world);
     }
     let bars = Bars::new(config.progress, lang, total, config.calls);
@@ -372,6 +403,9 @@ struct Failure<'w> {
     build_log: Option<String>,
     value_weight: usize,
     link: Option<String>,
+    /// The language to blame when it is known to be one link of a chain
+    /// (a link that did not build).
+    language: Option<&'static str>,
 }
 
 impl WorldRunner<'_> {
@@ -403,6 +437,7 @@ impl WorldRunner<'_> {
             build_log: None,
             value_weight: 0,
             link: None,
+            language: None,
         };
         // A world that cannot be built or instantiated fails all its calls.
         let fail_world = |failure: Failure<'_>, summary: &mut LanguageSummary, new_findings: &mut Vec<PathBuf>| {
@@ -417,7 +452,19 @@ impl WorldRunner<'_> {
             Err(e) if e.is_finding() => {
                 let log = e.to_string();
                 let class = build_class(&log);
-                let failure = Failure { summary: format!("the guest did not build: {class}"), class, build_log: Some(log), ..base };
+                // In a chain, a link that does not build is that language's
+                // bug: bucket it with the language's own findings.
+                let language = match &e {
+                    GuestError::Build { lang, .. } | GuestError::Bindgen { lang, .. } => Some(*lang),
+                    _ => None,
+                };
+                let failure = Failure {
+                    summary: format!("the guest did not build: {class}"),
+                    class,
+                    build_log: Some(log),
+                    language,
+                    ..base
+                };
                 return fail_world(failure, summary, new_findings);
             }
             Err(e) => return Err(e.into()),
@@ -507,7 +554,7 @@ impl WorldRunner<'_> {
 
     fn signature(&self, failure: &Failure<'_>) -> Signature {
         Signature {
-            language: self.target.name(),
+            language: failure.language.map_or_else(|| self.target.name(), str::to_string),
             kind: failure.kind.to_string(),
             hop: failure.hop.clone(),
             class: failure.class.clone(),
@@ -555,8 +602,8 @@ impl WorldRunner<'_> {
         summary: &mut LanguageSummary,
         new_findings: &mut Vec<PathBuf>,
     ) -> Result<(), CampaignError> {
-        let lang = self.target.name();
         let signature = self.signature(&failure);
+        let lang = signature.language.clone();
         let id = signature.id();
         let seed = self.config.source.seed();
         let replay = format!("{} repro corpus/findings/{id}", self.config.command_prefix);
@@ -594,6 +641,9 @@ impl WorldRunner<'_> {
         let suppressed = self.config.suppressions.matching(&signature);
         if let Some(s) = suppressed {
             summary.suppressed += hits;
+            let known = summary.known.entry(id.clone()).or_default();
+            known.hits += hits;
+            known.reason = s.reason.split(". ").next().unwrap_or("").trim_end_matches('.').to_string();
             if recorded.new {
                 self.bars.println(&format!("known finding {id} (suppressed: {}): {}", s.reason, failure.summary));
             }
@@ -631,7 +681,7 @@ pub fn call_values(
 
 /// The class of a build failure: the first compiler error, without its
 /// location (`error[E0425]: ...`, `./x.go:3:9: cannot use ...`), normalised.
-fn build_class(log: &str) -> String {
+pub(crate) fn build_class(log: &str) -> String {
     let located = |line: &str| -> Option<String> {
         // `file:line:col: message`
         let mut parts = line.splitn(4, ':');
@@ -649,6 +699,16 @@ fn build_class(log: &str) -> String {
         .or_else(|| log.lines().nth(1).map(str::to_string))
         .unwrap_or_else(|| "no output".to_string());
     finding::normalise_message(&line)
+}
+
+/// The kind and class of a failed call, as they appear in its signature.
+pub fn classify(failure: &CallFailure) -> (&'static str, String) {
+    match &failure.kind {
+        FailureKind::Mismatch(d) => ("mismatch", d.kind.as_str().to_string()),
+        FailureKind::Trap { root_cause, .. } => ("trap", finding::normalise_message(root_cause)),
+        FailureKind::Limit { message } => ("limit", finding::normalise_message(message)),
+        FailureKind::Protocol { message } => ("protocol", finding::normalise_message(message)),
+    }
 }
 
 fn call_failure<'w>(
@@ -669,11 +729,11 @@ fn call_failure<'w>(
             Some(value::write_call(&func.name, &args, obs_result.as_ref()))
         }
     };
-    let (kind, class, path, trap) = match &failure.kind {
-        FailureKind::Mismatch(d) => ("mismatch", d.kind.as_str().to_string(), Some(d.path.clone()), None),
-        FailureKind::Trap { message, root_cause } => ("trap", finding::normalise_message(root_cause), None, Some(message.clone())),
-        FailureKind::Limit { message } => ("limit", finding::normalise_message(message), None, Some(message.clone())),
-        FailureKind::Protocol { message } => ("protocol", finding::normalise_message(message), None, None),
+    let (kind, class) = classify(failure);
+    let (path, trap) = match &failure.kind {
+        FailureKind::Mismatch(d) => (Some(d.path.clone()), None),
+        FailureKind::Trap { message, .. } | FailureKind::Limit { message } => (None, Some(message.clone())),
+        FailureKind::Protocol { .. } => (None, None),
     };
     let value_weight = args.iter().chain(result).map(value::val_weight).sum();
     Failure {
@@ -694,6 +754,7 @@ fn call_failure<'w>(
         build_log: None,
         value_weight,
         link: None,
+        language: None,
     }
 }
 

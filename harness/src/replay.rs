@@ -4,7 +4,7 @@
 
 use crate::disk::Cache;
 use crate::finding::{self, FindingError};
-use crate::guest::{GuestBuilder, GuestError, GuestSpec};
+use crate::guest::{GuestError, GuestSpec, Target, TargetError};
 use crate::host::echo::{CallOutcome, EchoGuest};
 use crate::host::{Host, HostConfig, HostError};
 use std::path::Path;
@@ -12,8 +12,13 @@ use std::path::Path;
 /// What a replay found.
 #[derive(Debug)]
 pub enum ReplayOutcome {
-    /// The failure happened again; the text describes it.
+    /// The failure happened again with the finding's signature; the text
+    /// describes it.
     Reproduced(String),
+    /// Something failed, but not as the finding says: another bug, or the
+    /// same one showing differently. The text describes it and gives the
+    /// new signature.
+    Different(String),
     /// Everything passed this time.
     NotReproduced,
 }
@@ -40,13 +45,29 @@ pub fn replay(dir: &Path, cache: &Cache, host_config: HostConfig) -> Result<Repl
         path: wit_path.display().to_string(),
         message: format!("{e}\nworld.wit must be the echo package witness wrote; restore it from version control"),
     })?;
-    let language = crate::guest::language(&found.meta.language)
-        .ok_or_else(|| ReplayError::UnknownLanguage(found.meta.language.clone()))?;
-    let builder = GuestBuilder::new(language, cache.clone())?;
+    let links: Vec<String> = found.meta.language.split('>').map(str::to_string).collect();
+    let target = Target::new(&links, cache).map_err(|e| match e {
+        TargetError::UnknownLanguage(l) => ReplayError::UnknownLanguage(l),
+        TargetError::Guest(e) => ReplayError::Guest(e),
+    })?;
     let spec = GuestSpec { world: &world, wit: &found.world_wit, overrides: &[] };
-    let built = match builder.build(&spec) {
+    let built = match target.build(&spec) {
         Ok(built) => built,
-        Err(e) if e.is_finding() => return Ok(ReplayOutcome::Reproduced(format!("the guest does not build:\n{e}"))),
+        Err(e) if e.is_finding() => {
+            let log = e.to_string();
+            let signature = crate::finding::Signature {
+                language: found.meta.language.clone(),
+                kind: "build".into(),
+                hop: "build".into(),
+                class: crate::campaign::build_class(&log),
+            };
+            let what = format!("the guest does not build: {}", signature.class);
+            return Ok(if signature.text() == found.meta.signature {
+                ReplayOutcome::Reproduced(what)
+            } else {
+                ReplayOutcome::Different(format!("{what}\n(signature `{}`)\n{log}", signature.text()))
+            });
+        }
         Err(e) => return Err(e.into()),
     };
     let host = Host::new(host_config, cache)?;
@@ -79,6 +100,19 @@ pub fn replay(dir: &Path, cache: &Cache, host_config: HostConfig) -> Result<Repl
     let args: Vec<wasmtime::component::Val> = values.params.into_iter().map(|(_, v)| v).collect();
     Ok(match instance.call(&func, &args, values.result.as_ref()) {
         CallOutcome::Passed => ReplayOutcome::NotReproduced,
-        CallOutcome::Failed(f) => ReplayOutcome::Reproduced(f.summary()),
+        CallOutcome::Failed(f) => {
+            let (kind, class) = crate::campaign::classify(&f);
+            let signature = crate::finding::Signature {
+                language: found.meta.language.clone(),
+                kind: kind.to_string(),
+                hop: f.hop.as_str().to_string(),
+                class,
+            };
+            if signature.text() == found.meta.signature {
+                ReplayOutcome::Reproduced(f.summary())
+            } else {
+                ReplayOutcome::Different(format!("{}\n(signature `{}`)", f.summary(), signature.text()))
+            }
+        }
     })
 }

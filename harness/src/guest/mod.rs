@@ -10,6 +10,7 @@
 
 pub mod chain;
 pub mod go;
+pub mod python;
 pub mod rust;
 
 use crate::disk::{self, Cache};
@@ -292,9 +293,10 @@ pub fn language(name: &str) -> Option<Box<dyn GuestLanguage>> {
     match name {
         "rust" => Some(Box::new(rust::RustGuest)),
         "go" => Some(Box::new(go::GoGuest::new())),
+        "python" => Some(Box::new(python::PythonGuest::new())),
         _ => None,
     }
 }
 
 /// The names [`language`] accepts.
-pub const LANGUAGES: &[&str] = &["rust", "go"];
+pub const LANGUAGES: &[&str] = &["rust", "go", "python"];

@@ -90,6 +90,12 @@ impl Host {
             .concurrency_support(config.concurrency_support)
             .wasm_component_model_fixed_length_lists(config.fixed_length_lists)
             .wasm_component_model_map(config.maps);
+        // Cranelift's incremental cache, on disk: guests of one language share
+        // most of their code (a CPython or Go runtime), so a new world's
+        // component compiles mostly from cached functions.
+        let store = FunctionCache::new(cache.root().join("cranelift"));
+        wasm.enable_incremental_compilation(std::sync::Arc::new(store))
+            .map_err(|e| HostError::Config(error_text(&e)))?;
         let engine = Engine::new(&wasm).map_err(|e| HostError::Config(error_text(&e)))?;
         let mut hasher = std::hash::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
@@ -196,6 +202,44 @@ impl<D> GuestState<D> {
 impl<D: Send> WasiView for GuestState<D> {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// Cranelift's incremental compilation cache on disk: one file per compiled
+/// function, named by a hash of its key, in 256 fan-out directories.
+#[derive(Debug)]
+struct FunctionCache {
+    dir: PathBuf,
+}
+
+impl FunctionCache {
+    fn new(dir: PathBuf) -> FunctionCache {
+        FunctionCache { dir }
+    }
+
+    fn path(&self, key: &[u8]) -> PathBuf {
+        let name = disk::content_key(&[key]);
+        self.dir.join(&name[..2]).join(&name[2..40])
+    }
+}
+
+impl wasmtime::CacheStore for FunctionCache {
+    fn get(&self, key: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
+        std::fs::read(self.path(key)).ok().map(std::borrow::Cow::Owned)
+    }
+
+    fn insert(&self, key: &[u8], value: Vec<u8>) -> bool {
+        // A plain write then rename (no fsync: a lost entry is only a cache
+        // miss), so that a reader never sees half an entry.
+        let path = self.path(key);
+        let Some(dir) = path.parent() else { return false };
+        if std::fs::create_dir_all(dir).is_err() {
+            return false;
+        }
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = dir.join(format!(".tmp-{}-{n}", std::process::id()));
+        std::fs::write(&tmp, value).is_ok() && std::fs::rename(&tmp, &path).is_ok()
     }
 }
 

@@ -20,6 +20,11 @@ pub fn run(args: ReproArgs) -> Result<ExitCode> {
             println!("0 passed, 1 failed");
             Ok(ExitCode::from(1))
         }
+        ReplayOutcome::Different(what) => {
+            println!("failed differently from the finding: {what}");
+            println!("0 passed, 1 failed");
+            Ok(ExitCode::from(1))
+        }
         ReplayOutcome::NotReproduced => {
             println!("did not reproduce: the call passed");
             println!("1 passed, 0 failed");

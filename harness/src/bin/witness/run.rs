@@ -91,6 +91,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     };
     let summary = campaign::run(&config, &Cache::from_env()).context("the campaign could not run")?;
     print!("{}", summary.table());
+    for line in summary.known_lines() {
+        println!("{line}");
+    }
     if !summary.new_findings.is_empty() {
         println!("new findings:");
         for dir in &summary.new_findings {

@@ -1,6 +1,8 @@
-//! End to end through real Rust guests: the fixed world and random worlds
-//! round-trip with no failure, a deliberately faulty guest is caught at the
-//! right hop and path, and a killed campaign resumes.
+//! End to end through real guests: the fixed world and random worlds
+//! round-trip in every language and through a chain of all three, a
+//! deliberately faulty guest is caught at the right hop and path, and a
+//! killed campaign resumes. (Each driver's own tests add faulty Go and
+//! Python guests and missing toolchains.)
 
 use std::path::Path;
 use wasmtime::component::Val;
@@ -18,15 +20,21 @@ fn every_type() -> witness::ty::CaseWorld {
     wit_import::import_wit(&path).unwrap().world
 }
 
-fn campaign(source: CaseSource, calls: u64, findings: &Path) -> Summary {
+/// The project's list of known bugs: their hits are counted apart, and the
+/// tests assert that nothing else fails.
+fn known_bugs() -> Suppressions {
+    Suppressions::load(&witness::disk::workspace_root().join("corpus/suppressions.toml")).unwrap()
+}
+
+fn campaign(target: &[&str], source: CaseSource, calls: u64, findings: &Path) -> Summary {
     let config = CampaignConfig {
         source,
         calls,
-        targets: vec![vec!["rust".to_string()]],
+        targets: vec![target.iter().map(|s| s.to_string()).collect()],
         values: ValueConfig::default(),
         host: HostConfig::default(),
         findings_dir: findings.to_path_buf(),
-        suppressions: Suppressions::default(),
+        suppressions: known_bugs(),
         command_prefix: "witness".into(),
         fresh: true,
         progress: false,
@@ -34,21 +42,57 @@ fn campaign(source: CaseSource, calls: u64, findings: &Path) -> Summary {
     campaign::run(&config, &Cache::from_env()).unwrap()
 }
 
-#[test]
-fn the_every_type_world_round_trips() {
+fn every_type_round_trip(target: &[&str], calls: u64) {
     let dir = tempfile::tempdir().unwrap();
     let source = CaseSource::Fixed { seed: 5, world: every_type(), origin: "wit/every-type.wit".into() };
-    let summary = campaign(source, 300, dir.path());
-    assert_eq!(summary.failed(), 0, "{}", summary.table());
-    assert_eq!(summary.passed(), 300);
+    let summary = campaign(target, source, calls, dir.path());
+    assert_eq!(summary.failed(), 0, "{}{:?}", summary.table(), summary.known_lines());
+    assert_eq!(summary.passed() + summary.suppressed(), calls);
+}
+
+fn random_worlds_round_trip(target: &[&str], seed: u64, worlds: u64, calls: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = campaign(target, CaseSource::Seeded { seed, worlds, config: None }, calls, dir.path());
+    assert_eq!(summary.failed(), 0, "{}{:?}", summary.table(), summary.known_lines());
+    // Every call ran; a world that hits a known bug (say, a name a bindings
+    // generator cannot escape) is counted apart, but most must pass.
+    assert_eq!(summary.passed() + summary.suppressed(), worlds * calls, "{}", summary.table());
+    assert!(summary.passed() >= (worlds - 1) * calls, "{}", summary.table());
 }
 
 #[test]
-fn random_worlds_round_trip() {
-    let dir = tempfile::tempdir().unwrap();
-    let summary = campaign(CaseSource::Seeded { seed: 11, worlds: 6, config: None }, 40, dir.path());
-    assert_eq!(summary.failed(), 0, "{}", summary.table());
-    assert!(summary.passed() >= 200, "{}", summary.table());
+fn the_every_type_world_round_trips_in_rust() {
+    every_type_round_trip(&["rust"], 300);
+}
+
+#[test]
+fn the_every_type_world_round_trips_in_go() {
+    every_type_round_trip(&["go"], 300);
+}
+
+#[test]
+fn the_every_type_world_round_trips_in_python() {
+    every_type_round_trip(&["python"], 150);
+}
+
+#[test]
+fn random_worlds_round_trip_in_rust() {
+    random_worlds_round_trip(&["rust"], 11, 6, 40);
+}
+
+#[test]
+fn random_worlds_round_trip_in_go() {
+    random_worlds_round_trip(&["go"], 12, 4, 40);
+}
+
+#[test]
+fn random_worlds_round_trip_in_python() {
+    random_worlds_round_trip(&["python"], 13, 3, 30);
+}
+
+#[test]
+fn random_worlds_round_trip_through_a_chain_of_all_three_languages() {
+    random_worlds_round_trip(&["rust", "go", "python"], 14, 3, 30);
 }
 
 /// Builds the every-type world's Rust guest with one function's echo body

@@ -1,0 +1,612 @@
+//! The Python guest driver: bindings and components from `componentize-py`,
+//! installed by witness into a virtual environment in its cache.
+//!
+//! The echo is written against the bindings componentize-py itself
+//! generates (`componentize-py bindings`): the driver reads the exported
+//! interface's `Protocol` class from them and implements each of its methods,
+//! with the method and parameter names exactly as generated (componentize-py
+//! escapes Python keywords: `from` becomes `from_`), as
+//! `return _upstream.f(args)`. Python values need no conversion between the
+//! export and the import: both sides use the same generated classes, and a
+//! `result` returned from `upstream` as a raised `Err` propagates out of the
+//! export unchanged, which componentize-py lowers as the same `err`.
+//!
+//! An override ([`GuestSpec::overrides`]) becomes the body of its method: it
+//! sees the parameters under their generated names, `upstream` as
+//! `_upstream`, the `types` module as `_types`, and `_Ok`, `_Err`, `_Some`
+//! from `componentize_py_types`.
+//!
+//! Everything the driver runs writes inside the witness cache: the venv
+//! (`<cache>/toolchains/python-venv`, pip without its download cache), the
+//! guest's sources, and componentize-py's temporary files (`TMPDIR`).
+
+use super::{GuestError, GuestLanguage, GuestSpec, ToolchainInfo};
+use crate::disk::Cache;
+use crate::toolchain::{self, ToolchainError};
+use crate::wit_text;
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+/// The componentize-py release witness installs and builds with.
+pub const COMPONENTIZE_PY_VERSION: &str = "0.25.1";
+
+/// The venv's directory name under `<cache>/toolchains`.
+const VENV_DIR: &str = "python-venv";
+/// Written into the venv once pip has finished, with the installed version:
+/// a venv without it was interrupted half-way and is rebuilt.
+const VENV_MARKER: &str = "witness-componentize-py-version";
+/// The Python module holding the echo (componentize-py's `APP_NAME`).
+const APP_MODULE: &str = "app";
+/// Where the generated bindings are kept in a guest's sources, for readers;
+/// componentize-py generates its own copy when it builds.
+const BINDINGS_DIR: &str = "bindings";
+/// componentize-py's default name for the bindings' top-level module.
+const WORLD_MODULE: &str = "wit_world";
+const WORLD_FILE: &str = "world.wit";
+const OUTPUT_FILE: &str = "component.wasm";
+
+/// Python guests, built with componentize-py.
+pub struct PythonGuest {
+    /// The `PATH` to look for `python3` on; `None` for the process's own.
+    search_path: Option<OsString>,
+    /// Set by `prepare`: where the venv and the temporary directory are.
+    prepared: Mutex<Option<Prepared>>,
+}
+
+#[derive(Debug, Clone)]
+struct Prepared {
+    venv: PathBuf,
+    tmp: PathBuf,
+}
+
+impl Default for PythonGuest {
+    fn default() -> Self {
+        PythonGuest::new()
+    }
+}
+
+impl PythonGuest {
+    /// A driver that finds `python3` on the process's `PATH`.
+    pub fn new() -> PythonGuest {
+        PythonGuest {
+            search_path: None,
+            prepared: Mutex::new(None),
+        }
+    }
+
+    /// A driver that finds `python3` on `search_path` (a `PATH`-style list of
+    /// directories) instead of the process's `PATH`.
+    pub fn with_search_path(search_path: impl Into<OsString>) -> PythonGuest {
+        PythonGuest {
+            search_path: Some(search_path.into()),
+            prepared: Mutex::new(None),
+        }
+    }
+
+    fn prepared(&self) -> Result<Prepared, GuestError> {
+        self.prepared.lock().unwrap_or_else(|e| e.into_inner()).clone().ok_or_else(|| {
+            GuestError::Toolchain(ToolchainError::Missing {
+                what: "the componentize-py venv".into(),
+                fix: "call `prepare` (GuestBuilder::new does) before generating or building Python guests".into(),
+            })
+        })
+    }
+
+    /// A componentize-py command, with an environment that does not depend
+    /// on the caller's: its own venv, temporary files in the cache.
+    fn componentize_py(&self, prepared: &Prepared, dir: &Path) -> Command {
+        let mut cmd = Command::new(venv_bin(&prepared.venv, "componentize-py"));
+        cmd.current_dir(dir)
+            .env("VIRTUAL_ENV", &prepared.venv)
+            .env("TMPDIR", &prepared.tmp)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env_remove("PYTHONPATH")
+            .env_remove("PYTHONHOME")
+            .env_remove("PYTHONSTARTUP")
+            .env_remove("PYTHONUSERBASE")
+            // componentize-py is written in Rust: a backtrace would bury its
+            // error message in the error tail.
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE");
+        cmd
+    }
+}
+
+impl GuestLanguage for PythonGuest {
+    fn name(&self) -> &'static str {
+        "python"
+    }
+
+    fn revision(&self) -> u32 {
+        1
+    }
+
+    fn prepare(&self, cache: &Cache) -> Result<ToolchainInfo, GuestError> {
+        let toolchains = cache
+            .dir("toolchains")
+            .map_err(GuestError::io(cache.root()))?;
+        let tmp = cache.dir("tmp").map_err(GuestError::io(cache.root()))?;
+        let venv = toolchains.join(VENV_DIR);
+        {
+            let lock_path = toolchains.join(format!("{VENV_DIR}.lock"));
+            let lock = std::fs::File::create(&lock_path).map_err(GuestError::io(&lock_path))?;
+            // Held until the end of this block: one install at a time, and
+            // no one reads a venv that is being installed.
+            lock.lock().map_err(GuestError::io(&lock_path))?;
+            if !venv_is_ready(&venv) {
+                self.install(&venv, &tmp)?;
+            }
+        }
+        let python = toolchain::version_line(&venv_bin(&venv, "python"), &["--version"])?;
+        let componentize_py =
+            toolchain::version_line(&venv_bin(&venv, "componentize-py"), &["--version"])?;
+        *self.prepared.lock().unwrap_or_else(|e| e.into_inner()) = Some(Prepared { venv, tmp });
+        Ok(ToolchainInfo {
+            versions: vec![
+                ("python".into(), python),
+                ("componentize-py".into(), componentize_py),
+            ],
+        })
+    }
+
+    fn generate(&self, spec: &GuestSpec<'_>, dir: &Path) -> Result<(), GuestError> {
+        let prepared = self.prepared()?;
+        let world = dir.join(WORLD_FILE);
+        std::fs::write(&world, spec.wit).map_err(GuestError::io(&world))?;
+        let mut cmd = self.componentize_py(&prepared, dir);
+        cmd.args([
+            "-q",
+            "-d",
+            WORLD_FILE,
+            "-w",
+            wit_text::WORLD,
+            "bindings",
+            BINDINGS_DIR,
+        ]);
+        match toolchain::run(&mut cmd) {
+            Ok(_) => {}
+            Err(ToolchainError::Failed { output, .. }) => {
+                return Err(GuestError::Bindgen {
+                    lang: "python",
+                    message: output,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let bindings = Bindings::read(&dir.join(BINDINGS_DIR).join(WORLD_MODULE))?;
+        let app = app_py(spec, &bindings).map_err(|message| GuestError::Bindgen {
+            lang: "python",
+            message,
+        })?;
+        let write = |path: PathBuf, text: &str| {
+            std::fs::write(&path, text).map_err(|e| GuestError::Io { path, source: e })
+        };
+        write(dir.join(format!("{APP_MODULE}.py")), &app)?;
+        // componentize-py imports a top-level module named after each
+        // exported interface (for its resource classes); the echo has none.
+        for module in &bindings.export_modules {
+            write(
+                dir.join(format!("{module}.py")),
+                "# No resources: the echo's functions are in app.py.\n",
+            )?;
+        }
+        Ok(())
+    }
+
+    fn build(&self, dir: &Path, _cache: &Cache) -> Result<Vec<u8>, GuestError> {
+        let prepared = self.prepared()?;
+        let mut cmd = self.componentize_py(&prepared, dir);
+        cmd.args([
+            "-q",
+            "-d",
+            WORLD_FILE,
+            "-w",
+            wit_text::WORLD,
+            "componentize",
+            APP_MODULE,
+            "-p",
+        ])
+        .arg(dir)
+        .args(["-o", OUTPUT_FILE]);
+        match toolchain::run(&mut cmd) {
+            Ok(_) => {}
+            Err(ToolchainError::Failed { output, .. }) => {
+                return Err(GuestError::Build {
+                    lang: "python",
+                    dir: dir.to_path_buf(),
+                    log: output,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let output = dir.join(OUTPUT_FILE);
+        let bytes = std::fs::read(&output).map_err(GuestError::io(&output))?;
+        // The builder stores its own copy; do not keep 18 MB twice.
+        std::fs::remove_file(&output).map_err(GuestError::io(&output))?;
+        Ok(bytes)
+    }
+}
+
+impl PythonGuest {
+    /// Creates the venv at `venv` (replacing whatever is there) and installs
+    /// componentize-py into it.
+    fn install(&self, venv: &Path, tmp: &Path) -> Result<(), GuestError> {
+        let python3 = self.find("python3").ok_or_else(|| ToolchainError::Missing {
+            what: "the program `python3` (not found on PATH), which witness needs to install componentize-py".into(),
+            fix: "install Python 3 with its venv module (Debian: `apt-get install python3 python3-venv`) \
+                  so that `python3` is on PATH"
+                .into(),
+        })?;
+        if venv.exists() {
+            std::fs::remove_dir_all(venv).map_err(GuestError::io(venv))?;
+        }
+        eprintln!(
+            "witness: installing componentize-py {COMPONENTIZE_PY_VERSION} into {}",
+            venv.display()
+        );
+        let mut cmd = Command::new(&python3);
+        cmd.args(["-m", "venv"]).arg(venv);
+        self.installer_env(&mut cmd, tmp);
+        if let Err(e) = toolchain::run(&mut cmd) {
+            return Err(ToolchainError::Missing {
+                what: format!("a working venv module for {}", python3.display()),
+                fix: format!(
+                    "install Python's venv module (Debian: `apt-get install python3-venv`); \
+                     creating {} failed with:\n{e}",
+                    venv.display()
+                ),
+            }
+            .into());
+        }
+        let mut cmd = Command::new(venv_bin(venv, "python"));
+        cmd.args([
+            "-m",
+            "pip",
+            "install",
+            "--no-cache-dir",
+            "--disable-pip-version-check",
+            "--no-input",
+        ])
+        .arg(format!("componentize-py=={COMPONENTIZE_PY_VERSION}"));
+        self.installer_env(&mut cmd, tmp);
+        if let Err(e) = toolchain::run(&mut cmd) {
+            return Err(ToolchainError::Missing {
+                what: format!("componentize-py {COMPONENTIZE_PY_VERSION}"),
+                fix: format!(
+                    "witness installs it from PyPI with pip, which failed (is PyPI reachable?). \
+                     Install it yourself with `{} -m pip install componentize-py=={COMPONENTIZE_PY_VERSION}`, \
+                     or delete {} to start over. pip reported:\n{e}",
+                    venv_bin(venv, "python").display(),
+                    venv.display()
+                ),
+            }
+            .into());
+        }
+        let marker = venv.join(VENV_MARKER);
+        std::fs::write(&marker, COMPONENTIZE_PY_VERSION).map_err(GuestError::io(&marker))?;
+        if !venv_is_ready(venv) {
+            return Err(ToolchainError::Missing {
+                what: format!("componentize-py {COMPONENTIZE_PY_VERSION}"),
+                fix: format!(
+                    "pip installed it into {}, but `componentize-py --version` does not report \
+                     {COMPONENTIZE_PY_VERSION}; delete that directory and try again",
+                    venv.display()
+                ),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    fn installer_env(&self, cmd: &mut Command, tmp: &Path) {
+        cmd.env("TMPDIR", tmp)
+            .env_remove("PYTHONPATH")
+            .env_remove("PYTHONHOME")
+            .env_remove("VIRTUAL_ENV")
+            .env_remove("PIP_REQUIRE_VIRTUALENV");
+        if let Some(path) = &self.search_path {
+            cmd.env("PATH", path);
+        }
+    }
+
+    /// `name` on this driver's search path.
+    fn find(&self, name: &str) -> Option<PathBuf> {
+        match &self.search_path {
+            None => toolchain::which(name),
+            Some(path) => std::env::split_paths(path)
+                .map(|dir| dir.join(name))
+                .find(|c| c.is_file()),
+        }
+    }
+}
+
+/// A program in the venv.
+fn venv_bin(venv: &Path, name: &str) -> PathBuf {
+    if cfg!(windows) {
+        venv.join("Scripts").join(format!("{name}.exe"))
+    } else {
+        venv.join("bin").join(name)
+    }
+}
+
+/// Whether `venv` holds a finished install of the pinned componentize-py.
+fn venv_is_ready(venv: &Path) -> bool {
+    let marker = std::fs::read_to_string(venv.join(VENV_MARKER)).unwrap_or_default();
+    marker.trim() == COMPONENTIZE_PY_VERSION
+        && toolchain::version_line(&venv_bin(venv, "componentize-py"), &["--version"])
+            .is_ok_and(|v| v.split_whitespace().last() == Some(COMPONENTIZE_PY_VERSION))
+}
+
+/// What the driver needs from componentize-py's generated bindings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Bindings {
+    /// The `Protocol` classes of the exported interfaces.
+    protocols: Vec<Protocol>,
+    /// The modules under `exports/` (one per exported interface).
+    export_modules: Vec<String>,
+    /// The modules under `imports/`.
+    import_modules: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Protocol {
+    class: String,
+    methods: Vec<Method>,
+}
+
+/// A method of an export `Protocol`, with its names as generated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Method {
+    name: String,
+    /// The parameters after `self`.
+    params: Vec<String>,
+}
+
+impl Bindings {
+    /// Reads the bindings under `world_module` (the `wit_world` directory).
+    fn read(world_module: &Path) -> Result<Bindings, GuestError> {
+        let exports = world_module.join("exports");
+        let init = exports.join("__init__.py");
+        let text = std::fs::read_to_string(&init).map_err(GuestError::io(&init))?;
+        let protocols = parse_protocols(&text).map_err(|message| GuestError::Bindgen {
+            lang: "python",
+            message: format!("unexpected bindings in {}: {message}", init.display()),
+        })?;
+        Ok(Bindings {
+            protocols,
+            export_modules: modules_in(&exports)?,
+            import_modules: modules_in(&world_module.join("imports"))?,
+        })
+    }
+}
+
+/// The names of the `.py` modules in `dir` (but `__init__`), sorted.
+fn modules_in(dir: &Path) -> Result<Vec<String>, GuestError> {
+    let mut modules = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(modules),
+        Err(e) => {
+            return Err(GuestError::Io {
+                path: dir.to_path_buf(),
+                source: e,
+            });
+        }
+    };
+    for entry in entries {
+        let entry = entry.map_err(GuestError::io(dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(module) = name.strip_suffix(".py")
+            && module != "__init__"
+        {
+            modules.push(module.to_string());
+        }
+    }
+    modules.sort();
+    Ok(modules)
+}
+
+/// The `class X(Protocol):` blocks of a generated `exports/__init__.py` and
+/// the `def` lines in them.
+fn parse_protocols(text: &str) -> Result<Vec<Protocol>, String> {
+    let mut protocols: Vec<Protocol> = Vec::new();
+    let mut in_class = false;
+    for (n, line) in text.lines().enumerate() {
+        if let Some(class) = line
+            .strip_prefix("class ")
+            .and_then(|l| l.strip_suffix("(Protocol):"))
+        {
+            protocols.push(Protocol {
+                class: class.trim().to_string(),
+                methods: Vec::new(),
+            });
+            in_class = true;
+        } else if !line.is_empty() && !line.starts_with(char::is_whitespace) {
+            in_class = false;
+        } else if in_class && let Some(def) = line.trim_start().strip_prefix("def ") {
+            let method = parse_def(def).map_err(|e| format!("line {}: {e}: {line}", n + 1))?;
+            protocols
+                .last_mut()
+                .expect("in a class")
+                .methods
+                .push(method);
+        } else if in_class && line.trim_start().starts_with("async def ") {
+            return Err(format!(
+                "line {}: async methods are not supported: {line}",
+                n + 1
+            ));
+        }
+    }
+    Ok(protocols)
+}
+
+/// `name(self, a: T, b: Tuple[U, V]) -> R:` (after `def `).
+fn parse_def(def: &str) -> Result<Method, String> {
+    let open = def.find('(').ok_or("no parameter list")?;
+    let name = def[..open].trim().to_string();
+    let mut depth = 0i32;
+    let mut params = Vec::new();
+    let mut start = open + 1;
+    let mut close = None;
+    for (i, c) in def.char_indices().skip_while(|(i, _)| *i <= open) {
+        match c {
+            '[' | '(' => depth += 1,
+            ']' | ')' if depth > 0 => depth -= 1,
+            ')' => {
+                params.push(&def[start..i]);
+                close = Some(i);
+                break;
+            }
+            ',' if depth == 0 => {
+                params.push(&def[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    close.ok_or("the parameter list does not end on this line")?;
+    let mut names = params
+        .into_iter()
+        .map(|p| p.split(':').next().unwrap_or("").trim())
+        .filter(|p| !p.is_empty())
+        .map(str::to_string);
+    if names.next().as_deref() != Some("self") {
+        return Err("a method without `self`".into());
+    }
+    let is_identifier = |s: &str| {
+        s.chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+            && s.chars().all(|c| c.is_alphanumeric() || c == '_')
+    };
+    let params: Vec<String> = names.collect();
+    if let Some(bad) = std::iter::once(&name)
+        .chain(&params)
+        .find(|s| !is_identifier(s))
+    {
+        return Err(format!("`{bad}` is not a Python identifier"));
+    }
+    Ok(Method { name, params })
+}
+
+/// The echo app: a class per exported `Protocol`, each method returning
+/// `upstream`'s answer (or running an override).
+fn app_py(spec: &GuestSpec<'_>, bindings: &Bindings) -> Result<String, String> {
+    let [protocol] = bindings.protocols.as_slice() else {
+        return Err(format!(
+            "expected one exported interface (`api`) in the bindings, found classes {:?}",
+            bindings
+                .protocols
+                .iter()
+                .map(|p| &p.class)
+                .collect::<Vec<_>>()
+        ));
+    };
+    if protocol.methods.len() != spec.world.funcs.len() {
+        return Err(format!(
+            "the bindings' `{}` has {} methods, the world has {} functions",
+            protocol.class,
+            protocol.methods.len(),
+            spec.world.funcs.len()
+        ));
+    }
+    if let Some((f, _)) = spec
+        .overrides
+        .iter()
+        .find(|(f, _)| !spec.world.funcs.iter().any(|g| &g.name == f))
+    {
+        return Err(format!(
+            "an override names the function `{f}`, which the world does not have"
+        ));
+    }
+    let upstream = wit_text::UPSTREAM.rsplit('/').next().unwrap_or("upstream");
+    if !bindings.import_modules.iter().any(|m| m == upstream) {
+        return Err(format!(
+            "the bindings have no module for the import `{}`",
+            wit_text::UPSTREAM
+        ));
+    }
+    let types = wit_text::TYPES.rsplit('/').next().unwrap_or("types");
+    if bindings.export_modules.iter().any(|m| m == APP_MODULE) {
+        return Err(format!(
+            "an exported interface's module is named `{APP_MODULE}` like the app"
+        ));
+    }
+
+    let mut out = String::new();
+    out.push_str(&format!(
+        "# Echo guest generated by witness: every `api` function returns what\n\
+         # `upstream` answers to the same arguments. Method and parameter names\n\
+         # are those of componentize-py's bindings (see {BINDINGS_DIR}/).\n\
+         # Rebuild: componentize-py -d {WORLD_FILE} -w {world} componentize {APP_MODULE} -o out.wasm\n\
+         #\n\
+         # Every name this module defines starts with `_`, which no WIT name can,\n\
+         # so that no parameter hides one.\n\
+         import {WORLD_MODULE} as _{WORLD_MODULE}\n\
+         from {WORLD_MODULE} import exports as _exports\n\
+         from {WORLD_MODULE}.imports import {upstream} as _upstream\n",
+        world = wit_text::WORLD,
+    ));
+    if bindings.import_modules.iter().any(|m| m == types) {
+        out.push_str(&format!(
+            "from {WORLD_MODULE}.imports import {types} as _types\n"
+        ));
+    }
+    out.push_str("from componentize_py_types import Ok as _Ok, Err as _Err, Some as _Some\n\n\n");
+    out.push_str(&format!(
+        "class WitWorld(_{WORLD_MODULE}.WitWorld):\n    pass\n\n\n"
+    ));
+    let _ = writeln!(out, "class {0}(_exports.{0}):", protocol.class);
+    for (method, func) in protocol.methods.iter().zip(&spec.world.funcs) {
+        if method.name.trim_end_matches('_').to_lowercase()
+            != func.name.replace('-', "_").to_lowercase()
+            || method.params.len() != func.params.len()
+        {
+            return Err(format!(
+                "the bindings' method `{}` with {} parameters does not match the world's function `{}` with {}",
+                method.name,
+                method.params.len(),
+                func.name,
+                func.params.len()
+            ));
+        }
+        let _ = writeln!(
+            out,
+            "    def {}(_self{}):",
+            method.name,
+            method
+                .params
+                .iter()
+                .map(|p| format!(", {p}"))
+                .collect::<String>()
+        );
+        match spec.overrides.iter().find(|(f, _)| *f == func.name) {
+            Some((_, source)) => {
+                let _ = writeln!(
+                    out,
+                    "        # witness: an override replaces the echo of `{}`.",
+                    func.name
+                );
+                for line in source.lines() {
+                    let _ = writeln!(out, "        {line}");
+                }
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "        return _upstream.{}({})",
+                    method.name,
+                    method.params.join(", ")
+                );
+            }
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;
