@@ -3,16 +3,20 @@
 //! pointer-and-length exports.
 //!
 //! The components' bindings come from each language's own generator, run
-//! here as the guest drivers run it (wit-bindgen-rust, wit-bindgen-go); the
+//! as the guest drivers run it (wit-bindgen-rust, wit-bindgen-go,
+//! componentize-py); the
 //! function bodies are fixed templates (`templates/<lang>/bench/`) written
 //! against those bindings. The raw modules are templates too
-//! (`templates/<lang>/bench-raw/`), with no bindings at all. Both are built
+//! (`templates/<lang>/bench-raw/`), with no bindings at all; Python has none
+//! (a CPython core module with pointer-and-length exports would be an
+//! embedding of its own, not a plugin boundary people build). Both are built
 //! with the drivers' toolchains ([`crate::guest`]) and cached by a key over
 //! the world, the templates, the toolchain versions and [`REVISION`].
 
 use super::{WORLD, WORLD_WIT};
 use crate::disk::{self, Cache};
 use crate::guest::go::GoGuest;
+use crate::guest::python::PythonGuest;
 use crate::guest::rust::{self as rust_driver, RustGuest};
 use crate::guest::{GuestError, GuestLanguage, ToolchainInfo};
 use std::path::{Path, PathBuf};
@@ -26,6 +30,8 @@ const RUST_LIB: &str = include_str!("../../templates/rust/bench/lib.rs");
 const RUST_RAW_CARGO_TOML: &str = include_str!("../../templates/rust/bench-raw/Cargo.toml");
 const RUST_RAW_LIB: &str = include_str!("../../templates/rust/bench-raw/lib.rs");
 const RUST_RAW_TARGET: &str = "wasm32-unknown-unknown";
+const PYTHON_APP: &str = include_str!("../../templates/python/bench/app.py");
+const PYTHON_API: &str = include_str!("../../templates/python/bench/api.py");
 const GO_BENCH: &str = include_str!("../../templates/go/bench/bench.go");
 const GO_RAW_MOD: &str = include_str!("../../templates/go/bench-raw/go.mod");
 const GO_RAW_MAIN: &str = include_str!("../../templates/go/bench-raw/main.go");
@@ -69,6 +75,7 @@ pub fn build(lang: &str, cache: &Cache) -> Result<BenchGuests, BenchGuestError> 
     match lang {
         "rust" => build_rust(cache).map_err(wrap),
         "go" => build_go(cache).map_err(wrap),
+        "python" => build_python(cache).map_err(wrap),
         other => Err(BenchGuestError::UnknownLanguage(other.to_string())),
     }
 }
@@ -274,6 +281,37 @@ fn build_go(cache: &Cache) -> Result<BenchGuests, GuestError> {
             crate::guest::go::WIT_BINDGEN_GO_VERSION,
             crate::guest::go::WIT_COMPONENT_VERSION,
             crate::guest::go::ADAPTER_VERSION
+        ),
+        toolchain,
+    })
+}
+
+fn build_python(cache: &Cache) -> Result<BenchGuests, GuestError> {
+    let python = PythonGuest::new();
+    let toolchain = python.prepare(cache)?;
+    let key = key("python", &toolchain, &[PYTHON_APP, PYTHON_API]);
+    let component = cached(cache, "python", &key, "component.wasm", |dir| {
+        write(dir.join("bench.wit"), WORLD_WIT)?;
+        write(dir.join("app.py"), PYTHON_APP)?;
+        write(dir.join("api.py"), PYTHON_API)?;
+        python.componentize_world(dir, "bench.wit", WORLD)
+    })?;
+    let componentize_py = toolchain
+        .versions
+        .iter()
+        .find(|(k, _)| k == "componentize-py")
+        .map_or_else(String::new, |(_, v)| v.clone());
+    Ok(BenchGuests {
+        lang: "python".into(),
+        component,
+        raw: None,
+        raw_how: "none: componentize-py makes components only, and a CPython core module with \
+                  pointer-and-length exports would be an embedding of its own; Python's components are \
+                  compared with the other languages' raw modules"
+            .into(),
+        component_how: format!(
+            "`{componentize_py}`: bindings and CPython with the guest's code snapshotted into one component \
+             (`harness/templates/python/bench/`)"
         ),
         toolchain,
     })

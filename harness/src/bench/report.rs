@@ -229,12 +229,18 @@ impl Renderer<'_> {
         for lang in self.langs() {
             let l = lang.lang.as_str();
             let mut parts = Vec::new();
+            // Against the language's own raw module, or Rust's where it has none.
+            let (raw_lang, whose) = if lang.sizes.raw.is_some() {
+                (l, "the")
+            } else {
+                ("rust", "Rust's")
+            };
             if let (Some(raw), Some(typed)) = (
-                self.call(l, Way::Raw, false, Shape::Empty),
+                self.call(raw_lang, Way::Raw, false, Shape::Empty),
                 self.call(l, Way::Typed, false, Shape::Empty),
             ) {
                 parts.push(format!(
-                    "an empty typed call takes {} ({} the raw module's {})",
+                    "an empty typed call takes {} ({} {whose} raw module's {})",
                     format_time(typed),
                     format_ratio(typed / raw),
                     format_time(raw)
@@ -409,6 +415,14 @@ impl Renderer<'_> {
             "- machine: {} ({} cores), {} GiB memory, {}",
             m.cpu, m.cores, m.memory_gib, m.os
         );
+        if !m.load_average.is_empty() {
+            let _ = writeln!(
+                md,
+                "- load average when the run started: {} (1, 5, 15 min); other work on the machine makes \
+                 the times longer and noisier",
+                m.load_average
+            );
+        }
         let _ = writeln!(
             md,
             "- witness {}, wasmtime {}",
@@ -663,8 +677,10 @@ impl Renderer<'_> {
         let _ = writeln!(
             md,
             "Bytes of each artifact: the hand-written raw module, the main core module inside the component \
-             (the largest one: what the language's compiler made, before componentization), and the component. \
-             Δ is the component minus the other.\n"
+             (the largest one: what the language's compiler made, before componentization), every core module \
+             inside the component together (adapters, shims, and the libraries Python links), and the \
+             component. Δ is the component minus the other; the component minus all its core modules is the \
+             component model's own wrapping (types, canonical functions, instance wiring).\n"
         );
         for stripped in [false, true] {
             let _ = writeln!(
@@ -682,19 +698,26 @@ impl Renderer<'_> {
                     "language",
                     "raw module",
                     "core module",
+                    "all core modules",
                     "component",
                     "Δ vs core",
                     "Δ vs core %",
+                    "Δ vs all core",
                     "Δ vs raw",
                     "Δ vs raw %",
                 ],
             );
             for lang in self.langs() {
                 let s = lang.sizes;
-                let (component, core, raw) = if stripped {
-                    (s.component_stripped, s.core_stripped, s.raw_stripped)
+                let (component, core, all_core, raw) = if stripped {
+                    (
+                        s.component_stripped,
+                        s.core_stripped,
+                        s.all_core_stripped,
+                        s.raw_stripped,
+                    )
                 } else {
-                    (s.component, s.core, s.raw)
+                    (s.component, s.core, s.all_core, s.raw)
                 };
                 let d_core = component as i64 - core as i64;
                 let d_raw = raw.map(|r| (component as i64 - r as i64, r));
@@ -704,9 +727,11 @@ impl Renderer<'_> {
                         lang_name(&lang.lang),
                         cell(raw.map(format_count)),
                         format_count(core),
+                        format_count(all_core),
                         format_count(component),
                         signed_bytes(d_core),
                         signed_percent(d_core, core),
+                        signed_bytes(component as i64 - all_core as i64),
                         cell(d_raw.map(|(d, _)| signed_bytes(d))),
                         cell(d_raw.map(|(d, r)| signed_percent(d, r))),
                     ],
@@ -738,6 +763,9 @@ impl Renderer<'_> {
         );
         for lang in self.langs() {
             for artifact in [Artifact::Module, Artifact::Component] {
+                if artifact == Artifact::Module && lang.sizes.raw.is_none() {
+                    continue;
+                }
                 let t = |pooling, concurrency| {
                     self.results.mean(&BenchId::Instantiate {
                         lang: lang.lang.clone(),

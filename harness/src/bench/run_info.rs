@@ -67,6 +67,9 @@ impl Machine {
             os: format!("{} {}", std::env::consts::OS, release.trim())
                 .trim()
                 .to_string(),
+            load_average: std::fs::read_to_string("/proc/loadavg")
+                .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+                .unwrap_or_default(),
         }
     }
 }
@@ -89,6 +92,12 @@ pub struct Sizes {
     /// The main core module inside the component.
     pub core: u64,
     pub core_stripped: u64,
+    /// Every core module inside the component together (with the main one:
+    /// adapters, shims, and for Python the libraries it links).
+    #[serde(default)]
+    pub all_core: u64,
+    #[serde(default)]
+    pub all_core_stripped: u64,
     /// The hand-written raw module, where there is one.
     pub raw: Option<u64>,
     pub raw_stripped: Option<u64>,
@@ -99,11 +108,17 @@ impl Sizes {
         let len = |b: &[u8]| b.len() as u64;
         let core = sizes::main_core_module(component)?;
         let raw_stripped = raw.map(sizes::strip_custom_sections).transpose()?;
+        let all = sizes::core_modules(component)?;
         Ok(Sizes {
             component: len(component),
             component_stripped: len(&sizes::strip_custom_sections(component)?),
             core: len(core),
             core_stripped: len(&sizes::strip_custom_sections(core)?),
+            all_core: all.iter().map(|m| len(m)).sum(),
+            all_core_stripped: all
+                .iter()
+                .map(|m| sizes::strip_custom_sections(m).map(|s| len(&s)))
+                .sum::<Result<u64, _>>()?,
             raw: raw.map(len),
             raw_stripped: raw_stripped.as_deref().map(len),
         })

@@ -197,20 +197,20 @@ impl GuestLanguage for PythonGuest {
     }
 
     fn build(&self, dir: &Path, _cache: &Cache) -> Result<Vec<u8>, GuestError> {
+        self.componentize_world(dir, WORLD_FILE, wit_text::WORLD)
+    }
+}
+
+impl PythonGuest {
+    /// Runs `componentize-py componentize app` in `dir` for `world` of the
+    /// WIT file `wit_file` (relative to `dir`) and returns the component.
+    /// Also used for the benchmark guest (see [`crate::bench`]).
+    pub(crate) fn componentize_world(&self, dir: &Path, wit_file: &str, world: &str) -> Result<Vec<u8>, GuestError> {
         let prepared = self.prepared()?;
         let mut cmd = self.componentize_py(&prepared, dir);
-        cmd.args([
-            "-q",
-            "-d",
-            WORLD_FILE,
-            "-w",
-            wit_text::WORLD,
-            "componentize",
-            APP_MODULE,
-            "-p",
-        ])
-        .arg(dir)
-        .args(["-o", OUTPUT_FILE]);
+        cmd.args(["-q", "-d", wit_file, "-w", world, "componentize", APP_MODULE, "-p"])
+            .arg(dir)
+            .args(["-o", OUTPUT_FILE]);
         match toolchain::run(&mut cmd) {
             Ok(_) => {}
             Err(ToolchainError::Failed { output, .. }) => {
@@ -224,7 +224,7 @@ impl GuestLanguage for PythonGuest {
         }
         let output = dir.join(OUTPUT_FILE);
         let bytes = std::fs::read(&output).map_err(GuestError::io(&output))?;
-        // The builder stores its own copy; do not keep 18 MB twice.
+        // The caller stores its own copy; do not keep 18 MB twice.
         std::fs::remove_file(&output).map_err(GuestError::io(&output))?;
         Ok(bytes)
     }

@@ -20,7 +20,8 @@ pub struct BenchArgs {
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.args(["bench", "-p", "witness-benches", "--bench", "perf"]).current_dir(witness::disk::workspace_root());
+    cmd.args(["bench", "-p", "witness-benches", "--bench", "perf"])
+        .current_dir(witness::disk::workspace_root());
     if args.quick {
         cmd.args(["--", "--quick"]);
     }
@@ -30,7 +31,9 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     if let Some(dir) = &args.report.criterion {
         cmd.env("CRITERION_HOME", std::path::absolute(dir)?);
     }
-    let status = cmd.status().context("could not run `cargo bench`: is cargo on PATH?")?;
+    let status = cmd
+        .status()
+        .context("could not run `cargo bench`: is cargo on PATH?")?;
     if !status.success() {
         bail!("`cargo bench -p witness-benches` failed ({status}); its output is above");
     }

@@ -23,7 +23,8 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let dir = args.criterion.unwrap_or_else(witness::bench::criterion_dir);
     let info = RunInfo::read(&dir)?;
     let results = Results::read(&dir)?;
-    let report = report::render(&results, &info, &shown(&dir)).context("the report could not be drawn")?;
+    let report =
+        report::render(&results, &info, &shown(&dir)).context("the report could not be drawn")?;
     let written = report::write(&report, &args.out)
         .with_context(|| format!("could not write the report into {}", args.out.display()))?;
     for path in &written {
