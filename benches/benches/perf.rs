@@ -94,12 +94,17 @@ fn main() {
                 let pre = ModulePre::new(&engine, raw).expect("the raw module compiles");
                 guests.push((
                     vec![Way::Raw],
-                    Guest::Raw(RawGuest::new(&pre).expect("the raw module instantiates")),
+                    Guest::Raw(Box::new(
+                        RawGuest::new(&pre).expect("the raw module instantiates"),
+                    )),
                 ));
             }
             let pre = ComponentPre::new(&engine, &g.component).expect("the component compiles");
             let component = ComponentGuest::new(&pre).expect("the component instantiates");
-            guests.push((vec![Way::Typed, Way::Dynamic], Guest::Component(component)));
+            guests.push((
+                vec![Way::Typed, Way::Dynamic],
+                Guest::Component(Box::new(component)),
+            ));
             for (ways, guest) in &mut guests {
                 for &way in ways.iter() {
                     for shape in Shape::all() {
@@ -111,7 +116,7 @@ fn main() {
                         };
                         c.bench_function(&id.to_string(), |b| {
                             let mut call = guest.call(way, shape, &payloads);
-                            b.iter(|| call());
+                            b.iter(&mut call);
                         });
                     }
                 }

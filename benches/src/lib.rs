@@ -517,8 +517,8 @@ impl RawGuest {
 
 /// A guest instantiated for one way of calling it.
 pub enum Guest {
-    Raw(RawGuest),
-    Component(ComponentGuest),
+    Raw(Box<RawGuest>),
+    Component(Box<ComponentGuest>),
 }
 
 impl Guest {

@@ -48,9 +48,9 @@ fn every_guest_answers_every_shape_every_way() {
             for way in Way::ALL {
                 // A fresh instance per way: the counter starts over.
                 let mut guest = match (way, &raw) {
-                    (Way::Raw, Some(raw)) => Guest::Raw(RawGuest::new(raw).unwrap()),
+                    (Way::Raw, Some(raw)) => Guest::Raw(Box::new(RawGuest::new(raw).unwrap())),
                     (Way::Raw, None) => continue,
-                    _ => Guest::Component(ComponentGuest::new(&component).unwrap()),
+                    _ => Guest::Component(Box::new(ComponentGuest::new(&component).unwrap())),
                 };
                 for shape in Shape::all() {
                     let got = guest.call(way, shape, &payloads)();

@@ -241,7 +241,7 @@ fn a_missing_measurement_shows_as_a_dash_and_is_listed() {
         "fixture",
     )
     .unwrap();
-    assert_eq!(report.missing, [gone.clone()]);
+    assert_eq!(report.missing, std::slice::from_ref(&gone));
     let row = table(&report.markdown, "Go, concurrency support on")
         .into_iter()
         .find(|r| r[0] == "variant")
