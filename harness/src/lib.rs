@@ -15,10 +15,12 @@
 //! - [`resources`]: resource lifetimes (own/borrow, drop orders) against a reference model;
 //! - [`reproduce`] and [`shrink`]: one case replayed and classified, and findings reduced
 //!   to their smallest reproducer;
-//! - [`fuzzing`]: the `cargo fuzz` targets as library functions.
+//! - [`fuzzing`]: the `cargo fuzz` targets as library functions;
+//! - [`bench`]: the benchmark guests and the performance report.
 
 pub mod abi;
 pub mod abi_oracle;
+pub mod bench;
 pub mod campaign;
 pub mod disk;
 pub mod finding;

@@ -380,50 +380,23 @@ impl GuestLanguage for GoGuest {
     }
 
     fn build(&self, dir: &Path, cache: &Cache) -> Result<Vec<u8>, GuestError> {
-        let tools = self.tools(cache)?;
-        let failed = |log: String| GuestError::Build {
-            lang: "go",
-            dir: dir.to_path_buf(),
-            log,
-        };
-        let go = |args: &[&str]| -> Result<(), GuestError> {
-            let mut cmd = GoGuest::go_command(tools, dir);
-            cmd.args(args);
-            match toolchain::run(&mut cmd) {
-                Ok(_) => Ok(()),
-                Err(ToolchainError::Failed {
-                    command, output, ..
-                }) => Err(failed(format!("$ {command}\n{output}"))),
-                Err(e) => Err(e.into()),
-            }
-        };
-        let replace = format!("-replace={SUPPORT_MODULE}={}", tools.support.display());
-        go(&["mod", "edit", &replace])?;
-        // For whoever reads the sources of a finding; `go build` reports any
-        // syntax error itself, so a failure here is not one.
-        let gofmt = tools.go.with_file_name("gofmt");
-        if gofmt.is_file() {
-            let _ = Command::new(gofmt)
-                .args(["-w", "."])
-                .current_dir(dir)
-                .output();
-        }
-        go(&[
-            "build",
-            "-trimpath",
-            "-buildmode=c-shared",
-            "-ldflags=-checklinkname=0",
-            "-o",
-            CORE_WASM,
-            ".",
-        ])?;
         let core_path = dir.join(CORE_WASM);
-        let core = std::fs::read(&core_path).map_err(GuestError::io(&core_path))?;
+        let core = self.build_core_module(dir, cache)?;
         let resources_world = dir.join(RESOURCES_WORLD_FILE);
         let world_path = if resources_world.is_file() { resources_world } else { dir.join(WORLD_FILE) };
         let wit = std::fs::read_to_string(&world_path).map_err(GuestError::io(&world_path))?;
-        let component = componentize(core, &wit)
-            .map_err(|e| failed(format!("componentizing {}: {e}", core_path.display())))?;
+        let resolved = if crate::resources::world::is_resources_package(&wit) {
+            crate::resources::world::resolve(&wit).map_err(|e| e.to_string())
+        } else {
+            wit_text::resolve_echo(&wit).map_err(|e| e.to_string())
+        };
+        let component = resolved
+            .and_then(|(resolve, world)| componentize(core, &resolve, world))
+            .map_err(|e| GuestError::Build {
+                lang: "go",
+                dir: dir.to_path_buf(),
+                log: format!("componentizing {}: {e}", core_path.display()),
+            })?;
         // The component is what is kept; the core module stays only when it failed.
         let _ = std::fs::remove_file(&core_path);
         Ok(component)
@@ -466,6 +439,54 @@ impl GuestLanguage for GoGuest {
 
     fn resources_fingerprint(&self) -> Vec<u8> {
         RESOURCES_GUEST.as_bytes().to_vec()
+    }
+}
+
+impl GoGuest {
+    /// Builds the Go module in `dir` (its `go.mod` pointing at the support
+    /// package) into a `wasip1/wasm` reactor core module, `core.wasm` in
+    /// `dir`, and returns its bytes. Also used for the benchmark guests (see
+    /// [`crate::bench`]).
+    pub(crate) fn build_core_module(&self, dir: &Path, cache: &Cache) -> Result<Vec<u8>, GuestError> {
+        let tools = self.tools(cache)?;
+        let failed = |log: String| GuestError::Build {
+            lang: "go",
+            dir: dir.to_path_buf(),
+            log,
+        };
+        let go = |args: &[&str]| -> Result<(), GuestError> {
+            let mut cmd = GoGuest::go_command(tools, dir);
+            cmd.args(args);
+            match toolchain::run(&mut cmd) {
+                Ok(_) => Ok(()),
+                Err(ToolchainError::Failed {
+                    command, output, ..
+                }) => Err(failed(format!("$ {command}\n{output}"))),
+                Err(e) => Err(e.into()),
+            }
+        };
+        let replace = format!("-replace={SUPPORT_MODULE}={}", tools.support.display());
+        go(&["mod", "edit", &replace])?;
+        // For whoever reads the sources of a finding; `go build` reports any
+        // syntax error itself, so a failure here is not one.
+        let gofmt = tools.go.with_file_name("gofmt");
+        if gofmt.is_file() {
+            let _ = Command::new(gofmt)
+                .args(["-w", "."])
+                .current_dir(dir)
+                .output();
+        }
+        go(&[
+            "build",
+            "-trimpath",
+            "-buildmode=c-shared",
+            "-ldflags=-checklinkname=0",
+            "-o",
+            CORE_WASM,
+            ".",
+        ])?;
+        let core_path = dir.join(CORE_WASM);
+        std::fs::read(&core_path).map_err(GuestError::io(&core_path))
     }
 }
 
@@ -860,17 +881,16 @@ fn parse_stub(line: &str) -> Option<Stub> {
     })
 }
 
-/// Embeds the world into the core module and makes it a component with the
+/// Embeds `world` into the core module and makes it a component with the
 /// WASI preview1 reactor adapter.
-fn componentize(mut core: Vec<u8>, wit: &str) -> Result<Vec<u8>, String> {
-    let (resolve, world) = if crate::resources::world::is_resources_package(wit) {
-        crate::resources::world::resolve(wit).map_err(|e| e.to_string())?
-    } else {
-        wit_text::resolve_echo(wit).map_err(|e| e.to_string())?
-    };
+pub(crate) fn componentize(
+    mut core: Vec<u8>,
+    resolve: &wit_parser::Resolve,
+    world: wit_parser::WorldId,
+) -> Result<Vec<u8>, String> {
     wit_component::embed_component_metadata(
         &mut core,
-        &resolve,
+        resolve,
         world,
         wit_component::StringEncoding::UTF8,
         false,

@@ -223,37 +223,7 @@ impl GuestLanguage for PythonGuest {
     }
 
     fn build(&self, dir: &Path, _cache: &Cache) -> Result<Vec<u8>, GuestError> {
-        let prepared = self.prepared()?;
-        let world = world_name(dir)?;
-        let mut cmd = self.componentize_py(&prepared, dir);
-        cmd.args([
-            "-q",
-            "-d",
-            WORLD_FILE,
-            "-w",
-            world,
-            "componentize",
-            APP_MODULE,
-            "-p",
-        ])
-        .arg(dir)
-        .args(["-o", OUTPUT_FILE]);
-        match toolchain::run(&mut cmd) {
-            Ok(_) => {}
-            Err(ToolchainError::Failed { output, .. }) => {
-                return Err(GuestError::Build {
-                    lang: "python",
-                    dir: dir.to_path_buf(),
-                    log: output,
-                });
-            }
-            Err(e) => return Err(e.into()),
-        }
-        let output = dir.join(OUTPUT_FILE);
-        let bytes = std::fs::read(&output).map_err(GuestError::io(&output))?;
-        // The builder stores its own copy; do not keep 18 MB twice.
-        std::fs::remove_file(&output).map_err(GuestError::io(&output))?;
-        Ok(bytes)
+        self.componentize_world(dir, WORLD_FILE, world_name(dir)?)
     }
 
     fn generate_resources(&self, spec: &ResourcesSpec<'_>, dir: &Path) -> Result<(), GuestError> {
@@ -300,6 +270,35 @@ impl GuestLanguage for PythonGuest {
 
     fn resources_fingerprint(&self) -> Vec<u8> {
         RESOURCES_MODULES.iter().flat_map(|(file, text)| [file.as_bytes(), text.as_bytes()].concat()).collect()
+    }
+}
+
+impl PythonGuest {
+    /// Runs `componentize-py componentize app` in `dir` for `world` of the
+    /// WIT file `wit_file` (relative to `dir`) and returns the component.
+    /// Also used for the benchmark guest (see [`crate::bench`]).
+    pub(crate) fn componentize_world(&self, dir: &Path, wit_file: &str, world: &str) -> Result<Vec<u8>, GuestError> {
+        let prepared = self.prepared()?;
+        let mut cmd = self.componentize_py(&prepared, dir);
+        cmd.args(["-q", "-d", wit_file, "-w", world, "componentize", APP_MODULE, "-p"])
+            .arg(dir)
+            .args(["-o", OUTPUT_FILE]);
+        match toolchain::run(&mut cmd) {
+            Ok(_) => {}
+            Err(ToolchainError::Failed { output, .. }) => {
+                return Err(GuestError::Build {
+                    lang: "python",
+                    dir: dir.to_path_buf(),
+                    log: output,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let output = dir.join(OUTPUT_FILE);
+        let bytes = std::fs::read(&output).map_err(GuestError::io(&output))?;
+        // The caller stores its own copy; do not keep 18 MB twice.
+        std::fs::remove_file(&output).map_err(GuestError::io(&output))?;
+        Ok(bytes)
     }
 }
 

@@ -28,7 +28,7 @@ use std::process::Command;
 /// a test).
 pub const WIT_BINDGEN_VERSION: &str = "0.63.0";
 
-const TARGET: &str = "wasm32-wasip2";
+pub(crate) const TARGET: &str = "wasm32-wasip2";
 const AS_ARG: &str = include_str!("../../templates/rust/as_arg.rs");
 const RESOURCES_LIB: &str = include_str!("../../templates/rust/resources/lib.rs");
 /// The line of the resources template that the driver rewrites.
@@ -52,7 +52,7 @@ impl GuestLanguage for RustGuest {
             "rustc",
             "install Rust with rustup (https://rustup.rs) so that `rustc` is on PATH",
         )?;
-        ensure_wasm_target(&rustc)?;
+        ensure_wasm_target(&rustc, TARGET)?;
         Ok(ToolchainInfo {
             versions: vec![
                 ("rustc".into(), tool_version(&rustc)?),
@@ -83,33 +83,7 @@ impl GuestLanguage for RustGuest {
     }
 
     fn build(&self, dir: &Path, cache: &Cache) -> Result<Vec<u8>, GuestError> {
-        let target_dir = cache.dir("rust-target").map_err(GuestError::io(cache.root()))?;
-        // One lock file for every guest, so that cargo does not resolve (and
-        // ask the registry) again for each world.
-        let lock_template = target_dir.join("Cargo.lock.template");
-        let lock = dir.join("Cargo.lock");
-        if lock_template.exists() && !lock.exists() {
-            std::fs::copy(&lock_template, &lock).map_err(GuestError::io(&lock))?;
-        }
-        let manifest = dir.join("Cargo.toml");
-        // Scrub first: the outer cargo's own CARGO_TARGET_DIR must not undo ours.
-        let mut cmd = rust_tool(&cargo()?);
-        cmd.args(["build", "--release", "--target", TARGET, "--manifest-path"])
-            .arg(&manifest)
-            .env("CARGO_TARGET_DIR", &target_dir);
-        match toolchain::run(&mut cmd) {
-            Ok(_) => {}
-            Err(ToolchainError::Failed { output, .. }) => {
-                return Err(GuestError::Build { lang: "rust", dir: dir.to_path_buf(), log: output });
-            }
-            Err(e) => return Err(e.into()),
-        }
-        if !lock_template.exists() {
-            let _ = std::fs::copy(&lock, &lock_template);
-        }
-        let name = crate_name_of(&manifest)?.replace('-', "_");
-        let wasm = target_dir.join(TARGET).join("release").join(format!("{name}.wasm"));
-        std::fs::read(&wasm).map_err(GuestError::io(&wasm))
+        cargo_build(dir, cache, TARGET)
     }
 
     fn generate_resources(&self, spec: &ResourcesSpec<'_>, dir: &Path) -> Result<(), GuestError> {
@@ -143,6 +117,42 @@ impl GuestLanguage for RustGuest {
     }
 }
 
+/// Builds the guest crate in `dir` (release, for `target`) in the shared
+/// guest target directory of the cache, and returns its `.wasm` output. Also
+/// used for the benchmark guests (see [`crate::bench`]).
+pub(crate) fn cargo_build(dir: &Path, cache: &Cache, target: &str) -> Result<Vec<u8>, GuestError> {
+    let target_dir = cache.dir("rust-target").map_err(GuestError::io(cache.root()))?;
+    // One lock file for every guest, so that cargo does not resolve (and
+    // ask the registry) again for each world.
+    let lock_template = target_dir.join("Cargo.lock.template");
+    let lock = dir.join("Cargo.lock");
+    if lock_template.exists() && !lock.exists() {
+        std::fs::copy(&lock_template, &lock).map_err(GuestError::io(&lock))?;
+    }
+    let manifest = dir.join("Cargo.toml");
+    // Scrubbed before the target directory is set: an outer
+    // `CARGO_TARGET_DIR` would otherwise remove it again.
+    let mut cmd = rust_tool(&cargo()?);
+    cmd.args(["build", "--release", "--target", target, "--manifest-path"])
+        .arg(&manifest)
+        .env("CARGO_TARGET_DIR", &target_dir);
+    match toolchain::run(&mut cmd) {
+        Ok(_) => {}
+        Err(ToolchainError::Failed { output, .. }) => {
+            return Err(GuestError::Build { lang: "rust", dir: dir.to_path_buf(), log: output });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    // Only a lock that has the guests' one dependency makes a useful template.
+    let locks_wit_bindgen = std::fs::read_to_string(&lock).is_ok_and(|l| l.contains("name = \"wit-bindgen\""));
+    if !lock_template.exists() && locks_wit_bindgen {
+        let _ = std::fs::copy(&lock, &lock_template);
+    }
+    let name = crate_name_of(&manifest)?.replace('-', "_");
+    let wasm = target_dir.join(target).join("release").join(format!("{name}.wasm"));
+    std::fs::read(&wasm).map_err(GuestError::io(&wasm))
+}
+
 fn cargo() -> Result<PathBuf, ToolchainError> {
     toolchain::which("cargo")
         .or_else(|| std::env::var_os("CARGO").map(PathBuf::from))
@@ -152,28 +162,28 @@ fn cargo() -> Result<PathBuf, ToolchainError> {
         })
 }
 
-/// Makes sure the `wasm32-wasip2` standard library is installed, installing
-/// it with rustup when it is not.
-fn ensure_wasm_target(rustc: &Path) -> Result<(), ToolchainError> {
+/// Makes sure the standard library of `target` is installed, installing it
+/// with rustup when it is not.
+pub(crate) fn ensure_wasm_target(rustc: &Path, target: &str) -> Result<(), ToolchainError> {
     let installed = |rustc: &Path| -> Result<bool, ToolchainError> {
-        let out = toolchain::run(rust_tool(rustc).args(["--print", "target-libdir", "--target", TARGET]))?;
+        let out = toolchain::run(rust_tool(rustc).args(["--print", "target-libdir", "--target", target]))?;
         let dir = String::from_utf8_lossy(&out.stdout).trim().to_string();
         Ok(Path::new(&dir).is_dir())
     };
     if installed(rustc)? {
         return Ok(());
     }
-    let fix = format!("run `rustup target add {TARGET}`");
+    let fix = format!("run `rustup target add {target}`");
     let rustup = toolchain::which("rustup").ok_or_else(|| ToolchainError::Missing {
-        what: format!("the Rust standard library for {TARGET} (and rustup to install it)"),
+        what: format!("the Rust standard library for {target} (and rustup to install it)"),
         fix: fix.clone(),
     })?;
-    eprintln!("witness: installing the Rust target {TARGET} with rustup");
-    toolchain::run(rust_tool(&rustup).args(["target", "add", TARGET]))?;
+    eprintln!("witness: installing the Rust target {target} with rustup");
+    toolchain::run(rust_tool(&rustup).args(["target", "add", target]))?;
     if installed(rustc)? {
         Ok(())
     } else {
-        Err(ToolchainError::Missing { what: format!("the Rust standard library for {TARGET}"), fix })
+        Err(ToolchainError::Missing { what: format!("the Rust standard library for {target}"), fix })
     }
 }
 

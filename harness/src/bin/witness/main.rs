@@ -6,6 +6,8 @@
 //! and the fix).
 
 mod abi;
+mod bench;
+mod report;
 mod repro;
 mod resources;
 mod run;
@@ -34,6 +36,10 @@ enum Command {
     Abi(abi::AbiArgs),
     /// Reduce a finding to its smallest reproducer (world and values).
     Shrink(shrink::ShrinkArgs),
+    /// Run the benchmarks (`cargo bench -p witness-benches`), then `report`.
+    Bench(bench::BenchArgs),
+    /// Write reports/perf.md and its plots from the benchmarks' results.
+    Report(report::ReportArgs),
 }
 
 /// Exit status for bad input or set-up.
@@ -47,6 +53,8 @@ fn main() -> ExitCode {
         Command::Resources(args) => resources::run(args),
         Command::Abi(args) => abi::run(args),
         Command::Shrink(args) => shrink::run(args),
+        Command::Bench(args) => bench::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,3 @@
+module witness_bench_raw
+
+go 1.24

@@ -1,0 +1,1 @@
+report --criterion {corpus}/criterion --out {corpus}/reports
