@@ -209,8 +209,17 @@ fn value_config(u: &mut Unstructured<'_>) -> arbitrary::Result<ValueConfig> {
 /// Draws case `index` of `seed`; `class` forces the class (for tests).
 pub fn make_case(seed: u64, index: u64, class: Option<CaseClass>) -> Result<Case, NoCase> {
     let bytes = seed::bytes(seed, &[ABI_STREAM, index], CASE_BYTES);
-    let mut u = Unstructured::new(&bytes);
-    let u = &mut u;
+    draw_case(&mut Unstructured::new(&bytes), seed, index, class)
+}
+
+/// Draws a case from `u` (the `abi_*` fuzz targets' bytes); `seed` and
+/// `index` only label it. Running out of bytes is [`NoCase::Exhausted`].
+pub fn draw_case(
+    u: &mut Unstructured<'_>,
+    seed: u64,
+    index: u64,
+    class: Option<CaseClass>,
+) -> Result<Case, NoCase> {
     let roll = u.int_in_range(0..=99u8)?;
     let drawn = if roll < 45 {
         CaseClass::Layout

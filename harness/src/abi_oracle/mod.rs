@@ -37,7 +37,9 @@ use std::fmt::Write as _;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 
-pub use case::{ABI_STREAM, Case, CaseClass, NoCase, assemble, image_state, make_case};
+pub use case::{
+    ABI_STREAM, Case, CaseClass, NoCase, assemble, draw_case, image_state, make_case,
+};
 pub use judge::Failure;
 use sim::{ExpectedEnd, Phase};
 
@@ -321,7 +323,9 @@ pub fn describe(case: &Case) -> String {
     out
 }
 
-fn finding(case: &Case, failure: &Failure, command_prefix: &str) -> Finding {
+/// The signature of a finding about `failure` in `case`: what
+/// suppressions match and findings are bucketed by.
+pub fn signature(case: &Case, failure: &Failure) -> Signature {
     let n = case.chain.guests.len();
     let language = if n == 1 {
         "raw".to_string()
@@ -335,12 +339,17 @@ fn finding(case: &Case, failure: &Failure, command_prefix: &str) -> Finding {
         .next()
         .unwrap_or_default()
         .to_string();
-    let sig = Signature {
+    Signature {
         language,
         kind: "abi".into(),
         hop,
         class: format!("{}: {}", case.class.name(), failure.class),
-    };
+    }
+}
+
+fn finding(case: &Case, failure: &Failure, command_prefix: &str) -> Finding {
+    let n = case.chain.guests.len();
+    let sig = signature(case, failure);
     let params: Vec<(String, wasmtime::component::Val)> = case
         .func
         .params

@@ -232,3 +232,86 @@ fn committed_inputs_replay() {
         }
     }
 }
+
+#[test]
+fn abi_layout_passes_over_seeds() {
+    let mut cases = 0;
+    for n in 0..60 {
+        let bytes = input(n, 16 * 1024);
+        if abi_layout(&mut Unstructured::new(&bytes)).is_ok() {
+            cases += 1;
+        }
+    }
+    assert!(cases >= 30, "only {cases} of 60 inputs made a case");
+}
+
+#[test]
+fn abi_invalid_passes_over_seeds() {
+    let mut cases = 0;
+    for n in 0..60 {
+        let bytes = input(n, 16 * 1024);
+        if abi_invalid(&mut Unstructured::new(&bytes)).is_ok() {
+            cases += 1;
+        }
+    }
+    assert!(cases >= 30, "only {cases} of 60 inputs made a case");
+}
+
+/// The abi targets' one suppression covers the known string-length
+/// finding and nothing next to it (the oracle itself is shown to catch
+/// broken cases in `abi_oracle::tests`).
+#[test]
+fn the_abi_suppression_is_narrow() {
+    let known = Signature {
+        language: "raw".into(),
+        kind: "abi".into(),
+        hop: "host lift-result".into(),
+        class: "invalid-length-limit: the spec traps (string-too-long), wasmtime returned".into(),
+    };
+    assert!(suppressions().matching(&known).is_some());
+    let other_kind = Signature {
+        class: "invalid-utf8: the spec traps (invalid-utf8), wasmtime returned".into(),
+        ..known.clone()
+    };
+    assert!(suppressions().matching(&other_kind).is_none());
+    let other_language = Signature {
+        language: "rust".into(),
+        ..known
+    };
+    assert!(suppressions().matching(&other_language).is_none());
+}
+
+#[test]
+fn resource_sequences_pass_over_seeds() {
+    let guest = crate::resources::test_support::guest("rust", None);
+    let mut ran = 0;
+    for n in 0..150 {
+        let bytes = input(n, 1024);
+        match check_sequence(guest, &mut Unstructured::new(&bytes)) {
+            Ok(Ok(())) => ran += 1,
+            Ok(Err(finding)) => panic!("seed {n}: {finding}"),
+            Err(_) => {}
+        }
+    }
+    assert!(ran >= 100, "only {ran} of 150 inputs made a sequence");
+}
+
+/// The resources oracle, through the target's own check, catches a guest
+/// whose destructors run twice and one that leaks.
+#[test]
+fn resource_sequences_catch_faulty_guests() {
+    use crate::resources::Fault;
+    for fault in [Fault::DestroyTwice, Fault::NeverDestroy] {
+        let guest = crate::resources::test_support::guest("rust", Some(fault));
+        let caught = (0..100).find_map(|n| {
+            let bytes = input(n, 1024);
+            match check_sequence(guest, &mut Unstructured::new(&bytes)) {
+                Ok(Err(finding)) => Some(finding),
+                _ => None,
+            }
+        });
+        let finding = caught.unwrap_or_else(|| panic!("{fault}: no sequence of 100 caught it"));
+        assert_eq!(finding.target, "resource_sequences");
+        assert!(finding.detail.contains("1. "), "the steps are in the finding: {finding}");
+    }
+}

@@ -395,7 +395,7 @@ struct Report<'a> {
     cycle: Option<(Cycle, u32)>,
 }
 
-fn signature(language: &str, violation: &Violation, cycle: Option<Cycle>) -> Signature {
+pub(crate) fn signature(language: &str, violation: &Violation, cycle: Option<Cycle>) -> Signature {
     // A memory-growth violation is about all the cycles, not one step.
     let step_text = if violation.class == ViolationClass::MemoryGrowth {
         ""

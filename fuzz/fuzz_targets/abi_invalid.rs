@@ -1,0 +1,12 @@
+#![no_main]
+//! `abi_invalid`: see `witness::fuzzing` for what it checks.
+
+use libfuzzer_sys::{Corpus, fuzz_target};
+
+fuzz_target!(|data: &[u8]| -> Corpus {
+    if witness::fuzzing::run("abi_invalid", data) {
+        Corpus::Keep
+    } else {
+        Corpus::Reject
+    }
+});
