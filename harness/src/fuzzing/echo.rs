@@ -149,7 +149,7 @@ pub fn corpus_worlds() -> Vec<(String, CaseWorld)> {
 /// Where prebuilt guests are (for machines without the guest toolchains,
 /// such as ClusterFuzzLite runners): `$WITNESS_FUZZ_GUESTS/<language>`, else
 /// `witness-guests/<language>` next to the fuzz binary.
-fn prebuilt_dir(language: &str) -> Option<PathBuf> {
+pub(super) fn prebuilt_dir(language: &str) -> Option<PathBuf> {
     let root = std::env::var_os("WITNESS_FUZZ_GUESTS")
         .map(PathBuf::from)
         .or_else(|| {
@@ -162,6 +162,12 @@ fn prebuilt_dir(language: &str) -> Option<PathBuf> {
         })?;
     let dir = root.join(language);
     dir.is_dir().then_some(dir)
+}
+
+/// Where to write the guests built here for [`prebuilt_dir`] to read on
+/// another machine: `$WITNESS_FUZZ_EXPORT_GUESTS/<language>` when set.
+pub(super) fn export_dir(language: &str) -> Option<PathBuf> {
+    std::env::var_os("WITNESS_FUZZ_EXPORT_GUESTS").map(|d| PathBuf::from(d).join(language))
 }
 
 /// The file name of a world's prebuilt guest: a hash of its echo package.
@@ -236,8 +242,7 @@ impl EchoFixture {
         let target = Target::new(&[language.to_string()], &cache).unwrap_or_else(|e| {
             panic!("witness fuzz: the {language} toolchain is not usable: {e}")
         });
-        let export =
-            std::env::var_os("WITNESS_FUZZ_EXPORT_GUESTS").map(|d| PathBuf::from(d).join(language));
+        let export = export_dir(language);
         let mut versions = BTreeMap::from([("wasmtime".to_string(), WASMTIME_VERSION.to_string())]);
         versions.extend(target.toolchain().versions);
         let mut fixture = EchoFixture {

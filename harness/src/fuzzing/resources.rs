@@ -16,7 +16,8 @@
 //! over them stops at once until those are fixed or suppressed.
 
 use super::{FuzzFinding, suppressions};
-use crate::disk::Cache;
+use crate::disk::{self, Cache};
+use crate::guest::ToolchainInfo;
 use crate::host::{Host, HostConfig};
 use crate::resources::model::{self, GenConfig};
 use crate::resources::{self, Prepared};
@@ -38,18 +39,37 @@ fn host() -> &'static Host {
     })
 }
 
-/// The guest, built and linked on first use.
+/// The file name of the prebuilt resources guest in a language's
+/// directory of prebuilt guests (see [`super::echo`]).
+const PREBUILT_NAME: &str = "resources.wasm";
+
+/// The guest, built (or loaded prebuilt) and linked on first use.
 fn prepared() -> &'static Prepared<'static> {
     static PREPARED: OnceLock<Prepared<'static>> = OnceLock::new();
     PREPARED.get_or_init(|| {
         let language = std::env::var(LANGUAGE_VAR).unwrap_or_else(|_| "rust".into());
-        match resources::prepare(&language, None, host(), &Cache::from_env(), 0) {
-            Ok(Ok(prepared)) => prepared,
-            Ok(Err(build)) => panic!(
-                "the {language} resources guest does not build (a finding of `witness resources`): {build}"
-            ),
-            Err(e) => panic!("the resources target cannot start: {e}"),
+        let (component, toolchain) = match super::echo::prebuilt_dir(&language) {
+            Some(dir) => {
+                let path = dir.join(PREBUILT_NAME);
+                let bytes = std::fs::read(&path)
+                    .unwrap_or_else(|e| panic!("the prebuilt resources guest {}: {e}", path.display()));
+                (bytes, ToolchainInfo::default())
+            }
+            None => match resources::build_guest(&language, None, &Cache::from_env()) {
+                Ok(Ok(built)) => built,
+                Ok(Err(build)) => panic!(
+                    "the {language} resources guest does not build (a finding of `witness resources`): {build}"
+                ),
+                Err(e) => panic!("the resources target cannot start: {e}"),
+            },
+        };
+        if let Some(dir) = super::echo::export_dir(&language) {
+            let path = dir.join(PREBUILT_NAME);
+            disk::write_atomic(&path, &component)
+                .unwrap_or_else(|e| panic!("exporting the resources guest to {}: {e}", path.display()));
         }
+        resources::link(&language, host(), &component, toolchain, 0)
+            .unwrap_or_else(|e| panic!("the {language} resources guest does not link: {e}"))
     })
 }
 

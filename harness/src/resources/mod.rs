@@ -335,6 +335,20 @@ pub fn prepare<'h>(
     cache: &Cache,
     seed: u64,
 ) -> Result<Result<Prepared<'h>, GuestError>, ResourcesError> {
+    Ok(match build_guest(language, fault, cache)? {
+        Ok((component, toolchain)) => Ok(link(language, host, &component, toolchain, seed)?),
+        Err(e) => Err(e),
+    })
+}
+
+/// Builds `language`'s resources guest: the component and the toolchain
+/// that made it. A guest that does not build is `Ok(Err(error))` when the
+/// error is a finding.
+pub fn build_guest(
+    language: &str,
+    fault: Option<Fault>,
+    cache: &Cache,
+) -> Result<Result<(Vec<u8>, ToolchainInfo), GuestError>, ResourcesError> {
     let lang = crate::guest::language(language)
         .ok_or_else(|| ResourcesError::UnknownLanguage(language.into()))?;
     let builder = GuestBuilder::new(lang, cache.clone())?;
@@ -342,18 +356,29 @@ pub fn prepare<'h>(
         wit: world::WIT,
         fault,
     };
-    let built = match builder.build_resources(&spec) {
-        Ok(built) => built,
-        Err(e) if e.is_finding() => return Ok(Err(e)),
-        Err(e) => return Err(e.into()),
-    };
-    let component = host.compile(&built.component)?;
+    match builder.build_resources(&spec) {
+        Ok(built) => Ok(Ok((built.component, builder.toolchain().clone()))),
+        Err(e) if e.is_finding() => Ok(Err(e)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Compiles and links a built resources guest (`component`, the bytes of
+/// a component of [`world::WIT`]) for running sequences.
+pub fn link<'h>(
+    language: &str,
+    host: &'h Host,
+    component: &[u8],
+    toolchain: ToolchainInfo,
+    seed: u64,
+) -> Result<Prepared<'h>, ResourcesError> {
+    let component = host.compile(component)?;
     let linked = LinkedGuest::new(host, &component)?;
-    Ok(Ok(Prepared {
+    Ok(Prepared {
         language: language.into(),
         runner: Runner::new(linked, seed),
-        toolchain: builder.toolchain().clone(),
-    }))
+        toolchain,
+    })
 }
 
 /// The steps of a finding's `call.wave`, with a header that says where
