@@ -49,6 +49,7 @@ use crate::finding::{Finding, FindingError, FindingMeta, FindingStore, Signature
 use crate::host::{Host, HostConfig, HostError, WASMTIME_VERSION};
 use crate::rawguest::host::{Observation, RawProgram, compile};
 use crate::rawguest::{RawError, RawGuest, build, compose};
+use crate::suppress::Suppressions;
 
 /// How an abi campaign runs.
 #[derive(Debug, Clone)]
@@ -65,6 +66,9 @@ pub struct AbiConfig {
     pub progress: bool,
     /// Print each case's description and every failure in full.
     pub verbose: bool,
+    /// Known findings: a failed case whose signature matches is still
+    /// written and counted, but does not fail the campaign.
+    pub suppressions: Suppressions,
 }
 
 /// Errors that stop a campaign (set-up, not findings).
@@ -92,6 +96,10 @@ pub struct AbiSummary {
     pub skipped: u64,
     /// One line per failed case.
     pub failures: Vec<String>,
+    /// Failed cases whose finding is suppressed as known.
+    pub suppressed: u64,
+    /// Failed cases whose finding is not suppressed.
+    pub unknown_failures: u64,
     pub new_findings: Vec<PathBuf>,
 }
 
@@ -104,9 +112,13 @@ impl AbiSummary {
         self.rows.values().map(|r| r.failed).sum()
     }
 
-    /// `N passed, N failed`.
+    /// `N passed, N failed`, and how many failed cases are known.
     pub fn last_line(&self) -> String {
-        format!("{} passed, {} failed", self.passed(), self.failed())
+        let line = format!("{} passed, {} failed", self.passed(), self.failed());
+        match self.suppressed {
+            0 => line,
+            n => format!("{line} ({n} failed cases suppressed as known)"),
+        }
     }
 
     /// The table of checks by class.
@@ -465,11 +477,21 @@ pub fn run(config: &AbiConfig, cache: &Cache) -> Result<AbiSummary, AbiError> {
             summary.count(&row, passed);
         }
         if let Some(first) = failures.first() {
+            let known = config
+                .suppressions
+                .matching(&signature(&case, first))
+                .is_some();
+            if known {
+                summary.suppressed += 1;
+            } else {
+                summary.unknown_failures += 1;
+            }
             let line = format!(
-                "case {i} ({}): {}: {}",
+                "case {i} ({}): {}: {}{}",
                 case.class.name(),
                 first.phase.describe(case.chain.guests.len()),
-                first.class
+                first.class,
+                if known { " (known, suppressed)" } else { "" }
             );
             say(&bar, &line);
             summary.failures.push(line);
