@@ -6,13 +6,23 @@
 //! The classification is the campaign's (see [`crate::campaign::classify`]
 //! and [`crate::campaign::build_class`]), so a reproduced failure has exactly
 //! the signature of the finding it came from.
+//!
+//! Findings come in three families, told apart by their kind
+//! ([`FindingFamily`]): echo findings of campaigns (a world and a call),
+//! `resource` findings of `witness resources` (steps, or a leak check), and
+//! `abi` findings of `witness abi` (a case of a seed). [`replay_finding`]
+//! replays any of them the way its family's own replay does, and
+//! [`check_regression`] applies the corpus rule to all three.
 
+use crate::abi_oracle;
 use crate::campaign;
 use crate::disk::Cache;
 use crate::finding::{self, Finding, FindingError, FindingMeta, Signature};
 use crate::guest::{GuestError, GuestSpec, Target, TargetError};
 use crate::host::echo::{CallFailure, CallOutcome, EchoGuest, EchoInstance};
 use crate::host::{Host, HostConfig, HostError, WASMTIME_VERSION};
+use crate::resources::runner::{Cycle, Violation};
+use crate::resources::{self, Fault, ResourcesError};
 use crate::ty::CaseWorld;
 use crate::value;
 use crate::wit_text;
@@ -181,11 +191,35 @@ pub enum ReproduceError {
     Guest(#[from] GuestError),
     #[error(transparent)]
     Host(#[from] HostError),
+    #[error(transparent)]
+    Resources(#[from] ResourcesError),
+    #[error(transparent)]
+    Abi(#[from] abi_oracle::AbiError),
     #[error(
         "{path}: {message}\nA finding directory holds the files witness wrote; restore them from \
          version control, or delete the directory and run the campaign again."
     )]
     BadFile { path: PathBuf, message: String },
+    #[error(
+        "{path}: unknown finding kind `{kind}`: witness replays echo findings ({echo}), `{resource}` \
+         findings of `witness resources` and `{abi}` findings of `witness abi`. Restore the file from \
+         version control.",
+        echo = ECHO_KINDS.join(", "),
+        resource = resources::FINDING_KIND,
+        abi = ABI_KIND
+    )]
+    UnknownKind { path: PathBuf, kind: String },
+    #[error(
+        "{dir}: this finding is case {index} of seed {seed}, and the generator no longer draws that \
+         case ({why}): an older witness wrote it. Find the bug again with `witness abi --seed {seed}` \
+         and replace the finding with the new one, or delete it."
+    )]
+    AbiCaseChanged {
+        dir: PathBuf,
+        seed: u64,
+        index: u64,
+        why: String,
+    },
 }
 
 /// A finding directory read back as a case.
@@ -413,6 +447,101 @@ impl Reproducer {
     }
 }
 
+/// The kinds of echo findings: campaigns, `witness shrink` and the echo fuzz
+/// targets write them; `witness repro` replays them.
+pub const ECHO_KINDS: &[&str] = &["build", "trap", "mismatch", "protocol", "limit"];
+
+/// The kind of the findings of the byte-level ABI oracle (`witness abi`).
+pub const ABI_KIND: &str = "abi";
+
+/// How the class of a finding about a resources guest that does not build
+/// starts (kind `build`, written by `witness resources`).
+const RESOURCES_BUILD_CLASS: &str = "resources guest: ";
+
+/// Which program wrote a finding, and so how it replays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FindingFamily {
+    /// A world and at most one call (`witness run`; replayed by `witness
+    /// repro`).
+    Echo,
+    /// Steps, or a leak check, on the resources guest of a language
+    /// (`witness resources`), or that guest not building.
+    Resource,
+    /// Case `I` of seed `S` of the byte-level oracle (`witness abi --seed S
+    /// --case I`).
+    Abi,
+}
+
+impl FindingFamily {
+    /// The family of a finding, by its kind; `None` for a kind witness does
+    /// not write.
+    pub fn of(meta: &FindingMeta) -> Option<FindingFamily> {
+        let resources_build = || {
+            Signature::parse(&meta.signature)
+                .is_some_and(|s| s.class.starts_with(RESOURCES_BUILD_CLASS))
+        };
+        match meta.kind.as_str() {
+            resources::FINDING_KIND => Some(FindingFamily::Resource),
+            ABI_KIND => Some(FindingFamily::Abi),
+            "build" if resources_build() => Some(FindingFamily::Resource),
+            kind if ECHO_KINDS.contains(&kind) => Some(FindingFamily::Echo),
+            _ => None,
+        }
+    }
+}
+
+/// What replaying a finding gave.
+#[derive(Debug, Clone)]
+pub struct Replayed {
+    pub family: FindingFamily,
+    /// The finding's signature.
+    pub want: Signature,
+    /// The signature of what failed this time; `None` when everything
+    /// passed.
+    pub got: Option<Signature>,
+    /// What happened, in words: what failed, or what passed.
+    pub what: String,
+}
+
+impl Replayed {
+    /// Whether the finding's failure happened again, with its signature.
+    pub fn reproduced(&self) -> bool {
+        self.got.as_ref() == Some(&self.want)
+    }
+}
+
+/// Replays the finding in `dir`, whatever its family, as its own replay
+/// command does: an echo finding's world and call; a resources finding's
+/// steps (or its leak check, with the cycles its replay command names) on a
+/// rebuilt guest; an abi finding's case, drawn again from its seed and index
+/// (an error if the generator no longer draws the world in `world.wit`).
+pub fn replay_finding(
+    dir: &Path,
+    cache: &Cache,
+    host: HostConfig,
+) -> Result<Replayed, ReproduceError> {
+    let found = finding::load(dir)?;
+    let want = Signature::parse(&found.meta.signature).ok_or_else(|| ReproduceError::BadFile {
+        path: dir.join("finding.toml"),
+        message: format!("`{}` is not a signature", found.meta.signature),
+    })?;
+    let family = FindingFamily::of(&found.meta).ok_or_else(|| ReproduceError::UnknownKind {
+        path: dir.join("finding.toml"),
+        kind: found.meta.kind.clone(),
+    })?;
+    let (got, what) = match family {
+        FindingFamily::Echo => replay_echo(dir, &found, cache, host)?,
+        FindingFamily::Resource => replay_resource(dir, &found, &want, cache, host)?,
+        FindingFamily::Abi => replay_abi(dir, &found, cache, host)?,
+    };
+    Ok(Replayed {
+        family,
+        want,
+        got,
+        what,
+    })
+}
+
 /// Replays the finding in `dir` and returns the signature of what failed
 /// (`None` when it passed): the check of the regression corpus.
 pub fn replay_signature(
@@ -420,33 +549,261 @@ pub fn replay_signature(
     cache: &Cache,
     host: HostConfig,
 ) -> Result<Option<Signature>, ReproduceError> {
-    let meta = finding::load(dir)?.meta;
-    let mut reproducer = Reproducer::new(&meta.language, cache, host)?;
+    Ok(replay_finding(dir, cache, host)?.got)
+}
+
+/// The signature of what failed (`None` when nothing did), and what
+/// happened in words.
+type Outcome = (Option<Signature>, String);
+
+fn replay_echo(
+    dir: &Path,
+    found: &Finding,
+    cache: &Cache,
+    host: HostConfig,
+) -> Result<Outcome, ReproduceError> {
+    let mut reproducer = Reproducer::new(&found.meta.language, cache, host)?;
     let loaded = reproducer.load(dir)?;
-    let seed = meta.seed.unwrap_or(0);
-    Ok(reproducer
-        .run(&loaded.world, loaded.call.as_ref(), seed)?
-        .map(|f| f.signature))
+    let seed = found.meta.seed.unwrap_or(0);
+    Ok(
+        match reproducer.run(&loaded.world, loaded.call.as_ref(), seed)? {
+            Some(failure) => (Some(failure.signature), failure.summary),
+            None if loaded.call.is_some() => (None, "the call passed".into()),
+            None => (None, "the guest builds, links and instantiates".into()),
+        },
+    )
+}
+
+/// A resources violation in words, with the last line of wasmtime's error
+/// when a call failed (what `witness resources --replay` prints).
+pub fn describe_violation(v: &Violation) -> String {
+    let where_ = if v.teardown {
+        "in the teardown, at step"
+    } else {
+        "at step"
+    };
+    let mut text = format!(
+        "{} {where_} {} `{}`: {}",
+        v.class,
+        v.step + 1,
+        v.step_text,
+        v.message
+    );
+    if let Some(error) = &v.error {
+        text.push_str(&format!("\nerror: {}", error.lines().last().unwrap_or("")));
+    }
+    text
+}
+
+/// The leak check a resources finding comes from.
+struct LeakCheck {
+    cycle: Cycle,
+    cycles: u32,
+    fault: Option<Fault>,
+}
+
+/// The leak check of a resources finding, from its signature (`leak check
+/// <cycle>`) and its replay command (`--cycles N`, `--fault F`); `None` for
+/// a finding about a sequence of steps.
+fn leak_check_of(
+    dir: &Path,
+    found: &Finding,
+    want: &Signature,
+) -> Result<Option<LeakCheck>, ReproduceError> {
+    let Some(rest) = want.class.strip_prefix("leak check ") else {
+        return Ok(None);
+    };
+    let bad = |message: String| ReproduceError::BadFile {
+        path: dir.join("finding.toml"),
+        message,
+    };
+    let cycle = Cycle::ALL
+        .into_iter()
+        .find(|c| {
+            rest.strip_prefix(c.name())
+                .is_some_and(|r| r.starts_with([':', ',']))
+        })
+        .ok_or_else(|| {
+            let names: Vec<&str> = Cycle::ALL.iter().map(|c| c.name()).collect();
+            bad(format!(
+                "the signature names a leak check, but none of its cycles ({})",
+                names.join(", ")
+            ))
+        })?;
+    let words: Vec<&str> = found.meta.replay.split_whitespace().collect();
+    let after = |flag: &str| {
+        words
+            .iter()
+            .position(|w| *w == flag)
+            .and_then(|i| words.get(i + 1))
+            .copied()
+    };
+    let cycles = after("--cycles")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| {
+            bad(format!(
+                "a leak-check finding's replay command names its cycles (`--cycles N`); this one is `{}`",
+                found.meta.replay
+            ))
+        })?;
+    let fault = match after("--fault") {
+        None => None,
+        Some(name) => Some(Fault::parse(name).ok_or_else(|| {
+            bad(format!(
+                "unknown guest fault `{name}` in the replay command"
+            ))
+        })?),
+    };
+    Ok(Some(LeakCheck {
+        cycle,
+        cycles,
+        fault,
+    }))
+}
+
+fn replay_resource(
+    dir: &Path,
+    found: &Finding,
+    want: &Signature,
+    cache: &Cache,
+    host_config: HostConfig,
+) -> Result<Outcome, ReproduceError> {
+    let language = found.meta.language.as_str();
+    let seed = found.meta.seed.unwrap_or(1);
+    if found.meta.kind != resources::FINDING_KIND {
+        // The resources guest did not build: build it again.
+        let host = Host::new(host_config, cache)?;
+        return Ok(
+            match resources::prepare(language, None, &host, cache, seed)? {
+                Ok(_) => (None, format!("the {language} resources guest builds")),
+                Err(e) => {
+                    let log = e.to_string();
+                    let signature = Signature {
+                        language: language.into(),
+                        kind: "build".into(),
+                        hop: "build".into(),
+                        class: format!(
+                            "{RESOURCES_BUILD_CLASS}{}",
+                            finding::normalise_message(&log)
+                        ),
+                    };
+                    (
+                        Some(signature),
+                        format!("the {language} resources guest does not build:\n{log}"),
+                    )
+                }
+            },
+        );
+    }
+    let Some(leak) = leak_check_of(dir, found, want)? else {
+        return Ok(match resources::replay(dir, cache, host_config)? {
+            resources::ReplayOutcome::Reproduced(v) | resources::ReplayOutcome::Different(v) => (
+                Some(resources::signature(language, &v, None)),
+                describe_violation(&v),
+            ),
+            resources::ReplayOutcome::NotReproduced => (None, "the sequence passed".into()),
+        });
+    };
+    let host = Host::new(host_config, cache)?;
+    let prepared = resources::prepare(language, leak.fault, &host, cache, seed)??;
+    let report = prepared.runner.leak_check(leak.cycle, leak.cycles)?;
+    // A leak check reports every violation it saw, and each is a finding:
+    // the one of this finding, else the first.
+    let seen: Vec<(Signature, &Violation)> = report
+        .violations
+        .iter()
+        .map(|v| (resources::signature(language, v, Some(leak.cycle)), v))
+        .collect();
+    let pick = seen
+        .iter()
+        .find(|(s, _)| s == want)
+        .or_else(|| seen.first());
+    Ok(match pick {
+        Some((signature, v)) => (
+            Some(signature.clone()),
+            format!(
+                "{} (leak check `{}`, {} cycles: {})",
+                describe_violation(v),
+                leak.cycle.name(),
+                leak.cycles,
+                report.growth_text()
+            ),
+        ),
+        None => (
+            None,
+            format!(
+                "the leak check `{}` passed ({} cycles: {})",
+                leak.cycle.name(),
+                leak.cycles,
+                report.growth_text()
+            ),
+        ),
+    })
+}
+
+fn replay_abi(
+    dir: &Path,
+    found: &Finding,
+    cache: &Cache,
+    host_config: HostConfig,
+) -> Result<Outcome, ReproduceError> {
+    let (Some(seed), Some(index)) = (found.meta.seed, found.meta.world) else {
+        return Err(ReproduceError::BadFile {
+            path: dir.join("finding.toml"),
+            message: "an abi finding names its case with `seed` and `world` (the case index)"
+                .into(),
+        });
+    };
+    let changed = |why: String| ReproduceError::AbiCaseChanged {
+        dir: dir.to_path_buf(),
+        seed,
+        index,
+        why,
+    };
+    let case = abi_oracle::make_case(seed, index, None).map_err(|e| changed(e.to_string()))?;
+    if wit_text::echo_package(&case.world) != found.world_wit {
+        return Err(changed(
+            "it draws another world than the one in world.wit".into(),
+        ));
+    }
+    if found.meta.function.as_deref() != Some(case.func.name.as_str()) {
+        return Err(changed(format!(
+            "it calls `{}`, not the function finding.toml names",
+            case.func.name
+        )));
+    }
+    let host = Host::new(host_config, cache)?;
+    let failures = abi_oracle::run_case(&host, &case)?;
+    Ok(match failures.first() {
+        None => (None, format!("case {index} of seed {seed} passed")),
+        Some(f) => (
+            Some(abi_oracle::signature(&case, f)),
+            format!(
+                "{}: {}\n{}{}",
+                f.phase.describe(case.chain.guests.len()),
+                f.class,
+                abi_oracle::describe(&case),
+                f.detail
+            ),
+        ),
+    })
 }
 
 /// The rule of the regression corpus (`corpus/findings`, replayed by
 /// `cargo test`) for the finding in `dir`: a finding whose signature is
 /// suppressed as a known bug must still reproduce with that signature (else
 /// the suppression is stale), and one that is not suppressed must pass (a
-/// bug fixed upstream stays fixed). `Ok(Err(message))` is a violation, with
-/// what to do about it.
+/// bug fixed upstream stays fixed). Findings of every family replay (see
+/// [`replay_finding`]). `Ok(Err(message))` is a violation, with what to do
+/// about it.
 pub fn check_regression(
     dir: &Path,
     suppressions: &crate::suppress::Suppressions,
     cache: &Cache,
     host: HostConfig,
 ) -> Result<Result<(), String>, ReproduceError> {
-    let meta = finding::load(dir)?.meta;
-    let want = Signature::parse(&meta.signature).ok_or_else(|| ReproduceError::BadFile {
-        path: dir.join("finding.toml"),
-        message: format!("`{}` is not a signature", meta.signature),
-    })?;
-    let got = replay_signature(dir, cache, host)?;
+    let replayed = replay_finding(dir, cache, host)?;
+    let (want, got) = (replayed.want, replayed.got);
     let name = dir.display();
     Ok(match (suppressions.matching(&want), got) {
         (Some(_), Some(got)) if got == want => Ok(()),

@@ -1,4 +1,5 @@
-//! `witness repro corpus/findings/<id>`: replays one finding.
+//! `witness repro corpus/findings/<id>`: replays one finding of any kind
+//! (an echo call or build, a resources sequence or leak check, an abi case).
 
 use anyhow::Result;
 use std::path::PathBuf;
@@ -6,6 +7,7 @@ use std::process::ExitCode;
 use witness::disk::Cache;
 use witness::host::HostConfig;
 use witness::replay::{self, ReplayOutcome};
+use witness::reproduce::{self, FindingFamily, ReproduceError};
 
 #[derive(clap::Args)]
 pub struct ReproArgs {
@@ -13,26 +15,59 @@ pub struct ReproArgs {
     finding: PathBuf,
 }
 
+/// What a replay showed, in words.
+enum Verdict {
+    Reproduced(String),
+    Different(String),
+    Passed(String),
+}
+
 pub fn run(args: ReproArgs) -> Result<ExitCode> {
-    // A resources finding holds steps, not a call: its own replay runs them.
-    if witness::finding::load(&args.finding).is_ok_and(|f| f.meta.kind == witness::resources::FINDING_KIND) {
-        return crate::resources::replay(&args.finding, &Cache::from_env());
-    }
-    match replay::replay(&args.finding, &Cache::from_env(), HostConfig::default())? {
-        ReplayOutcome::Reproduced(what) => {
+    let cache = Cache::from_env();
+    let found = witness::finding::load(&args.finding)?;
+    let verdict = match FindingFamily::of(&found.meta) {
+        None => {
+            return Err(ReproduceError::UnknownKind {
+                path: args.finding.join("finding.toml"),
+                kind: found.meta.kind,
+            }
+            .into());
+        }
+        Some(FindingFamily::Echo) => {
+            match replay::replay(&args.finding, &cache, HostConfig::default())? {
+                ReplayOutcome::Reproduced(what) => Verdict::Reproduced(what),
+                ReplayOutcome::Different(what) => Verdict::Different(what),
+                ReplayOutcome::NotReproduced => Verdict::Passed("the call passed".into()),
+            }
+        }
+        // Resources steps or leak checks, abi cases: replayed as their own
+        // commands replay them.
+        Some(FindingFamily::Resource | FindingFamily::Abi) => {
+            let replayed = reproduce::replay_finding(&args.finding, &cache, HostConfig::default())?;
+            match &replayed.got {
+                None => Verdict::Passed(replayed.what),
+                Some(_) if replayed.reproduced() => Verdict::Reproduced(replayed.what),
+                Some(got) => {
+                    Verdict::Different(format!("{}\n(signature `{}`)", replayed.what, got.text()))
+                }
+            }
+        }
+    };
+    Ok(match verdict {
+        Verdict::Reproduced(what) => {
             println!("reproduced: {what}");
             println!("0 passed, 1 failed");
-            Ok(ExitCode::from(1))
+            ExitCode::from(1)
         }
-        ReplayOutcome::Different(what) => {
+        Verdict::Different(what) => {
             println!("failed differently from the finding: {what}");
             println!("0 passed, 1 failed");
-            Ok(ExitCode::from(1))
+            ExitCode::from(1)
         }
-        ReplayOutcome::NotReproduced => {
-            println!("did not reproduce: the call passed");
+        Verdict::Passed(what) => {
+            println!("did not reproduce: {what}");
             println!("1 passed, 0 failed");
-            Ok(ExitCode::SUCCESS)
+            ExitCode::SUCCESS
         }
-    }
+    })
 }

@@ -120,27 +120,10 @@ pub fn run(args: ResourcesArgs) -> Result<ExitCode> {
     })
 }
 
-/// Replays the resources finding in `dir` (also what `witness repro` does
-/// with one).
+/// Replays the resources finding in `dir` (`witness repro` replays one
+/// through `witness::reproduce`, with the same words).
 pub fn replay(dir: &std::path::Path, cache: &Cache) -> Result<ExitCode> {
-    let describe = |v: &witness::resources::runner::Violation| {
-        let where_ = if v.teardown {
-            "in the teardown, at step"
-        } else {
-            "at step"
-        };
-        let mut text = format!(
-            "{} {where_} {} `{}`: {}",
-            v.class,
-            v.step + 1,
-            v.step_text,
-            v.message
-        );
-        if let Some(error) = &v.error {
-            text.push_str(&format!("\nerror: {}", error.lines().last().unwrap_or("")));
-        }
-        text
-    };
+    let describe = witness::reproduce::describe_violation;
     match resources::replay(dir, cache, HostConfig::default())? {
         ReplayOutcome::Reproduced(v) => {
             println!("reproduced: {}", describe(&v));

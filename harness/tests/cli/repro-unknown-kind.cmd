@@ -1,0 +1,1 @@
+repro harness/tests/cli/inputs/unknown-kind
