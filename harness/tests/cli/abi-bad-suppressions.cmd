@@ -1,0 +1,1 @@
+abi --seed 1 --cases 5 --corpus harness/tests/cli/inputs/bad-corpus --quiet

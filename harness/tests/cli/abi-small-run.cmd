@@ -1,0 +1,1 @@
+abi --seed 1 --cases 25 --corpus {corpus} --quiet

@@ -1,0 +1,1 @@
+shrink harness/tests/cli/inputs/corrupt-finding
