@@ -38,9 +38,17 @@ const CALL_BYTES: usize = 64 * 1024;
 pub enum CaseSource {
     /// `worlds` random worlds from `seed`; `config` fixes the generator's
     /// configuration (else each world draws its own, swarm style).
-    Seeded { seed: u64, worlds: u64, config: Option<smith::Config> },
+    Seeded {
+        seed: u64,
+        worlds: u64,
+        config: Option<smith::Config>,
+    },
     /// One case derived from user WIT (values still come from `seed`).
-    Fixed { seed: u64, world: CaseWorld, origin: String },
+    Fixed {
+        seed: u64,
+        world: CaseWorld,
+        origin: String,
+    },
 }
 
 impl CaseSource {
@@ -174,7 +182,12 @@ impl Summary {
     pub fn last_line(&self) -> String {
         let suppressed = self.suppressed();
         if suppressed > 0 {
-            format!("{} passed, {} failed ({} suppressed as known)", self.passed(), self.failed(), suppressed)
+            format!(
+                "{} passed, {} failed ({} suppressed as known)",
+                self.passed(),
+                self.failed(),
+                suppressed
+            )
         } else {
             format!("{} passed, {} failed", self.passed(), self.failed())
         }
@@ -186,7 +199,11 @@ impl Summary {
         let mut lines = Vec::new();
         for l in &self.languages {
             for (id, k) in &l.known {
-                let per_mille = if l.calls > 0 { 1000.0 * k.hits as f64 / l.calls as f64 } else { 0.0 };
+                let per_mille = if l.calls > 0 {
+                    1000.0 * k.hits as f64 / l.calls as f64
+                } else {
+                    0.0
+                };
                 lines.push(format!(
                     "known {id}: {} of {} {} calls ({per_mille:.1}‰): {}",
                     k.hits, l.calls, l.language, k.reason
@@ -209,12 +226,18 @@ impl Summary {
             "cold build".into(),
             "warm build".into(),
         ]];
-        let secs = |ms: Option<u64>| ms.map_or("-".to_string(), |ms| format!("{:.1}s", ms as f64 / 1000.0));
+        let secs = |ms: Option<u64>| {
+            ms.map_or("-".to_string(), |ms| format!("{:.1}s", ms as f64 / 1000.0))
+        };
         for l in &self.languages {
             let classes = if l.findings.is_empty() {
                 "-".to_string()
             } else {
-                l.findings.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ")
+                l.findings
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             rows.push([
                 l.language.clone(),
@@ -228,14 +251,26 @@ impl Summary {
                 secs(l.warm_build_ms),
             ]);
         }
-        let widths: Vec<usize> = (0..9).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+        let widths: Vec<usize> = (0..9)
+            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
         let mut out = String::new();
         for (i, row) in rows.iter().enumerate() {
-            let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(cell, w)| format!("{cell:<w$}"))
+                .collect();
             out.push_str(cells.join("  ").trim_end());
             out.push('\n');
             if i == 0 {
-                out.push_str(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+                out.push_str(
+                    &widths
+                        .iter()
+                        .map(|w| "-".repeat(*w))
+                        .collect::<Vec<_>>()
+                        .join("  "),
+                );
                 out.push('\n');
             }
         }
@@ -270,14 +305,22 @@ pub fn run(config: &CampaignConfig, cache: &Cache) -> Result<Summary, CampaignEr
     let mut summary = Summary::default();
     for names in &config.targets {
         let target = Target::new(names, cache)?;
-        let lang_summary = run_target(config, cache, &host, &target, &store, &mut summary.new_findings)?;
+        let lang_summary = run_target(
+            config,
+            cache,
+            &host,
+            &target,
+            &store,
+            &mut summary.new_findings,
+        )?;
         summary.languages.push(lang_summary);
     }
     Ok(summary)
 }
 
 fn progress_path(config: &CampaignConfig, cache: &Cache, lang: &str) -> PathBuf {
-    let findings = std::fs::canonicalize(&config.findings_dir).unwrap_or_else(|_| config.findings_dir.clone());
+    let findings =
+        std::fs::canonicalize(&config.findings_dir).unwrap_or_else(|_| config.findings_dir.clone());
     let key = disk::content_key(&[
         findings.to_string_lossy().as_bytes(),
         lang.as_bytes(),
@@ -285,7 +328,10 @@ fn progress_path(config: &CampaignConfig, cache: &Cache, lang: &str) -> PathBuf 
         &config.calls.to_le_bytes(),
         format!("{:?}|{:?}", config.values, config.host).as_bytes(),
     ]);
-    cache.root().join("campaigns").join(format!("{}.toml", &key[..24]))
+    cache
+        .root()
+        .join("campaigns")
+        .join(format!("{}.toml", &key[..24]))
 }
 
 fn run_target(
@@ -306,14 +352,26 @@ fn run_target(
     progress.summary.language = lang.to_string();
     let total = config.source.worlds();
     if progress.next_world >= total && total > 0 {
-        eprintln!("witness: {lang}: this campaign already ran to the end; its saved summary follows (--fresh runs it again)");
+        eprintln!(
+            "witness: {lang}: this campaign already ran to the end; its saved summary follows (--fresh runs it again)"
+        );
     } else if progress.next_world > 0 {
-        eprintln!("witness: {lang}: resuming at world {} of {total} (saved progress; --fresh starts over)", progress.next_world);
+        eprintln!(
+            "witness: {lang}: resuming at world {} of {total} (saved progress; --fresh starts over)",
+            progress.next_world
+        );
     }
     let bars = Bars::new(config.progress, lang, total, config.calls);
     let mut versions = BTreeMap::from([("wasmtime".to_string(), WASMTIME_VERSION.to_string())]);
     versions.extend(target.toolchain().versions);
-    let runner = WorldRunner { config, host, target, store, versions: &versions, bars: &bars };
+    let runner = WorldRunner {
+        config,
+        host,
+        target,
+        store,
+        versions: &versions,
+        bars: &bars,
+    };
 
     while progress.next_world < total {
         let i = progress.next_world;
@@ -324,8 +382,10 @@ fn run_target(
         }
         progress.next_world += 1;
         let text = toml::to_string(&progress).expect("progress serialises");
-        disk::write_atomic(&progress_file, text.as_bytes())
-            .map_err(|source| HostError::Io { path: progress_file.clone(), source })?;
+        disk::write_atomic(&progress_file, text.as_bytes()).map_err(|source| HostError::Io {
+            path: progress_file.clone(),
+            source,
+        })?;
     }
     bars.finish();
     Ok(progress.summary)
@@ -346,14 +406,19 @@ impl Bars {
             indicatif::ProgressDrawTarget::hidden()
         };
         let multi = indicatif::MultiProgress::with_draw_target(target);
-        let style = indicatif::ProgressStyle::with_template("{prefix:>8} {bar:30} {pos}/{len} {msg}")
-            .expect("valid template");
+        let style =
+            indicatif::ProgressStyle::with_template("{prefix:>8} {bar:30} {pos}/{len} {msg}")
+                .expect("valid template");
         let worlds_bar = multi.add(indicatif::ProgressBar::new(worlds).with_style(style.clone()));
         worlds_bar.set_prefix(lang.to_string());
         worlds_bar.set_message("worlds");
         let calls_bar = multi.add(indicatif::ProgressBar::new(calls).with_style(style));
         calls_bar.set_prefix("calls");
-        Bars { multi, worlds: worlds_bar, calls: calls_bar }
+        Bars {
+            multi,
+            worlds: worlds_bar,
+            calls: calls_bar,
+        }
     }
 
     fn start_world(&self, i: u64) {
@@ -416,7 +481,11 @@ impl WorldRunner<'_> {
         summary: &mut LanguageSummary,
         new_findings: &mut Vec<PathBuf>,
     ) -> Result<(), CampaignError> {
-        let calls = if world.funcs.is_empty() { 0 } else { self.config.calls };
+        let calls = if world.funcs.is_empty() {
+            0
+        } else {
+            self.config.calls
+        };
         summary.worlds += 1;
         let wit = wit_text::echo_package(world);
         let base = Failure {
@@ -440,13 +509,19 @@ impl WorldRunner<'_> {
             language: None,
         };
         // A world that cannot be built or instantiated fails all its calls.
-        let fail_world = |failure: Failure<'_>, summary: &mut LanguageSummary, new_findings: &mut Vec<PathBuf>| {
+        let fail_world = |failure: Failure<'_>,
+                          summary: &mut LanguageSummary,
+                          new_findings: &mut Vec<PathBuf>| {
             summary.calls += calls;
             summary.failed += calls;
             self.record(failure, calls, summary, new_findings)
         };
 
-        let spec = GuestSpec { world, wit: &wit, overrides: &[] };
+        let spec = GuestSpec {
+            world,
+            wit: &wit,
+            overrides: &[],
+        };
         let built = match self.target.build(&spec) {
             Ok(built) => built,
             Err(e) if e.is_finding() => {
@@ -455,7 +530,9 @@ impl WorldRunner<'_> {
                 // In a chain, a link that does not build is that language's
                 // bug: bucket it with the language's own findings.
                 let language = match &e {
-                    GuestError::Build { lang, .. } | GuestError::Bindgen { lang, .. } => Some(*lang),
+                    GuestError::Build { lang, .. } | GuestError::Bindgen { lang, .. } => {
+                        Some(*lang)
+                    }
                     _ => None,
                 };
                 let failure = Failure {
@@ -507,7 +584,8 @@ impl WorldRunner<'_> {
         for j in 0..calls {
             self.bars.calls.set_position(j);
             if instance.as_ref().is_none_or(|inst| inst.is_poisoned()) {
-                let instance_seed = crate::seed::SeedStream::new(seed, &[INSTANCE_STREAM, i, j]).next_u64();
+                let instance_seed =
+                    crate::seed::SeedStream::new(seed, &[INSTANCE_STREAM, i, j]).next_u64();
                 match guest.instantiate(instance_seed) {
                     Ok(inst) => instance = Some(inst),
                     Err(HostError::Instantiate(message)) => {
@@ -530,7 +608,8 @@ impl WorldRunner<'_> {
             }
             let inst = instance.as_mut().expect("instantiated above");
             let func = &world.funcs[(j % world.funcs.len() as u64) as usize];
-            let Some((args, result)) = call_values(world, func, &self.config.values, seed, i, j) else {
+            let Some((args, result)) = call_values(world, func, &self.config.values, seed, i, j)
+            else {
                 continue;
             };
             summary.calls += 1;
@@ -538,8 +617,11 @@ impl WorldRunner<'_> {
                 CallOutcome::Passed => summary.passed += 1,
                 CallOutcome::Failed(failure) => {
                     summary.failed += 1;
-                    let mut failure = call_failure(&base, j, func, &args, result.as_ref(), &failure);
-                    if self.target.is_chain() && !summary.signatures.contains(&self.signature(&failure).id()) {
+                    let mut failure =
+                        call_failure(&base, j, func, &args, result.as_ref(), &failure);
+                    if self.target.is_chain()
+                        && !summary.signatures.contains(&self.signature(&failure).id())
+                    {
                         let link = self.localize(world, &wit, func, &args, result.as_ref(), seed);
                         failure.summary = format!("{} [{link}]", failure.summary);
                         failure.link = Some(link);
@@ -554,7 +636,9 @@ impl WorldRunner<'_> {
 
     fn signature(&self, failure: &Failure<'_>) -> Signature {
         Signature {
-            language: failure.language.map_or_else(|| self.target.name(), str::to_string),
+            language: failure
+                .language
+                .map_or_else(|| self.target.name(), str::to_string),
             kind: failure.kind.to_string(),
             hop: failure.hop.clone(),
             class: failure.class.clone(),
@@ -564,9 +648,21 @@ impl WorldRunner<'_> {
     /// Narrows a chain failure down to a link: replays the call on every
     /// single link, then on every pair of neighbours, and names the smallest
     /// sub-chain that fails.
-    fn localize(&self, world: &CaseWorld, wit: &str, func: &Func, args: &[Val], result: Option<&Val>, seed: u64) -> String {
+    fn localize(
+        &self,
+        world: &CaseWorld,
+        wit: &str,
+        func: &Func,
+        args: &[Val],
+        result: Option<&Val>,
+        seed: u64,
+    ) -> String {
         let n = self.target.link_count();
-        let spec = GuestSpec { world, wit, overrides: &[] };
+        let spec = GuestSpec {
+            world,
+            wit,
+            overrides: &[],
+        };
         for width in 1..n {
             for start in 0..=n - width {
                 let sub = self.target.sub(start..start + width);
@@ -575,7 +671,10 @@ impl WorldRunner<'_> {
                     let component = self.host.compile(&built.component).ok()?;
                     let guest = EchoGuest::new(self.host, &component, world).ok()?;
                     let mut instance = guest.instantiate(seed).ok()?;
-                    Some(matches!(instance.call(&func.name, args, result), CallOutcome::Failed(_)))
+                    Some(matches!(
+                        instance.call(&func.name, args, result),
+                        CallOutcome::Failed(_)
+                    ))
                 })();
                 if fails != Some(false) {
                     let what = if width == 1 {
@@ -643,13 +742,26 @@ impl WorldRunner<'_> {
             summary.suppressed += hits;
             let known = summary.known.entry(id.clone()).or_default();
             known.hits += hits;
-            known.reason = s.reason.split(". ").next().unwrap_or("").trim_end_matches('.').to_string();
+            known.reason = s
+                .reason
+                .split(". ")
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('.')
+                .to_string();
             if recorded.new {
-                self.bars.println(&format!("known finding {id} (suppressed: {}): {}", s.reason, failure.summary));
+                self.bars.println(&format!(
+                    "known finding {id} (suppressed: {}): {}",
+                    s.reason, failure.summary
+                ));
             }
         } else if recorded.new {
             new_findings.push(recorded.dir.clone());
-            self.bars.println(&format!("new finding {}: {}", recorded.dir.display(), failure.summary));
+            self.bars.println(&format!(
+                "new finding {}: {}",
+                recorded.dir.display(),
+                failure.summary
+            ));
         }
         Ok(())
     }
@@ -686,7 +798,8 @@ pub(crate) fn build_class(log: &str) -> String {
         // `file:line:col: message`
         let mut parts = line.splitn(4, ':');
         let (_file, l, c, message) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-        (l.trim().parse::<u32>().is_ok() && c.trim().parse::<u32>().is_ok()).then(|| message.trim().to_string())
+        (l.trim().parse::<u32>().is_ok() && c.trim().parse::<u32>().is_ok())
+            .then(|| message.trim().to_string())
     };
     let first = log.lines().map(str::trim).find_map(|line| {
         if line.starts_with("error") && !line.starts_with("error: could not compile") {
@@ -720,7 +833,11 @@ fn call_failure<'w>(
     failure: &CallFailure,
 ) -> Failure<'w> {
     let named = |vals: &[Val]| -> Vec<(String, Val)> {
-        func.params.iter().zip(vals).map(|(p, v)| (p.name.clone(), v.clone())).collect()
+        func.params
+            .iter()
+            .zip(vals)
+            .map(|(p, v)| (p.name.clone(), v.clone()))
+            .collect()
     };
     let observed = match (&failure.observed_args, &failure.observed_result) {
         (None, None) => None,
@@ -732,7 +849,9 @@ fn call_failure<'w>(
     let (kind, class) = classify(failure);
     let (path, trap) = match &failure.kind {
         FailureKind::Mismatch(d) => (Some(d.path.clone()), None),
-        FailureKind::Trap { message, .. } | FailureKind::Limit { message } => (None, Some(message.clone())),
+        FailureKind::Trap { message, .. } | FailureKind::Limit { message } => {
+            (None, Some(message.clone()))
+        }
         FailureKind::Protocol { .. } => (None, None),
     };
     let value_weight = args.iter().chain(result).map(value::val_weight).sum();
@@ -765,7 +884,10 @@ mod tests {
     #[test]
     fn build_classes_are_the_first_error_without_its_location() {
         let go = "the go guest in /x did not build:\n# wit_component\n./wit_exports.go:183:98: cannot use uint32(arg2) (value of type uint32) as int32 value\n";
-        assert_eq!(build_class(go), "cannot use uintN(argN) (value of type uintN) as intN value");
+        assert_eq!(
+            build_class(go),
+            "cannot use uintN(argN) (value of type uintN) as intN value"
+        );
         let rust = "the rust guest in /x did not build:\n   Compiling g v0.0.0\nerror[E0425]: cannot find value `x`\n --> src/lib.rs:3:9\nerror: could not compile `g`";
         assert_eq!(build_class(rust), "error[EN]: cannot find value `_`");
     }

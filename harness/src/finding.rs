@@ -41,15 +41,24 @@ impl Signature {
     /// The one-line form written in `finding.toml` and matched by
     /// suppressions: `rust | trap | import result | cannot leave component instance`.
     pub fn text(&self) -> String {
-        format!("{} | {} | {} | {}", self.language, self.kind, self.hop, self.class)
+        format!(
+            "{} | {} | {} | {}",
+            self.language, self.kind, self.hop, self.class
+        )
     }
 
     /// Reads back the one-line form of [`Signature::text`] (as written in
     /// `finding.toml`); `None` unless it has exactly four ` | `-separated parts.
     pub fn parse(text: &str) -> Option<Signature> {
         let mut parts = text.splitn(4, " | ");
-        let (language, kind, hop, class) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-        Some(Signature { language: language.into(), kind: kind.into(), hop: hop.into(), class: class.into() })
+        let (language, kind, hop, class) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        Some(Signature {
+            language: language.into(),
+            kind: kind.into(),
+            hop: hop.into(),
+            class: class.into(),
+        })
     }
 
     /// The finding's directory name: `rust-trap-1a2b3c4d`.
@@ -63,7 +72,11 @@ impl Signature {
 /// Makes a message fit for a signature: numbers, addresses and quoted
 /// names vary between hits of one bug, so they are replaced.
 pub fn normalise_message(message: &str) -> String {
-    let first = message.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let first = message
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
     let mut out = String::with_capacity(first.len());
     let mut chars = first.chars().peekable();
     while let Some(c) = chars.next() {
@@ -151,7 +164,14 @@ pub struct Finding {
     pub build_log: Option<String>,
 }
 
-const FILES: [&str; 6] = ["world.wit", "call.wave", "observed.wave", "trap.txt", "guest-output.txt", "build.log"];
+const FILES: [&str; 6] = [
+    "world.wit",
+    "call.wave",
+    "observed.wave",
+    "trap.txt",
+    "guest-output.txt",
+    "build.log",
+];
 
 impl Finding {
     fn file_texts(&self) -> [Option<&str>; 6] {
@@ -160,7 +180,9 @@ impl Finding {
             self.call.as_deref(),
             self.observed.as_deref(),
             self.trap.as_deref(),
-            self.guest_output.as_deref().filter(|s| !s.trim().is_empty()),
+            self.guest_output
+                .as_deref()
+                .filter(|s| !s.trim().is_empty()),
             self.build_log.as_deref(),
         ]
     }
@@ -183,7 +205,10 @@ pub enum FindingError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> FindingError + '_ {
-    move |source| FindingError::Io { path: path.to_path_buf(), source }
+    move |source| FindingError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// What recording a finding did.
@@ -239,24 +264,46 @@ impl FindingStore {
     pub fn record(&self, mut finding: Finding) -> Result<Recorded, FindingError> {
         let id = finding.meta.id.clone();
         let live = self.dir.join(&id);
-        let existing = if live.join("finding.toml").exists() { Some(read_meta(&live)?) } else { None };
+        let existing = if live.join("finding.toml").exists() {
+            Some(read_meta(&live)?)
+        } else {
+            None
+        };
         match existing {
             None => {
                 finding.meta.count = finding.meta.count.max(1);
                 let count = finding.meta.count;
                 self.swap_in(&finding)?;
-                Ok(Recorded { id, dir: live, new: true, replaced: false, count })
+                Ok(Recorded {
+                    id,
+                    dir: live,
+                    new: true,
+                    replaced: false,
+                    count,
+                })
             }
             Some(old) => {
                 let count = old.count + finding.meta.count.max(1);
                 if finding.meta.weight < old.weight {
                     finding.meta.count = count;
                     self.swap_in(&finding)?;
-                    Ok(Recorded { id, dir: live, new: false, replaced: true, count })
+                    Ok(Recorded {
+                        id,
+                        dir: live,
+                        new: false,
+                        replaced: true,
+                        count,
+                    })
                 } else {
                     let meta = FindingMeta { count, ..old };
                     write_meta(&live, &meta)?;
-                    Ok(Recorded { id, dir: live, new: false, replaced: false, count })
+                    Ok(Recorded {
+                        id,
+                        dir: live,
+                        new: false,
+                        replaced: false,
+                        count,
+                    })
                 }
             }
         }
@@ -324,7 +371,10 @@ fn write_meta(dir: &Path, meta: &FindingMeta) -> Result<(), FindingError> {
 fn read_meta(dir: &Path) -> Result<FindingMeta, FindingError> {
     let path = dir.join("finding.toml");
     let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
-    toml::from_str(&text).map_err(|e| FindingError::Corrupt { path, reason: e.to_string() })
+    toml::from_str(&text).map_err(|e| FindingError::Corrupt {
+        path,
+        reason: e.to_string(),
+    })
 }
 
 /// Loads the finding in `dir` (for `witness repro`).
@@ -364,7 +414,12 @@ mod tests {
     use super::*;
 
     fn finding(class: &str, weight: u64) -> Finding {
-        let sig = Signature { language: "rust".into(), kind: "mismatch".into(), hop: "export result".into(), class: class.into() };
+        let sig = Signature {
+            language: "rust".into(),
+            kind: "mismatch".into(),
+            hop: "export result".into(),
+            class: class.into(),
+        };
         Finding {
             meta: FindingMeta {
                 id: sig.id(),
@@ -408,7 +463,9 @@ mod tests {
         assert_eq!(back.meta.count, 3);
         assert_eq!(back.meta.weight, 10);
         assert!(back.world_wit.contains("// 10"));
-        let other = store.record(finding("string-content in string", 10)).unwrap();
+        let other = store
+            .record(finding("string-content in string", 10))
+            .unwrap();
         assert!(other.new);
         assert_eq!(store.list().unwrap().len(), 2);
     }
@@ -419,7 +476,10 @@ mod tests {
         let store = FindingStore::open(dir.path()).unwrap();
         store.record(finding("c", 50)).unwrap();
         store.record(finding("c", 60)).unwrap();
-        assert!(!store.replace_reproducer(finding("c", 50)).unwrap(), "not lighter");
+        assert!(
+            !store.replace_reproducer(finding("c", 50)).unwrap(),
+            "not lighter"
+        );
         assert!(store.replace_reproducer(finding("c", 7)).unwrap());
         let back = store.list().unwrap().remove(0);
         assert_eq!((back.weight, back.count), (7, 2));
@@ -440,7 +500,11 @@ mod tests {
         let store = FindingStore::open(dir.path()).unwrap();
         assert_eq!(store.list().unwrap().len(), 1);
         assert!(load(&rec.dir).is_ok());
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "staging leftovers are removed");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "staging leftovers are removed"
+        );
     }
 
     #[test]

@@ -38,7 +38,11 @@ pub enum ReplayError {
 }
 
 /// Replays the finding in `dir`.
-pub fn replay(dir: &Path, cache: &Cache, host_config: HostConfig) -> Result<ReplayOutcome, ReplayError> {
+pub fn replay(
+    dir: &Path,
+    cache: &Cache,
+    host_config: HostConfig,
+) -> Result<ReplayOutcome, ReplayError> {
     let found = finding::load(dir)?;
     let wit_path = dir.join("world.wit");
     let world = crate::wit_import::echo_case(&found.world_wit).map_err(|e| ReplayError::BadFile {
@@ -50,7 +54,11 @@ pub fn replay(dir: &Path, cache: &Cache, host_config: HostConfig) -> Result<Repl
         TargetError::UnknownLanguage(l) => ReplayError::UnknownLanguage(l),
         TargetError::Guest(e) => ReplayError::Guest(e),
     })?;
-    let spec = GuestSpec { world: &world, wit: &found.world_wit, overrides: &[] };
+    let spec = GuestSpec {
+        world: &world,
+        wit: &found.world_wit,
+        overrides: &[],
+    };
     let built = match target.build(&spec) {
         Ok(built) => built,
         Err(e) if e.is_finding() => {
@@ -65,7 +73,10 @@ pub fn replay(dir: &Path, cache: &Cache, host_config: HostConfig) -> Result<Repl
             return Ok(if signature.text() == found.meta.signature {
                 ReplayOutcome::Reproduced(what)
             } else {
-                ReplayOutcome::Different(format!("{what}\n(signature `{}`)\n{log}", signature.text()))
+                ReplayOutcome::Different(format!(
+                    "{what}\n(signature `{}`)\n{log}",
+                    signature.text()
+                ))
             });
         }
         Err(e) => return Err(e.into()),
@@ -73,17 +84,29 @@ pub fn replay(dir: &Path, cache: &Cache, host_config: HostConfig) -> Result<Repl
     let host = Host::new(host_config, cache)?;
     let component = match host.compile(&built.component) {
         Ok(c) => c,
-        Err(HostError::Compile(m)) => return Ok(ReplayOutcome::Reproduced(format!("wasmtime rejects the guest: {m}"))),
+        Err(HostError::Compile(m)) => {
+            return Ok(ReplayOutcome::Reproduced(format!(
+                "wasmtime rejects the guest: {m}"
+            )));
+        }
         Err(e) => return Err(e.into()),
     };
     let guest = match EchoGuest::new(&host, &component, &world) {
         Ok(g) => g,
-        Err(HostError::Link(m)) => return Ok(ReplayOutcome::Reproduced(format!("the guest does not link: {m}"))),
+        Err(HostError::Link(m)) => {
+            return Ok(ReplayOutcome::Reproduced(format!(
+                "the guest does not link: {m}"
+            )));
+        }
         Err(e) => return Err(e.into()),
     };
     let mut instance = match guest.instantiate(found.meta.seed.unwrap_or(0)) {
         Ok(i) => i,
-        Err(HostError::Instantiate(m)) => return Ok(ReplayOutcome::Reproduced(format!("instantiation fails: {m}"))),
+        Err(HostError::Instantiate(m)) => {
+            return Ok(ReplayOutcome::Reproduced(format!(
+                "instantiation fails: {m}"
+            )));
+        }
         Err(e) => return Err(e.into()),
     };
     let Some(call_text) = found.call else {
@@ -91,12 +114,23 @@ pub fn replay(dir: &Path, cache: &Cache, host_config: HostConfig) -> Result<Repl
         return Ok(ReplayOutcome::NotReproduced);
     };
     let call_path = dir.join("call.wave");
-    let bad_call = |message: String| ReplayError::BadFile { path: call_path.display().to_string(), message };
-    let func = found.meta.function.clone().ok_or_else(|| bad_call("finding.toml names no function".into()))?;
-    let ty = instance.func_type(&func).ok_or_else(|| bad_call(format!("the world has no function `{func}`")))?;
-    let params: Vec<(String, wasmtime::component::Type)> = ty.params().map(|(n, t)| (n.to_string(), t)).collect();
+    let bad_call = |message: String| ReplayError::BadFile {
+        path: call_path.display().to_string(),
+        message,
+    };
+    let func = found
+        .meta
+        .function
+        .clone()
+        .ok_or_else(|| bad_call("finding.toml names no function".into()))?;
+    let ty = instance
+        .func_type(&func)
+        .ok_or_else(|| bad_call(format!("the world has no function `{func}`")))?;
+    let params: Vec<(String, wasmtime::component::Type)> =
+        ty.params().map(|(n, t)| (n.to_string(), t)).collect();
     let result_ty = ty.results().next();
-    let values = crate::value::read_call(&call_text, &params, result_ty.as_ref()).map_err(|e| bad_call(e.to_string()))?;
+    let values = crate::value::read_call(&call_text, &params, result_ty.as_ref())
+        .map_err(|e| bad_call(e.to_string()))?;
     let args: Vec<wasmtime::component::Val> = values.params.into_iter().map(|(_, v)| v).collect();
     Ok(match instance.call(&func, &args, values.result.as_ref()) {
         CallOutcome::Passed => ReplayOutcome::NotReproduced,
@@ -111,7 +145,11 @@ pub fn replay(dir: &Path, cache: &Cache, host_config: HostConfig) -> Result<Repl
             if signature.text() == found.meta.signature {
                 ReplayOutcome::Reproduced(f.summary())
             } else {
-                ReplayOutcome::Different(format!("{}\n(signature `{}`)", f.summary(), signature.text()))
+                ReplayOutcome::Different(format!(
+                    "{}\n(signature `{}`)",
+                    f.summary(),
+                    signature.text()
+                ))
             }
         }
     })

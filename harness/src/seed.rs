@@ -15,7 +15,9 @@ pub struct SeedStream {
 impl SeedStream {
     /// The stream for `seed` and the label path `labels`.
     pub fn new(seed: u64, labels: &[u64]) -> Self {
-        let mut s = SeedStream { state: seed ^ 0x5749_544e_4553_5321 };
+        let mut s = SeedStream {
+            state: seed ^ 0x5749_544e_4553_5321,
+        };
         for &label in labels {
             // Mix each label through a full step so that nearby labels give
             // unrelated streams.

@@ -350,19 +350,15 @@ fn cost(world: &CaseWorld, call: Option<&Call>) -> Cost {
         world: world.weight(),
         values: vals().map(value::val_weight).sum(),
         names,
-        magnitude: vals()
-            .map(magnitude)
-            .fold(0u128, u128::saturating_add),
+        magnitude: vals().map(magnitude).fold(0u128, u128::saturating_add),
     }
 }
 
 /// How far a value is from the simplest of its shape: numbers by their
 /// size, chars by their code, `true` as 1.
 fn magnitude(v: &Val) -> u128 {
-    let sum = |vs: &mut dyn Iterator<Item = &Val>| {
-        vs.map(magnitude)
-            .fold(0u128, u128::saturating_add)
-    };
+    let sum =
+        |vs: &mut dyn Iterator<Item = &Val>| vs.map(magnitude).fold(0u128, u128::saturating_add);
     match v {
         Val::Bool(b) => u128::from(*b),
         Val::S8(x) => x.unsigned_abs().into(),
@@ -381,8 +377,7 @@ fn magnitude(v: &Val) -> u128 {
         Val::Record(fs) => sum(&mut fs.iter().map(|(_, v)| v)),
         Val::Map(es) => sum(&mut es.iter().flat_map(|(k, v)| [k, v])),
         Val::Variant(_, p) | Val::Option(p) | Val::Result(Ok(p) | Err(p)) => {
-            p.as_deref().map_or(0, magnitude)
-                + u128::from(matches!(v, Val::Result(Err(_))))
+            p.as_deref().map_or(0, magnitude) + u128::from(matches!(v, Val::Result(Err(_))))
         }
         Val::Enum(_) | Val::Flags(_) => 0,
         _ => 0,

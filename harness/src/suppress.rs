@@ -41,7 +41,9 @@ impl Suppression {
 fn glob(pattern: &str, text: &str) -> bool {
     let mut parts = pattern.split('*');
     let first = parts.next().unwrap_or("");
-    let Some(mut rest) = text.strip_prefix(first) else { return false };
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
     let parts: Vec<&str> = parts.collect();
     for (i, part) in parts.iter().enumerate() {
         if i == parts.len() - 1 {
@@ -83,10 +85,20 @@ impl Suppressions {
     pub fn load(path: &Path) -> Result<Suppressions, SuppressionError> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Suppressions::default()),
-            Err(source) => return Err(SuppressionError::Io { path: path.display().to_string(), source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Suppressions::default());
+            }
+            Err(source) => {
+                return Err(SuppressionError::Io {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
         };
-        toml::from_str(&text).map_err(|e| SuppressionError::Invalid { path: path.display().to_string(), reason: e.to_string() })
+        toml::from_str(&text).map_err(|e| SuppressionError::Invalid {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })
     }
 
     /// The first suppression matching `signature`.
@@ -100,7 +112,12 @@ mod tests {
     use super::*;
 
     fn sig(class: &str) -> Signature {
-        Signature { language: "go".into(), kind: "trap".into(), hop: "import result".into(), class: class.into() }
+        Signature {
+            language: "go".into(),
+            kind: "trap".into(),
+            hop: "import result".into(),
+            class: class.into(),
+        }
     }
 
     #[test]
@@ -113,15 +130,27 @@ mod tests {
             "#,
         )
         .unwrap();
-        assert!(list.matching(&sig("cannot leave component instance")).is_some());
+        assert!(
+            list.matching(&sig("cannot leave component instance"))
+                .is_some()
+        );
         assert!(list.matching(&sig("unreachable")).is_none());
     }
 
     #[test]
     fn stars_inside_a_part_match_any_run() {
-        assert!(glob("invalid operation: cannot call *", "invalid operation: cannot call len (x)"));
-        assert!(glob("*leave*instance", "wasm trap: cannot leave component instance"));
-        assert!(!glob("*leave*instance", "wasm trap: cannot leave component"));
+        assert!(glob(
+            "invalid operation: cannot call *",
+            "invalid operation: cannot call len (x)"
+        ));
+        assert!(glob(
+            "*leave*instance",
+            "wasm trap: cannot leave component instance"
+        ));
+        assert!(!glob(
+            "*leave*instance",
+            "wasm trap: cannot leave component"
+        ));
         assert!(glob("exact", "exact") && !glob("exact", "exactly"));
         assert!(glob("*", ""));
     }
@@ -132,7 +161,13 @@ mod tests {
         let path = dir.path().join("suppressions.toml");
         std::fs::write(&path, "[[suppress]]\nsignature = 3\n").unwrap();
         let err = Suppressions::load(&path).unwrap_err().to_string();
-        assert!(err.contains("suppressions.toml") && err.contains("[[suppress]]"), "{err}");
-        assert_eq!(Suppressions::load(&dir.path().join("none.toml")).unwrap(), Suppressions::default());
+        assert!(
+            err.contains("suppressions.toml") && err.contains("[[suppress]]"),
+            "{err}"
+        );
+        assert_eq!(
+            Suppressions::load(&dir.path().join("none.toml")).unwrap(),
+            Suppressions::default()
+        );
     }
 }

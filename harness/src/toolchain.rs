@@ -17,7 +17,11 @@ pub enum ToolchainError {
     Missing { what: String, fix: String },
     /// A command ran and failed.
     #[error("`{command}` failed ({status}):\n{output}")]
-    Failed { command: String, status: String, output: String },
+    Failed {
+        command: String,
+        status: String,
+        output: String,
+    },
     /// A command could not be started at all.
     #[error("could not run `{command}`: {source}")]
     Spawn {
@@ -56,7 +60,10 @@ pub fn describe(cmd: &Command) -> String {
 /// error carrying the tail of the output.
 pub fn run(cmd: &mut Command) -> Result<Output, ToolchainError> {
     let command = describe(cmd);
-    let output = cmd.output().map_err(|source| ToolchainError::Spawn { command: command.clone(), source })?;
+    let output = cmd.output().map_err(|source| ToolchainError::Spawn {
+        command: command.clone(),
+        source,
+    })?;
     if output.status.success() {
         Ok(output)
     } else {
@@ -72,7 +79,11 @@ pub fn run(cmd: &mut Command) -> Result<Output, ToolchainError> {
 pub fn version_line(program: &Path, args: &[&str]) -> Result<String, ToolchainError> {
     let out = run(Command::new(program).args(args))?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let text = if text.trim().is_empty() { String::from_utf8_lossy(&out.stderr) } else { text };
+    let text = if text.trim().is_empty() {
+        String::from_utf8_lossy(&out.stderr)
+    } else {
+        text
+    };
     Ok(text.lines().next().unwrap_or("").trim().to_string())
 }
 
@@ -107,8 +118,11 @@ mod tests {
 
     #[test]
     fn missing_programs_are_reported_with_the_fix() {
-        let err = require("witness-no-such-program", "install it with `apt-get install nothing`")
-            .unwrap_err();
+        let err = require(
+            "witness-no-such-program",
+            "install it with `apt-get install nothing`",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("witness-no-such-program"));
         assert!(err.to_string().contains("apt-get install nothing"));
     }

@@ -252,11 +252,8 @@ impl CaseWorld {
     /// types), in first-mention order.
     pub fn direct_names(ty: &Ty, out: &mut Vec<TypeIndex>) {
         match ty {
-            Ty::Named(i) => {
-                if !out.contains(i) {
-                    out.push(*i)
-                }
-            }
+            Ty::Named(i) if !out.contains(i) => out.push(*i),
+            Ty::Named(_) => {}
             Ty::List(t) | Ty::FixedList(t, _) | Ty::Option(t) => Self::direct_names(t, out),
             Ty::Map(k, v) => {
                 Self::direct_names(k, out);
@@ -323,11 +320,20 @@ mod tests {
                 TypeDef {
                     name: "point".into(),
                     kind: TypeDefKind::Record(vec![
-                        Field { name: "x".into(), ty: Ty::F64 },
-                        Field { name: "y".into(), ty: Ty::F64 },
+                        Field {
+                            name: "x".into(),
+                            ty: Ty::F64,
+                        },
+                        Field {
+                            name: "y".into(),
+                            ty: Ty::F64,
+                        },
                     ]),
                 },
-                TypeDef { name: "pt".into(), kind: TypeDefKind::Alias(Ty::Named(0)) },
+                TypeDef {
+                    name: "pt".into(),
+                    kind: TypeDefKind::Alias(Ty::Named(0)),
+                },
                 TypeDef {
                     name: "big".into(),
                     kind: TypeDefKind::Flags((0..33).map(|i| format!("f{i}")).collect()),
@@ -343,7 +349,10 @@ mod tests {
         assert_eq!(w.flat_count(&Ty::Named(1)), 2);
         assert_eq!(w.flat_count(&Ty::String), 2);
         assert_eq!(w.flat_count(&Ty::Option(Box::new(Ty::Named(0)))), 3);
-        let res = Ty::Result { ok: Some(Box::new(Ty::U8)), err: Some(Box::new(Ty::String)) };
+        let res = Ty::Result {
+            ok: Some(Box::new(Ty::U8)),
+            err: Some(Box::new(Ty::String)),
+        };
         assert_eq!(w.flat_count(&res), 3);
         assert_eq!(w.flat_count(&Ty::Named(2)), 2);
     }

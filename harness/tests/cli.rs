@@ -24,7 +24,9 @@ fn redact_times(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        if c.is_ascii_digit() && (i == 0 || !text[..i].ends_with(|p: char| p.is_ascii_alphanumeric())) {
+        if c.is_ascii_digit()
+            && (i == 0 || !text[..i].ends_with(|p: char| p.is_ascii_alphanumeric()))
+        {
             let start = i;
             let mut end = i + 1;
             while let Some(&(j, d)) = chars.peek() {
@@ -79,7 +81,9 @@ fn run_case(cmd: &Path) -> String {
     };
     format!(
         "status: {}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code().map_or("signal".to_string(), |c| c.to_string()),
+        out.status
+            .code()
+            .map_or("signal".to_string(), |c| c.to_string()),
         redact(&out.stdout),
         redact(&out.stderr)
     )
@@ -104,10 +108,17 @@ fn cli_golden_files() {
             ));
         }
     }
-    assert!(failures.is_empty(), "CLI output changed (BLESS=1 to accept):\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "CLI output changed (BLESS=1 to accept):\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn timings_are_redacted() {
-    assert_eq!(redact_times("cold 13.1s warm 0.7s, 200 calls, 1.5x"), "cold N.Ns warm N.Ns, 200 calls, 1.5x");
+    assert_eq!(
+        redact_times("cold 13.1s warm 0.7s, 200 calls, 1.5x"),
+        "cold N.Ns warm N.Ns, 200 calls, 1.5x"
+    );
 }

@@ -44,20 +44,54 @@ fn campaign(target: &[&str], source: CaseSource, calls: u64, findings: &Path) ->
 
 fn every_type_round_trip(target: &[&str], calls: u64) {
     let dir = tempfile::tempdir().unwrap();
-    let source = CaseSource::Fixed { seed: 5, world: every_type(), origin: "wit/every-type.wit".into() };
+    let source = CaseSource::Fixed {
+        seed: 5,
+        world: every_type(),
+        origin: "wit/every-type.wit".into(),
+    };
     let summary = campaign(target, source, calls, dir.path());
-    assert_eq!(summary.failed(), 0, "{}{:?}", summary.table(), summary.known_lines());
+    assert_eq!(
+        summary.failed(),
+        0,
+        "{}{:?}",
+        summary.table(),
+        summary.known_lines()
+    );
     assert_eq!(summary.passed() + summary.suppressed(), calls);
 }
 
 fn random_worlds_round_trip(target: &[&str], seed: u64, worlds: u64, calls: u64) {
     let dir = tempfile::tempdir().unwrap();
-    let summary = campaign(target, CaseSource::Seeded { seed, worlds, config: None }, calls, dir.path());
-    assert_eq!(summary.failed(), 0, "{}{:?}", summary.table(), summary.known_lines());
+    let summary = campaign(
+        target,
+        CaseSource::Seeded {
+            seed,
+            worlds,
+            config: None,
+        },
+        calls,
+        dir.path(),
+    );
+    assert_eq!(
+        summary.failed(),
+        0,
+        "{}{:?}",
+        summary.table(),
+        summary.known_lines()
+    );
     // Every call ran; a world that hits a known bug (say, a name a bindings
     // generator cannot escape) is counted apart, but most must pass.
-    assert_eq!(summary.passed() + summary.suppressed(), worlds * calls, "{}", summary.table());
-    assert!(summary.passed() >= (worlds - 1) * calls, "{}", summary.table());
+    assert_eq!(
+        summary.passed() + summary.suppressed(),
+        worlds * calls,
+        "{}",
+        summary.table()
+    );
+    assert!(
+        summary.passed() >= (worlds - 1) * calls,
+        "{}",
+        summary.table()
+    );
 }
 
 #[test]
@@ -103,7 +137,13 @@ fn faulty_call(func: &str, body: &str, args: &[Val], result: Option<&Val>) -> Ca
     let wit = wit_text::echo_package(&world);
     let overrides = [(func.to_string(), body.to_string())];
     let target = Target::new(&["rust".to_string()], &cache).unwrap();
-    let built = target.build(&GuestSpec { world: &world, wit: &wit, overrides: &overrides }).unwrap();
+    let built = target
+        .build(&GuestSpec {
+            world: &world,
+            wit: &wit,
+            overrides: &overrides,
+        })
+        .unwrap();
     let host = Host::new(HostConfig::default(), &cache).unwrap();
     let component = host.compile(&built.component).unwrap();
     let guest = EchoGuest::new(&host, &component, &world).unwrap();
@@ -111,7 +151,10 @@ fn faulty_call(func: &str, body: &str, args: &[Val], result: Option<&Val>) -> Ca
 }
 
 fn row(index: u32) -> Val {
-    Val::Record(vec![("cells".into(), Val::List(vec![])), ("index".into(), Val::U32(index))])
+    Val::Record(vec![
+        ("cells".into(), Val::List(vec![])),
+        ("index".into(), Val::U32(index)),
+    ])
 }
 
 #[test]
@@ -119,10 +162,14 @@ fn a_guest_that_alters_an_argument_field_is_caught_at_the_import() {
     let body = "let mut t = t; if let Some(r) = t.get_mut(1) { r.index ^= 1; } \
                 crate::bindings::witness::case::upstream::grid(&t)";
     let table = Val::List(vec![row(4), row(6)]);
-    let outcome = faulty_call("grid", body, &[table.clone()], Some(&table));
-    let CallOutcome::Failed(f) = outcome else { panic!("the faulty guest passed") };
+    let outcome = faulty_call("grid", body, std::slice::from_ref(&table), Some(&table));
+    let CallOutcome::Failed(f) = outcome else {
+        panic!("the faulty guest passed")
+    };
     assert_eq!(f.hop, Hop::GuestToHostImport, "{}", f.summary());
-    let FailureKind::Mismatch(d) = &f.kind else { panic!("{}", f.summary()) };
+    let FailureKind::Mismatch(d) = &f.kind else {
+        panic!("{}", f.summary())
+    };
     assert_eq!(d.path, "t[1].index");
     assert_eq!(d.kind, MismatchKind::IntValue);
     assert_eq!((d.expected.as_str(), d.actual.as_str()), ("6", "7"));
@@ -148,9 +195,13 @@ fn a_guest_that_alters_a_result_is_caught_at_the_export_result() {
     ];
     let result = Val::Tuple(args.to_vec());
     let outcome = faulty_call("scalars", body, &args, Some(&result));
-    let CallOutcome::Failed(f) = outcome else { panic!("the faulty guest passed") };
+    let CallOutcome::Failed(f) = outcome else {
+        panic!("the faulty guest passed")
+    };
     assert_eq!(f.hop, Hop::ExportResult, "{}", f.summary());
-    let FailureKind::Mismatch(d) = &f.kind else { panic!("{}", f.summary()) };
+    let FailureKind::Mismatch(d) = &f.kind else {
+        panic!("{}", f.summary())
+    };
     assert_eq!(d.path, "result.6");
     assert_eq!(d.kind, MismatchKind::IntValue);
 }
@@ -160,7 +211,12 @@ fn the_faithful_guest_passes_the_same_calls() {
     // The same values as the faulty tests, through the unaltered guest: the
     // failures above come from the alterations, not from the values.
     let table = Val::List(vec![row(4), row(6)]);
-    let outcome = faulty_call("on-event", "crate::bindings::witness::case::upstream::on_event(&e)", &[Val::Variant("key".into(), Some(Box::new(Val::Char('x'))))], Some(&Val::Variant("rows".into(), Some(Box::new(table)))));
+    let outcome = faulty_call(
+        "on-event",
+        "crate::bindings::witness::case::upstream::on_event(&e)",
+        &[Val::Variant("key".into(), Some(Box::new(Val::Char('x'))))],
+        Some(&Val::Variant("rows".into(), Some(Box::new(table)))),
+    );
     assert!(matches!(outcome, CallOutcome::Passed), "{outcome:?}");
 }
 
@@ -169,7 +225,11 @@ fn a_killed_campaign_resumes_where_it_stopped() {
     let dir = tempfile::tempdir().unwrap();
     let cache = Cache::at(dir.path().join("cache"));
     let mut config = CampaignConfig {
-        source: CaseSource::Seeded { seed: 21, worlds: 3, config: None },
+        source: CaseSource::Seeded {
+            seed: 21,
+            worlds: 3,
+            config: None,
+        },
         calls: 10,
         targets: vec![vec!["rust".to_string()]],
         values: ValueConfig::default(),
@@ -189,12 +249,21 @@ fn a_killed_campaign_resumes_where_it_stopped() {
     // Pretend the first run was killed after world 0: rewind the saved
     // progress and check that only worlds 1 and 2 run again.
     let progress_dir = dir.path().join("cache/campaigns");
-    let file = std::fs::read_dir(&progress_dir).unwrap().next().unwrap().unwrap().path();
+    let file = std::fs::read_dir(&progress_dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let text = std::fs::read_to_string(&file).unwrap();
     let rewound = text.replacen("next_world = 3", "next_world = 1", 1);
     assert_ne!(text, rewound);
     std::fs::write(&file, rewound).unwrap();
     let resumed = campaign::run(&config, &cache).unwrap();
     let (a, b) = (&first.languages[0], &resumed.languages[0]);
-    assert_eq!(b.worlds, a.worlds + 2, "worlds 1 and 2 ran again, world 0 did not");
+    assert_eq!(
+        b.worlds,
+        a.worlds + 2,
+        "worlds 1 and 2 ran again, world 0 did not"
+    );
 }

@@ -37,9 +37,7 @@ use std::fmt::Write as _;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 
-pub use case::{
-    ABI_STREAM, Case, CaseClass, NoCase, assemble, draw_case, image_state, make_case,
-};
+pub use case::{ABI_STREAM, Case, CaseClass, NoCase, assemble, draw_case, image_state, make_case};
 pub use judge::Failure;
 use sim::{ExpectedEnd, Phase};
 

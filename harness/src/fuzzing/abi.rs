@@ -46,7 +46,11 @@ pub fn abi_layout(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
 /// See the module docs.
 pub fn abi_invalid(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     // The kind is chosen when the case is drawn, among those its sites fit.
-    abi_case("abi_invalid", u, CaseClass::Invalid(InvalidKind::Discriminant))
+    abi_case(
+        "abi_invalid",
+        u,
+        CaseClass::Invalid(InvalidKind::Discriminant),
+    )
 }
 
 fn abi_case(
@@ -78,7 +82,11 @@ fn abi_case(
     if suppressions().matching(&signature).is_some() {
         return Ok(());
     }
-    let mut detail = format!("signature: {}\n{}", signature.text(), abi_oracle::describe(&case));
+    let mut detail = format!(
+        "signature: {}\n{}",
+        signature.text(),
+        abi_oracle::describe(&case)
+    );
     for f in &failures {
         detail.push_str(&format!(
             "failure in {}: {}\n{}\n",

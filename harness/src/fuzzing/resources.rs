@@ -100,10 +100,9 @@ pub fn check_sequence(
     if steps.is_empty() {
         return Err(arbitrary::Error::NotEnoughData);
     }
-    let run = prepared
-        .runner
-        .run(&steps)
-        .unwrap_or_else(|e| panic!("witness fuzz target `resource_sequences`: the host failed: {e}"));
+    let run = prepared.runner.run(&steps).unwrap_or_else(|e| {
+        panic!("witness fuzz target `resource_sequences`: the host failed: {e}")
+    });
     let Some(violation) = run.violation else {
         return Ok(Ok(()));
     };
@@ -122,7 +121,11 @@ pub fn check_sequence(
             signature.text(),
             violation.class.as_str(),
             violation.step_text,
-            if violation.teardown { " (teardown)" } else { "" },
+            if violation.teardown {
+                " (teardown)"
+            } else {
+                ""
+            },
             violation.error.as_deref().unwrap_or("none"),
             violation.guest_output,
             resources::steps_text(&steps, &prepared.language, None),

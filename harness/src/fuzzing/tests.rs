@@ -312,6 +312,9 @@ fn resource_sequences_catch_faulty_guests() {
         });
         let finding = caught.unwrap_or_else(|| panic!("{fault}: no sequence of 100 caught it"));
         assert_eq!(finding.target, "resource_sequences");
-        assert!(finding.detail.contains("1. "), "the steps are in the finding: {finding}");
+        assert!(
+            finding.detail.contains("1. "),
+            "the steps are in the finding: {finding}"
+        );
     }
 }

@@ -22,13 +22,29 @@ pub struct ChainError {
 /// Composes `links` (name, component bytes), first link outermost.
 pub fn compose(links: &[(&str, &[u8])]) -> Result<Vec<u8>, ChainError> {
     let chain = links.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(">");
-    let err = |message: String| ChainError { chain: chain.clone(), message };
+    let err = |message: String| ChainError {
+        chain: chain.clone(),
+        message,
+    };
     let mut graph = CompositionGraph::new();
     let mut packages = Vec::new();
     for (i, (name, bytes)) in links.iter().enumerate() {
-        let package = Package::from_bytes(&format!("witness:link{i}-{name}"), None, bytes.to_vec(), graph.types_mut())
-            .map_err(|e| err(format!("link {i} ({name}) is not a usable component: {e:#}")))?;
-        packages.push(graph.register_package(package).map_err(|e| err(format!("{e:#}")))?);
+        let package = Package::from_bytes(
+            &format!("witness:link{i}-{name}"),
+            None,
+            bytes.to_vec(),
+            graph.types_mut(),
+        )
+        .map_err(|e| {
+            err(format!(
+                "link {i} ({name}) is not a usable component: {e:#}"
+            ))
+        })?;
+        packages.push(
+            graph
+                .register_package(package)
+                .map_err(|e| err(format!("{e:#}")))?,
+        );
     }
     // Instantiate from the innermost link outwards, plugging each `api`
     // into the `upstream` of the link before it.
@@ -47,6 +63,10 @@ pub fn compose(links: &[(&str, &[u8])]) -> Result<Vec<u8>, ChainError> {
         );
     }
     let outer = inner_api.ok_or_else(|| err("the chain is empty".into()))?;
-    graph.export(outer, API).map_err(|e| err(format!("{e:#}")))?;
-    graph.encode(EncodeOptions::default()).map_err(|e| err(format!("{e:#}")))
+    graph
+        .export(outer, API)
+        .map_err(|e| err(format!("{e:#}")))?;
+    graph
+        .encode(EncodeOptions::default())
+        .map_err(|e| err(format!("{e:#}")))
 }

@@ -383,7 +383,11 @@ impl GuestLanguage for GoGuest {
         let core_path = dir.join(CORE_WASM);
         let core = self.build_core_module(dir, cache)?;
         let resources_world = dir.join(RESOURCES_WORLD_FILE);
-        let world_path = if resources_world.is_file() { resources_world } else { dir.join(WORLD_FILE) };
+        let world_path = if resources_world.is_file() {
+            resources_world
+        } else {
+            dir.join(WORLD_FILE)
+        };
         let wit = std::fs::read_to_string(&world_path).map_err(GuestError::io(&world_path))?;
         let resolved = if crate::resources::world::is_resources_package(&wit) {
             crate::resources::world::resolve(&wit).map_err(|e| e.to_string())
@@ -403,12 +407,21 @@ impl GuestLanguage for GoGuest {
     }
 
     fn generate_resources(&self, spec: &ResourcesSpec<'_>, dir: &Path) -> Result<(), GuestError> {
-        let bindgen_err = |message: String| GuestError::Bindgen { lang: "go", message };
+        let bindgen_err = |message: String| GuestError::Bindgen {
+            lang: "go",
+            message,
+        };
         let (mut resolve, world) =
             crate::resources::world::resolve(spec.wit).map_err(|e| bindgen_err(e.to_string()))?;
-        let opts = wit_bindgen_go::Opts { format: wit_bindgen_go::Format::False, quiet: true, ..Default::default() };
+        let opts = wit_bindgen_go::Opts {
+            format: wit_bindgen_go::Format::False,
+            quiet: true,
+            ..Default::default()
+        };
         let mut generated = wit_bindgen_core::Files::default();
-        opts.build().generate(&mut resolve, world, &mut generated).map_err(|e| bindgen_err(format!("{e:#}")))?;
+        opts.build()
+            .generate(&mut resolve, world, &mut generated)
+            .map_err(|e| bindgen_err(format!("{e:#}")))?;
         let mut files = BTreeMap::new();
         for (name, bytes) in generated.iter() {
             let text = String::from_utf8(bytes.to_vec())
@@ -416,16 +429,24 @@ impl GuestLanguage for GoGuest {
             files.insert(name.to_string(), text);
         }
         let package = RESOURCES_GUEST_FILE.rsplit_once('/').map_or("", |(p, _)| p);
-        if !files.keys().any(|name| name.starts_with(&format!("{package}/"))) {
+        if !files
+            .keys()
+            .any(|name| name.starts_with(&format!("{package}/")))
+        {
             return Err(bindgen_err(format!(
                 "it wrote no package `{package}` for the exported interface, where the resources guest goes"
             )));
         }
         if !RESOURCES_GUEST.contains(FAULT_LINE) {
-            return Err(bindgen_err(format!("the resources template has no `{FAULT_LINE}` line")));
+            return Err(bindgen_err(format!(
+                "the resources template has no `{FAULT_LINE}` line"
+            )));
         }
         let fault = crate::resources::fault::template_value(spec.fault);
-        files.insert(RESOURCES_GUEST_FILE.into(), RESOURCES_GUEST.replacen(FAULT_LINE, &format!("const fault = {fault:?}"), 1));
+        files.insert(
+            RESOURCES_GUEST_FILE.into(),
+            RESOURCES_GUEST.replacen(FAULT_LINE, &format!("const fault = {fault:?}"), 1),
+        );
         files.insert(RESOURCES_WORLD_FILE.into(), spec.wit.to_string());
         for (name, text) in &files {
             let path = dir.join(name);
@@ -447,7 +468,11 @@ impl GoGuest {
     /// package) into a `wasip1/wasm` reactor core module, `core.wasm` in
     /// `dir`, and returns its bytes. Also used for the benchmark guests (see
     /// [`crate::bench`]).
-    pub(crate) fn build_core_module(&self, dir: &Path, cache: &Cache) -> Result<Vec<u8>, GuestError> {
+    pub(crate) fn build_core_module(
+        &self,
+        dir: &Path,
+        cache: &Cache,
+    ) -> Result<Vec<u8>, GuestError> {
         let tools = self.tools(cache)?;
         let failed = |log: String| GuestError::Build {
             lang: "go",

@@ -94,7 +94,10 @@ pub trait GuestLanguage: Send + Sync {
     /// directory `dir`; [`GuestLanguage::build`] builds them.
     fn generate_resources(&self, spec: &ResourcesSpec<'_>, dir: &Path) -> Result<(), GuestError> {
         let _ = (spec, dir);
-        Err(GuestError::Unsupported { lang: self.name(), protocol: "resources" })
+        Err(GuestError::Unsupported {
+            lang: self.name(),
+            protocol: "resources",
+        })
     }
 
     /// What identifies the sources `generate_resources` writes besides the
@@ -119,7 +122,11 @@ pub enum GuestError {
     /// The generated guest did not compile or componentize. For a valid
     /// world this is a finding (kind `build`); `log` is the compiler output.
     #[error("the {lang} guest in {dir} did not build:\n{log}")]
-    Build { lang: &'static str, dir: PathBuf, log: String },
+    Build {
+        lang: &'static str,
+        dir: PathBuf,
+        log: String,
+    },
     /// Composing a chain of guests failed. For valid guests this is a
     /// finding (kind `build`).
     #[error(transparent)]
@@ -132,18 +139,27 @@ pub enum GuestError {
     },
     /// The driver does not implement this protocol. Not a finding.
     #[error("the {lang} guest driver does not implement the {protocol} protocol")]
-    Unsupported { lang: &'static str, protocol: &'static str },
+    Unsupported {
+        lang: &'static str,
+        protocol: &'static str,
+    },
 }
 
 impl GuestError {
     pub fn io(path: &Path) -> impl FnOnce(std::io::Error) -> GuestError + '_ {
-        move |source| GuestError::Io { path: path.to_path_buf(), source }
+        move |source| GuestError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 
     /// Whether this is something the world made the language's tools do
     /// wrong (a finding), rather than a problem with the machine.
     pub fn is_finding(&self) -> bool {
-        matches!(self, GuestError::Bindgen { .. } | GuestError::Build { .. } | GuestError::Compose(_))
+        matches!(
+            self,
+            GuestError::Bindgen { .. } | GuestError::Build { .. } | GuestError::Compose(_)
+        )
     }
 }
 
@@ -172,7 +188,11 @@ impl GuestBuilder {
     /// Prepares `lang`'s toolchain (installing what it can).
     pub fn new(lang: Box<dyn GuestLanguage>, cache: Cache) -> Result<GuestBuilder, GuestError> {
         let toolchain = lang.prepare(&cache)?;
-        Ok(GuestBuilder { lang, cache, toolchain })
+        Ok(GuestBuilder {
+            lang,
+            cache,
+            toolchain,
+        })
     }
 
     pub fn language(&self) -> &'static str {
@@ -205,9 +225,11 @@ impl GuestBuilder {
     /// The component for `spec`, from the cache or freshly built.
     pub fn build(&self, spec: &GuestSpec<'_>) -> Result<BuiltGuest, GuestError> {
         let key = self.key(spec);
-        self.build_keyed(key, &self.cache.root().join("guests").join(self.lang.name()), |dir| {
-            self.lang.generate(spec, dir)
-        })
+        self.build_keyed(
+            key,
+            &self.cache.root().join("guests").join(self.lang.name()),
+            |dir| self.lang.generate(spec, dir),
+        )
     }
 
     /// The cache key of the resources guest for `spec`.
@@ -227,7 +249,11 @@ impl GuestBuilder {
     /// The resources guest for `spec`, from the cache or freshly built.
     pub fn build_resources(&self, spec: &ResourcesSpec<'_>) -> Result<BuiltGuest, GuestError> {
         let key = self.resources_key(spec);
-        let root = self.cache.root().join("guests").join(format!("{}-resources", self.lang.name()));
+        let root = self
+            .cache
+            .root()
+            .join("guests")
+            .join(format!("{}-resources", self.lang.name()));
         self.build_keyed(key, &root, |dir| self.lang.generate_resources(spec, dir))
     }
 
@@ -243,7 +269,13 @@ impl GuestBuilder {
         let component_path = entry.join("component.wasm");
         let source_dir = entry.join("src");
         if let Ok(component) = std::fs::read(&component_path) {
-            return Ok(BuiltGuest { component, key, cached: true, build_time: Duration::ZERO, source_dir });
+            return Ok(BuiltGuest {
+                component,
+                key,
+                cached: true,
+                build_time: Duration::ZERO,
+                source_dir,
+            });
         }
         // One build per key at a time, across threads and processes; whoever
         // waited finds the component built.
@@ -252,7 +284,13 @@ impl GuestBuilder {
         let lock = std::fs::File::create(&lock_path).map_err(GuestError::io(&lock_path))?;
         lock.lock().map_err(GuestError::io(&lock_path))?;
         if let Ok(component) = std::fs::read(&component_path) {
-            return Ok(BuiltGuest { component, key, cached: true, build_time: Duration::ZERO, source_dir });
+            return Ok(BuiltGuest {
+                component,
+                key,
+                cached: true,
+                build_time: Duration::ZERO,
+                source_dir,
+            });
         }
         let start = Instant::now();
         if source_dir.exists() {
@@ -262,7 +300,13 @@ impl GuestBuilder {
         generate(&source_dir)?;
         let component = self.lang.build(&source_dir, &self.cache)?;
         disk::write_atomic(&component_path, &component).map_err(GuestError::io(&component_path))?;
-        Ok(BuiltGuest { component, key, cached: false, build_time: start.elapsed(), source_dir })
+        Ok(BuiltGuest {
+            component,
+            key,
+            cached: false,
+            build_time: start.elapsed(),
+            source_dir,
+        })
     }
 }
 
@@ -289,7 +333,11 @@ impl Target {
 
     /// `rust`, or `rust>go>python` for a chain.
     pub fn name(&self) -> String {
-        self.links.iter().map(|l| l.language()).collect::<Vec<_>>().join(">")
+        self.links
+            .iter()
+            .map(|l| l.language())
+            .collect::<Vec<_>>()
+            .join(">")
     }
 
     pub fn is_chain(&self) -> bool {
@@ -303,7 +351,9 @@ impl Target {
 
     /// The sub-chain of links `range` (sharing the builders).
     pub fn sub(&self, range: std::ops::Range<usize>) -> Target {
-        Target { links: self.links[range].to_vec() }
+        Target {
+            links: self.links[range].to_vec(),
+        }
     }
 
     /// Every link's toolchain versions (prefixed by the language in a chain).
@@ -311,8 +361,15 @@ impl Target {
         let mut versions = Vec::new();
         for link in &self.links {
             for (k, v) in &link.toolchain().versions {
-                let key = if self.is_chain() { format!("{}.{k}", link.language()) } else { k.clone() };
-                if !versions.iter().any(|(have, _): &(String, String)| *have == key) {
+                let key = if self.is_chain() {
+                    format!("{}.{k}", link.language())
+                } else {
+                    k.clone()
+                };
+                if !versions
+                    .iter()
+                    .any(|(have, _): &(String, String)| *have == key)
+                {
                     versions.push((key, v.clone()));
                 }
             }
@@ -337,13 +394,29 @@ impl Target {
         let path = entry.join("component.wasm");
         let all_cached = built.iter().all(|b| b.cached);
         if let Ok(component) = std::fs::read(&path) {
-            return Ok(BuiltGuest { component, key, cached: all_cached, build_time: start.elapsed(), source_dir: entry });
+            return Ok(BuiltGuest {
+                component,
+                key,
+                cached: all_cached,
+                build_time: start.elapsed(),
+                source_dir: entry,
+            });
         }
         let names: Vec<&str> = self.links.iter().map(|l| l.language()).collect();
-        let parts: Vec<(&str, &[u8])> = names.iter().copied().zip(built.iter().map(|b| b.component.as_slice())).collect();
+        let parts: Vec<(&str, &[u8])> = names
+            .iter()
+            .copied()
+            .zip(built.iter().map(|b| b.component.as_slice()))
+            .collect();
         let component = chain::compose(&parts)?;
         disk::write_atomic(&path, &component).map_err(GuestError::io(&path))?;
-        Ok(BuiltGuest { component, key, cached: false, build_time: start.elapsed(), source_dir: entry })
+        Ok(BuiltGuest {
+            component,
+            key,
+            cached: false,
+            build_time: start.elapsed(),
+            source_dir: entry,
+        })
     }
 }
 

@@ -56,8 +56,14 @@ const OUTPUT_FILE: &str = "component.wasm";
 
 /// The resources guest's modules: `(file, text)`.
 const RESOURCES_MODULES: &[(&str, &str)] = &[
-    ("app.py", include_str!("../../templates/python/resources/app.py")),
-    ("api.py", include_str!("../../templates/python/resources/api.py")),
+    (
+        "app.py",
+        include_str!("../../templates/python/resources/app.py"),
+    ),
+    (
+        "api.py",
+        include_str!("../../templates/python/resources/api.py"),
+    ),
 ];
 /// The line of the resources template that the driver rewrites.
 const FAULT_LINE: &str = "FAULT = \"none\"";
@@ -234,11 +240,22 @@ impl GuestLanguage for PythonGuest {
         // its own when it builds), and to check that the templates' modules
         // are where componentize-py will look for them.
         let mut cmd = self.componentize_py(&prepared, dir);
-        cmd.args(["-q", "-d", WORLD_FILE, "-w", crate::resources::world::WORLD, "bindings", BINDINGS_DIR]);
+        cmd.args([
+            "-q",
+            "-d",
+            WORLD_FILE,
+            "-w",
+            crate::resources::world::WORLD,
+            "bindings",
+            BINDINGS_DIR,
+        ]);
         match toolchain::run(&mut cmd) {
             Ok(_) => {}
             Err(ToolchainError::Failed { output, .. }) => {
-                return Err(GuestError::Bindgen { lang: "python", message: output });
+                return Err(GuestError::Bindgen {
+                    lang: "python",
+                    message: output,
+                });
             }
             Err(e) => return Err(e.into()),
         }
@@ -269,7 +286,10 @@ impl GuestLanguage for PythonGuest {
     }
 
     fn resources_fingerprint(&self) -> Vec<u8> {
-        RESOURCES_MODULES.iter().flat_map(|(file, text)| [file.as_bytes(), text.as_bytes()].concat()).collect()
+        RESOURCES_MODULES
+            .iter()
+            .flat_map(|(file, text)| [file.as_bytes(), text.as_bytes()].concat())
+            .collect()
     }
 }
 
@@ -277,12 +297,26 @@ impl PythonGuest {
     /// Runs `componentize-py componentize app` in `dir` for `world` of the
     /// WIT file `wit_file` (relative to `dir`) and returns the component.
     /// Also used for the benchmark guest (see [`crate::bench`]).
-    pub(crate) fn componentize_world(&self, dir: &Path, wit_file: &str, world: &str) -> Result<Vec<u8>, GuestError> {
+    pub(crate) fn componentize_world(
+        &self,
+        dir: &Path,
+        wit_file: &str,
+        world: &str,
+    ) -> Result<Vec<u8>, GuestError> {
         let prepared = self.prepared()?;
         let mut cmd = self.componentize_py(&prepared, dir);
-        cmd.args(["-q", "-d", wit_file, "-w", world, "componentize", APP_MODULE, "-p"])
-            .arg(dir)
-            .args(["-o", OUTPUT_FILE]);
+        cmd.args([
+            "-q",
+            "-d",
+            wit_file,
+            "-w",
+            world,
+            "componentize",
+            APP_MODULE,
+            "-p",
+        ])
+        .arg(dir)
+        .args(["-o", OUTPUT_FILE]);
         match toolchain::run(&mut cmd) {
             Ok(_) => {}
             Err(ToolchainError::Failed { output, .. }) => {

@@ -19,9 +19,9 @@ use crate::disk::{self, Cache};
 use crate::toolchain::{self, ToolchainError};
 use crate::ty::TypeDefKind;
 use heck::ToUpperCamelCase;
-use wit_bindgen_core::WorldGenerator;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use wit_bindgen_core::WorldGenerator;
 
 /// The version of `wit-bindgen-rust` linked into witness and of the
 /// `wit-bindgen` runtime crate the guests use (checked against Cargo.lock by
@@ -67,8 +67,15 @@ impl GuestLanguage for RustGuest {
         // The name must differ for every source (the wit and the overrides):
         // guests share one cargo target directory, where the output file is
         // named after the crate.
-        let overrides: Vec<u8> = spec.overrides.iter().flat_map(|(f, b)| [f.as_bytes(), b"\0", b.as_bytes(), b"\0"].concat()).collect();
-        let crate_name = format!("witness-guest-{}", &disk::content_key(&[spec.wit.as_bytes(), &overrides])[..16]);
+        let overrides: Vec<u8> = spec
+            .overrides
+            .iter()
+            .flat_map(|(f, b)| [f.as_bytes(), b"\0", b.as_bytes(), b"\0"].concat())
+            .collect();
+        let crate_name = format!(
+            "witness-guest-{}",
+            &disk::content_key(&[spec.wit.as_bytes(), &overrides])[..16]
+        );
         let bindings = bindings(spec)?;
         let src = dir.join("src");
         std::fs::create_dir_all(&src).map_err(GuestError::io(&src))?;
@@ -90,22 +97,35 @@ impl GuestLanguage for RustGuest {
         let fault = crate::resources::fault::template_value(spec.fault);
         let key = disk::content_key(&[spec.wit.as_bytes(), fault.as_bytes()]);
         let crate_name = format!("witness-resources-{}", &key[..12]);
-        let bindgen_err = |message: String| GuestError::Bindgen { lang: "rust", message };
-        let (mut resolve, world) = crate::resources::world::resolve(spec.wit).map_err(|e| bindgen_err(e.to_string()))?;
-        let opts = wit_bindgen_rust::Opts { generate_all: true, ..Default::default() };
+        let bindgen_err = |message: String| GuestError::Bindgen {
+            lang: "rust",
+            message,
+        };
+        let (mut resolve, world) =
+            crate::resources::world::resolve(spec.wit).map_err(|e| bindgen_err(e.to_string()))?;
+        let opts = wit_bindgen_rust::Opts {
+            generate_all: true,
+            ..Default::default()
+        };
         let mut files = wit_bindgen_core::Files::default();
-        opts.build().generate(&mut resolve, world, &mut files).map_err(|e| bindgen_err(format!("{e:#}")))?;
+        opts.build()
+            .generate(&mut resolve, world, &mut files)
+            .map_err(|e| bindgen_err(format!("{e:#}")))?;
         let (_, bindings) = files
             .iter()
             .find(|(name, _)| name.ends_with(".rs"))
             .ok_or_else(|| bindgen_err("it produced no Rust file".into()))?;
         if !RESOURCES_LIB.contains(FAULT_LINE) {
-            return Err(bindgen_err(format!("the resources template has no `{FAULT_LINE}` line")));
+            return Err(bindgen_err(format!(
+                "the resources template has no `{FAULT_LINE}` line"
+            )));
         }
         let lib = RESOURCES_LIB.replacen(FAULT_LINE, &format!("const FAULT: &str = {fault:?};"), 1);
         let src = dir.join("src");
         std::fs::create_dir_all(&src).map_err(GuestError::io(&src))?;
-        let write = |path: PathBuf, bytes: &[u8]| std::fs::write(&path, bytes).map_err(|e| GuestError::Io { path, source: e });
+        let write = |path: PathBuf, bytes: &[u8]| {
+            std::fs::write(&path, bytes).map_err(|e| GuestError::Io { path, source: e })
+        };
         write(dir.join("Cargo.toml"), cargo_toml(&crate_name).as_bytes())?;
         write(src.join("bindings.rs"), bindings)?;
         write(src.join("lib.rs"), lib.as_bytes())?;
@@ -121,7 +141,9 @@ impl GuestLanguage for RustGuest {
 /// guest target directory of the cache, and returns its `.wasm` output. Also
 /// used for the benchmark guests (see [`crate::bench`]).
 pub(crate) fn cargo_build(dir: &Path, cache: &Cache, target: &str) -> Result<Vec<u8>, GuestError> {
-    let target_dir = cache.dir("rust-target").map_err(GuestError::io(cache.root()))?;
+    let target_dir = cache
+        .dir("rust-target")
+        .map_err(GuestError::io(cache.root()))?;
     // One lock file for every guest, so that cargo does not resolve (and
     // ask the registry) again for each world.
     let lock_template = target_dir.join("Cargo.lock.template");
@@ -139,17 +161,25 @@ pub(crate) fn cargo_build(dir: &Path, cache: &Cache, target: &str) -> Result<Vec
     match toolchain::run(&mut cmd) {
         Ok(_) => {}
         Err(ToolchainError::Failed { output, .. }) => {
-            return Err(GuestError::Build { lang: "rust", dir: dir.to_path_buf(), log: output });
+            return Err(GuestError::Build {
+                lang: "rust",
+                dir: dir.to_path_buf(),
+                log: output,
+            });
         }
         Err(e) => return Err(e.into()),
     }
     // Only a lock that has the guests' one dependency makes a useful template.
-    let locks_wit_bindgen = std::fs::read_to_string(&lock).is_ok_and(|l| l.contains("name = \"wit-bindgen\""));
+    let locks_wit_bindgen =
+        std::fs::read_to_string(&lock).is_ok_and(|l| l.contains("name = \"wit-bindgen\""));
     if !lock_template.exists() && locks_wit_bindgen {
         let _ = std::fs::copy(&lock, &lock_template);
     }
     let name = crate_name_of(&manifest)?.replace('-', "_");
-    let wasm = target_dir.join(target).join("release").join(format!("{name}.wasm"));
+    let wasm = target_dir
+        .join(target)
+        .join("release")
+        .join(format!("{name}.wasm"));
     std::fs::read(&wasm).map_err(GuestError::io(&wasm))
 }
 
@@ -166,7 +196,12 @@ fn cargo() -> Result<PathBuf, ToolchainError> {
 /// with rustup when it is not.
 pub(crate) fn ensure_wasm_target(rustc: &Path, target: &str) -> Result<(), ToolchainError> {
     let installed = |rustc: &Path| -> Result<bool, ToolchainError> {
-        let out = toolchain::run(rust_tool(rustc).args(["--print", "target-libdir", "--target", target]))?;
+        let out = toolchain::run(rust_tool(rustc).args([
+            "--print",
+            "target-libdir",
+            "--target",
+            target,
+        ]))?;
         let dir = String::from_utf8_lossy(&out.stdout).trim().to_string();
         Ok(Path::new(&dir).is_dir())
     };
@@ -183,7 +218,10 @@ pub(crate) fn ensure_wasm_target(rustc: &Path, target: &str) -> Result<(), Toolc
     if installed(rustc)? {
         Ok(())
     } else {
-        Err(ToolchainError::Missing { what: format!("the Rust standard library for {target}"), fix })
+        Err(ToolchainError::Missing {
+            what: format!("the Rust standard library for {target}"),
+            fix,
+        })
     }
 }
 
@@ -197,7 +235,12 @@ fn rust_tool(program: &Path) -> Command {
 /// `program --version`, the first line, run as [`rust_tool`].
 fn tool_version(program: &Path) -> Result<String, ToolchainError> {
     let out = toolchain::run(rust_tool(program).arg("--version"))?;
-    Ok(String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or("").trim().to_string())
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string())
 }
 
 /// Removes the variables an outer `cargo test`, `cargo run` or `cargo
@@ -266,10 +309,17 @@ debug = false
 
 /// Runs the generator with stubs on and turns the `api` stubs into echoes.
 fn bindings(spec: &GuestSpec<'_>) -> Result<String, GuestError> {
-    let bindgen_err = |message: String| GuestError::Bindgen { lang: "rust", message };
+    let bindgen_err = |message: String| GuestError::Bindgen {
+        lang: "rust",
+        message,
+    };
     let (mut resolve, world) =
         crate::wit_text::resolve_echo(spec.wit).map_err(|e| bindgen_err(e.to_string()))?;
-    let opts = wit_bindgen_rust::Opts { stubs: true, generate_all: true, ..Default::default() };
+    let opts = wit_bindgen_rust::Opts {
+        stubs: true,
+        generate_all: true,
+        ..Default::default()
+    };
     let mut files = wit_bindgen_core::Files::default();
     opts.build()
         .generate(&mut resolve, world, &mut files)
@@ -313,18 +363,30 @@ fn echo_bodies(bindings: &str, spec: &GuestSpec<'_>) -> Result<String, String> {
 /// `fn f(a: T,b: U,) -> R{ unreachable!() }` becomes the same signature with
 /// the echo (or an override) as its body.
 fn echo_fn(line: &str, spec: &GuestSpec<'_>) -> Result<String, String> {
-    let body_at = line.rfind("{ unreachable!() }").ok_or_else(|| format!("unexpected stub line: {line}"))?;
+    let body_at = line
+        .rfind("{ unreachable!() }")
+        .ok_or_else(|| format!("unexpected stub line: {line}"))?;
     let signature = &line[..body_at];
-    let name_end = signature.find('(').ok_or_else(|| format!("unexpected stub line: {line}"))?;
+    let name_end = signature
+        .find('(')
+        .ok_or_else(|| format!("unexpected stub line: {line}"))?;
     let name = signature["fn ".len()..name_end].trim();
     let params = param_names(&signature[name_end..]);
-    let overridden = spec.overrides.iter().find(|(f, _)| f.replace('-', "_") == name.trim_end_matches('_'));
+    let overridden = spec
+        .overrides
+        .iter()
+        .find(|(f, _)| f.replace('-', "_") == name.trim_end_matches('_'));
     let body = match overridden {
         Some((_, src)) => src.clone(),
         None => {
-            let args: Vec<String> =
-                params.iter().map(|p| format!("crate::as_arg::AsArg::as_arg(&{p})")).collect();
-            format!("crate::bindings::witness::case::upstream::{name}({})", args.join(", "))
+            let args: Vec<String> = params
+                .iter()
+                .map(|p| format!("crate::as_arg::AsArg::as_arg(&{p})"))
+                .collect();
+            format!(
+                "crate::bindings::witness::case::upstream::{name}({})",
+                args.join(", ")
+            )
         }
     };
     Ok(format!("{signature}{{ {body} }}"))
@@ -367,7 +429,12 @@ fn lib_rs(spec: &GuestSpec<'_>) -> String {
         .types
         .iter()
         .filter(|t| !matches!(t.kind, TypeDefKind::Alias(_)))
-        .map(|t| format!("    crate::bindings::witness::case::types::{},\n", rust_type_name(&t.name)))
+        .map(|t| {
+            format!(
+                "    crate::bindings::witness::case::types::{},\n",
+                rust_type_name(&t.name)
+            )
+        })
         .collect();
     format!(
         "//! Echo guest generated by witness: every `api` function returns what\n\
@@ -397,15 +464,22 @@ mod tests {
 
     #[test]
     fn param_names_split_at_the_top_level_only() {
-        assert_eq!(param_names("(a: u32,b: Vec::<(u8,u16,)>,c: Option<&str>,) -> (u8,u8)"), ["a", "b", "c"]);
+        assert_eq!(
+            param_names("(a: u32,b: Vec::<(u8,u16,)>,c: Option<&str>,) -> (u8,u8)"),
+            ["a", "b", "c"]
+        );
         assert!(param_names("() -> ::core::result::Result<(),f64>").is_empty());
         assert_eq!(param_names("(f: _rt::Vec::<u8>,) -> ()"), ["f"]);
     }
 
     #[test]
     fn the_pinned_wit_bindgen_version_is_the_linked_one() {
-        let lock = std::fs::read_to_string(crate::disk::workspace_root().join("Cargo.lock")).unwrap();
+        let lock =
+            std::fs::read_to_string(crate::disk::workspace_root().join("Cargo.lock")).unwrap();
         let entry = format!("name = \"wit-bindgen-rust\"\nversion = \"{WIT_BINDGEN_VERSION}\"");
-        assert!(lock.contains(&entry), "Cargo.lock does not pin wit-bindgen-rust {WIT_BINDGEN_VERSION}");
+        assert!(
+            lock.contains(&entry),
+            "Cargo.lock does not pin wit-bindgen-rust {WIT_BINDGEN_VERSION}"
+        );
     }
 }

@@ -50,9 +50,14 @@ impl Hop {
     }
 
     pub fn parse(s: &str) -> Option<Hop> {
-        [Hop::HostToGuest, Hop::GuestToHostImport, Hop::ImportResult, Hop::ExportResult]
-            .into_iter()
-            .find(|h| h.as_str() == s)
+        [
+            Hop::HostToGuest,
+            Hop::GuestToHostImport,
+            Hop::ImportResult,
+            Hop::ExportResult,
+        ]
+        .into_iter()
+        .find(|h| h.as_str() == s)
     }
 }
 
@@ -95,7 +100,14 @@ impl CallFailure {
     pub fn summary(&self) -> String {
         match &self.kind {
             FailureKind::Mismatch(d) => {
-                format!("{}: {} at {}: sent {}, got {}", self.hop, d.kind.as_str(), d.path, d.expected, d.actual)
+                format!(
+                    "{}: {} at {}: sent {}, got {}",
+                    self.hop,
+                    d.kind.as_str(),
+                    d.path,
+                    d.expected,
+                    d.actual
+                )
             }
             FailureKind::Trap { root_cause, .. } => format!("{}: trap: {root_cause}", self.hop),
             FailureKind::Limit { message } => format!("{}: limit: {message}", self.hop),
@@ -136,7 +148,11 @@ pub struct EchoGuest<'h> {
 impl<'h> EchoGuest<'h> {
     /// Links `component` against WASI and a dynamic `upstream` with every
     /// function of `world`.
-    pub fn new(host: &'h Host, component: &Component, world: &CaseWorld) -> Result<Self, HostError> {
+    pub fn new(
+        host: &'h Host,
+        component: &Component,
+        world: &CaseWorld,
+    ) -> Result<Self, HostError> {
         let mut linker = host.linker::<EchoState>()?;
         let link_err = |e: wasmtime::Error| HostError::Link(error_text(&e));
         let mut upstream = linker.instance(wit_text::UPSTREAM).map_err(link_err)?;
@@ -158,16 +174,19 @@ impl<'h> EchoGuest<'h> {
                 .map_err(link_err)?;
         }
         let pre = linker.instantiate_pre(component).map_err(link_err)?;
-        Ok(EchoGuest { host, pre, funcs: world.funcs.iter().map(|f| f.name.clone()).collect() })
+        Ok(EchoGuest {
+            host,
+            pre,
+            funcs: world.funcs.iter().map(|f| f.name.clone()).collect(),
+        })
     }
 
     /// A fresh instance in a fresh sandboxed store.
     pub fn instantiate(&self, seed: u64) -> Result<EchoInstance, HostError> {
         let mut store = self.host.store::<EchoState>(seed);
-        let instance = self
-            .pre
-            .instantiate(&mut store)
-            .map_err(|e| HostError::Instantiate(format!("{}{}", error_text(&e), output_note(&store))))?;
+        let instance = self.pre.instantiate(&mut store).map_err(|e| {
+            HostError::Instantiate(format!("{}{}", error_text(&e), output_note(&store)))
+        })?;
         let api = instance
             .get_export_index(&mut store, None, wit_text::API)
             .ok_or_else(|| HostError::MissingExport(wit_text::API.into()))?;
@@ -179,13 +198,22 @@ impl<'h> EchoGuest<'h> {
                 .ok_or_else(|| HostError::MissingExport(format!("{}#{name}", wit_text::API)))?;
             funcs.insert(name.clone(), func);
         }
-        Ok(EchoInstance { store, funcs, poisoned: false, fuel_per_call: self.host.config().fuel_per_call })
+        Ok(EchoInstance {
+            store,
+            funcs,
+            poisoned: false,
+            fuel_per_call: self.host.config().fuel_per_call,
+        })
     }
 }
 
 fn output_note(store: &Store<GuestState<EchoState>>) -> String {
     let out = store.data().captured_output();
-    if out.trim().is_empty() { String::new() } else { format!("\nguest output:\n{out}") }
+    if out.trim().is_empty() {
+        String::new()
+    } else {
+        format!("\nguest output:\n{out}")
+    }
 }
 
 /// A live echo guest.
@@ -207,14 +235,22 @@ impl EchoInstance {
     /// checks both crossings.
     pub fn call(&mut self, func: &str, args: &[Val], result: Option<&Val>) -> CallOutcome {
         let Some(f) = self.funcs.get(func).copied() else {
-            return self.fail(Hop::HostToGuest, FailureKind::Protocol { message: format!("no api function `{func}`") }, None);
+            return self.fail(
+                Hop::HostToGuest,
+                FailureKind::Protocol {
+                    message: format!("no api function `{func}`"),
+                },
+                None,
+            );
         };
         {
             let state = &mut self.store.data_mut().data;
             state.expected = Some((func.to_string(), result.cloned()));
             state.seen.clear();
         }
-        self.store.set_fuel(self.fuel_per_call).expect("fuel is enabled on witness engines");
+        self.store
+            .set_fuel(self.fuel_per_call)
+            .expect("fuel is enabled on witness engines");
         let mut results = vec![Val::Bool(false); usize::from(result.is_some())];
         let outcome = f.call(&mut self.store, args, &mut results);
         let seen = std::mem::take(&mut self.store.data_mut().data.seen);
@@ -239,8 +275,15 @@ impl EchoInstance {
                     Hop::HostToGuest
                 } else if let Some(d) = arg_divergence {
                     // The divergence came first; the trap is its consequence.
-                    return self.fail(Hop::GuestToHostImport, FailureKind::Mismatch(d), observed_args);
-                } else if e.downcast_ref::<WasmBacktrace>().is_some_and(|bt| !bt.frames().is_empty()) {
+                    return self.fail(
+                        Hop::GuestToHostImport,
+                        FailureKind::Mismatch(d),
+                        observed_args,
+                    );
+                } else if e
+                    .downcast_ref::<WasmBacktrace>()
+                    .is_some_and(|bt| !bt.frames().is_empty())
+                {
                     Hop::ImportResult
                 } else {
                     Hop::ExportResult
@@ -252,17 +295,25 @@ impl EchoInstance {
                 let failure = if seen.is_empty() {
                     Some((
                         Hop::HostToGuest,
-                        FailureKind::Protocol { message: format!("api `{func}` returned without calling upstream `{func}`") },
+                        FailureKind::Protocol {
+                            message: format!(
+                                "api `{func}` returned without calling upstream `{func}`"
+                            ),
+                        },
                     ))
                 } else if seen.len() > 1 {
                     Some((
                         Hop::GuestToHostImport,
-                        FailureKind::Protocol { message: format!("api `{func}` called upstream {} times", seen.len()) },
+                        FailureKind::Protocol {
+                            message: format!("api `{func}` called upstream {} times", seen.len()),
+                        },
                     ))
                 } else if let Some(d) = arg_divergence {
                     Some((Hop::GuestToHostImport, FailureKind::Mismatch(d)))
                 } else if let (Some(sent), Some(got)) = (result, observed_result.as_ref()) {
-                    compare("result", sent, got).err().map(|d| (Hop::ExportResult, FailureKind::Mismatch(d)))
+                    compare("result", sent, got)
+                        .err()
+                        .map(|d| (Hop::ExportResult, FailureKind::Mismatch(d)))
                 } else {
                     None
                 };
@@ -284,10 +335,19 @@ impl EchoInstance {
         let f = self.funcs[func];
         let ty = f.ty(&self.store);
         let names: Vec<String> = ty.params().map(|(name, _)| name.to_string()).collect();
-        if names.len() == n { names } else { (0..n).map(|i| format!("arg{i}")).collect() }
+        if names.len() == n {
+            names
+        } else {
+            (0..n).map(|i| format!("arg{i}")).collect()
+        }
     }
 
-    fn fail(&mut self, hop: Hop, kind: FailureKind, observed_args: Option<Vec<Val>>) -> CallOutcome {
+    fn fail(
+        &mut self,
+        hop: Hop,
+        kind: FailureKind,
+        observed_args: Option<Vec<Val>>,
+    ) -> CallOutcome {
         CallOutcome::Failed(Box::new(CallFailure {
             hop,
             kind,
@@ -308,9 +368,16 @@ fn classify_error(e: &wasmtime::Error) -> FailureKind {
     let message = error_text(e);
     let root_cause = e.root_cause().to_string();
     match e.downcast_ref::<Trap>() {
-        Some(Trap::OutOfFuel) => FailureKind::Limit { message: "all fuel consumed (the guest ran too long)".into() },
-        _ if root_cause.contains("memory") && root_cause.contains("limit") => FailureKind::Limit { message: root_cause },
-        _ => FailureKind::Trap { message, root_cause },
+        Some(Trap::OutOfFuel) => FailureKind::Limit {
+            message: "all fuel consumed (the guest ran too long)".into(),
+        },
+        _ if root_cause.contains("memory") && root_cause.contains("limit") => FailureKind::Limit {
+            message: root_cause,
+        },
+        _ => FailureKind::Trap {
+            message,
+            root_cause,
+        },
     }
 }
 
@@ -345,11 +412,23 @@ mod tests {
     fn u32_world() -> CaseWorld {
         CaseWorld {
             types: vec![],
-            funcs: vec![Func { name: "f".into(), params: vec![Param { name: "x".into(), ty: Ty::U32 }], result: Some(Ty::U32) }],
+            funcs: vec![Func {
+                name: "f".into(),
+                params: vec![Param {
+                    name: "x".into(),
+                    ty: Ty::U32,
+                }],
+                result: Some(Ty::U32),
+            }],
         }
     }
 
-    fn call(wat: &str, world: &CaseWorld, args: &[Val], result: Option<&Val>) -> (CallOutcome, bool) {
+    fn call(
+        wat: &str,
+        world: &CaseWorld,
+        args: &[Val],
+        result: Option<&Val>,
+    ) -> (CallOutcome, bool) {
         let cache = Cache::at(tempfile::tempdir().unwrap().keep());
         let host = Host::new(HostConfig::default(), &cache).unwrap();
         let component = host.compile(wat.as_bytes()).unwrap();
@@ -368,7 +447,12 @@ mod tests {
 
     #[test]
     fn a_faithful_guest_passes() {
-        let (outcome, _) = call(&u32_guest("local.get 0 call $up"), &u32_world(), &[Val::U32(5)], Some(&Val::U32(9)));
+        let (outcome, _) = call(
+            &u32_guest("local.get 0 call $up"),
+            &u32_world(),
+            &[Val::U32(5)],
+            Some(&Val::U32(9)),
+        );
         assert!(matches!(outcome, CallOutcome::Passed), "{outcome:?}");
     }
 
@@ -377,7 +461,9 @@ mod tests {
         let wat = u32_guest("local.get 0 i32.const 1 i32.xor call $up");
         let f = failure(call(&wat, &u32_world(), &[Val::U32(5)], Some(&Val::U32(9))).0);
         assert_eq!(f.hop, Hop::GuestToHostImport);
-        let FailureKind::Mismatch(d) = &f.kind else { panic!("{f:?}") };
+        let FailureKind::Mismatch(d) = &f.kind else {
+            panic!("{f:?}")
+        };
         assert!(d.path.starts_with('x'), "{}", d.path);
         assert_eq!(f.observed_args, Some(vec![Val::U32(4)]));
     }
@@ -387,17 +473,27 @@ mod tests {
         let wat = u32_guest("local.get 0 call $up i32.const 1 i32.add");
         let f = failure(call(&wat, &u32_world(), &[Val::U32(5)], Some(&Val::U32(9))).0);
         assert_eq!(f.hop, Hop::ExportResult);
-        let FailureKind::Mismatch(d) = &f.kind else { panic!("{f:?}") };
+        let FailureKind::Mismatch(d) = &f.kind else {
+            panic!("{f:?}")
+        };
         assert!(d.path.starts_with("result"), "{}", d.path);
         assert_eq!(f.observed_result, Some(Val::U32(10)));
     }
 
     #[test]
     fn a_trap_before_the_import_is_host_to_guest_and_poisons_the_instance() {
-        let (outcome, poisoned) = call(&u32_guest("unreachable"), &u32_world(), &[Val::U32(5)], Some(&Val::U32(9)));
+        let (outcome, poisoned) = call(
+            &u32_guest("unreachable"),
+            &u32_world(),
+            &[Val::U32(5)],
+            Some(&Val::U32(9)),
+        );
         let f = failure(outcome);
         assert_eq!(f.hop, Hop::HostToGuest);
-        assert!(matches!(&f.kind, FailureKind::Trap { root_cause, .. } if root_cause.contains("unreachable")), "{f:?}");
+        assert!(
+            matches!(&f.kind, FailureKind::Trap { root_cause, .. } if root_cause.contains("unreachable")),
+            "{f:?}"
+        );
         assert!(poisoned);
     }
 
@@ -410,7 +506,15 @@ mod tests {
 
     #[test]
     fn a_guest_that_skips_the_import_breaks_the_protocol() {
-        let f = failure(call(&u32_guest("i32.const 9"), &u32_world(), &[Val::U32(5)], Some(&Val::U32(9))).0);
+        let f = failure(
+            call(
+                &u32_guest("i32.const 9"),
+                &u32_world(),
+                &[Val::U32(5)],
+                Some(&Val::U32(9)),
+            )
+            .0,
+        );
         assert_eq!(f.hop, Hop::HostToGuest);
         assert!(matches!(f.kind, FailureKind::Protocol { .. }), "{f:?}");
     }
@@ -439,10 +543,19 @@ mod tests {
               (func $api_g (result string) (canon lift (core func $i "g") (memory (core memory $mi "memory"))))
               (instance $api (export "g" (func $api_g)))
               (export "witness:case/api" (instance $api)))"#;
-        let world = CaseWorld { types: vec![], funcs: vec![Func { name: "g".into(), params: vec![], result: Some(Ty::String) }] };
+        let world = CaseWorld {
+            types: vec![],
+            funcs: vec![Func {
+                name: "g".into(),
+                params: vec![],
+                result: Some(Ty::String),
+            }],
+        };
         let f = failure(call(wat, &world, &[], Some(&Val::String("hi".into()))).0);
         assert_eq!(f.hop, Hop::ExportResult, "{f:?}");
-        let FailureKind::Trap { root_cause, .. } = &f.kind else { panic!("{f:?}") };
+        let FailureKind::Trap { root_cause, .. } = &f.kind else {
+            panic!("{f:?}")
+        };
         assert!(root_cause.contains("out of bounds"), "{root_cause}");
     }
 
@@ -450,7 +563,14 @@ mod tests {
     fn fuel_stops_a_runaway_guest() {
         let wat = u32_guest("(loop $l br $l) i32.const 0");
         let cache = Cache::at(tempfile::tempdir().unwrap().keep());
-        let host = Host::new(HostConfig { fuel_per_call: 1_000_000, ..HostConfig::default() }, &cache).unwrap();
+        let host = Host::new(
+            HostConfig {
+                fuel_per_call: 1_000_000,
+                ..HostConfig::default()
+            },
+            &cache,
+        )
+        .unwrap();
         let component = host.compile(wat.as_bytes()).unwrap();
         let world = u32_world();
         let guest = EchoGuest::new(&host, &component, &world).unwrap();

@@ -108,7 +108,12 @@ impl Host {
         engine.precompile_compatibility_hash().hash(&mut hasher);
         let engine_key = format!("{:016x}", hasher.finish());
         let compiled_dir = cache.root().join("compiled");
-        Ok(Host { engine, config, compiled_dir, engine_key })
+        Ok(Host {
+            engine,
+            config,
+            compiled_dir,
+            engine_key,
+        })
     }
 
     pub fn engine(&self) -> &Engine {
@@ -136,7 +141,8 @@ impl Host {
         let component =
             Component::new(&self.engine, bytes).map_err(|e| HostError::Compile(error_text(&e)))?;
         if let Ok(serialized) = component.serialize() {
-            disk::write_atomic(&path, &serialized).map_err(|source| HostError::Io { path, source })?;
+            disk::write_atomic(&path, &serialized)
+                .map_err(|source| HostError::Io { path, source })?;
         }
         Ok(component)
     }
@@ -144,7 +150,8 @@ impl Host {
     /// A linker with WASI (p2, synchronous) in it.
     pub fn linker<D: Send + 'static>(&self) -> Result<Linker<GuestState<D>>, HostError> {
         let mut linker = Linker::new(&self.engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| HostError::Link(error_text(&e)))?;
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .map_err(|e| HostError::Link(error_text(&e)))?;
         Ok(linker)
     }
 
@@ -172,11 +179,24 @@ impl Host {
             .tables(1000)
             .memories(100)
             .build();
-        let limits = SandboxLimits { limits, memory_bytes: 0, growing: 0 };
-        let state = GuestState { wasi, table: ResourceTable::new(), limits, stdout, stderr, data: D::default() };
+        let limits = SandboxLimits {
+            limits,
+            memory_bytes: 0,
+            growing: 0,
+        };
+        let state = GuestState {
+            wasi,
+            table: ResourceTable::new(),
+            limits,
+            stdout,
+            stderr,
+            data: D::default(),
+        };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        store.set_fuel(self.config.fuel_per_call).expect("fuel is enabled on this engine");
+        store
+            .set_fuel(self.config.fuel_per_call)
+            .expect("fuel is enabled on this engine");
         store
     }
 }
@@ -202,9 +222,18 @@ struct SandboxLimits {
 }
 
 impl ResourceLimiter for SandboxLimits {
-    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         let allowed = self.limits.memory_growing(current, desired, maximum)?;
-        self.growing = if allowed { desired.saturating_sub(current) } else { 0 };
+        self.growing = if allowed {
+            desired.saturating_sub(current)
+        } else {
+            0
+        };
         self.memory_bytes += self.growing;
         Ok(allowed)
     }
@@ -214,7 +243,12 @@ impl ResourceLimiter for SandboxLimits {
         self.limits.memory_grow_failed(error)
     }
 
-    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         self.limits.table_growing(current, desired, maximum)
     }
 
@@ -258,7 +292,10 @@ impl<D> GuestState<D> {
 
 impl<D: Send> WasiView for GuestState<D> {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -282,14 +319,18 @@ impl FunctionCache {
 
 impl wasmtime::CacheStore for FunctionCache {
     fn get(&self, key: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
-        std::fs::read(self.path(key)).ok().map(std::borrow::Cow::Owned)
+        std::fs::read(self.path(key))
+            .ok()
+            .map(std::borrow::Cow::Owned)
     }
 
     fn insert(&self, key: &[u8], value: Vec<u8>) -> bool {
         // A plain write then rename (no fsync: a lost entry is only a cache
         // miss), so that a reader never sees half an entry.
         let path = self.path(key);
-        let Some(dir) = path.parent() else { return false };
+        let Some(dir) = path.parent() else {
+            return false;
+        };
         if std::fs::create_dir_all(dir).is_err() {
             return false;
         }

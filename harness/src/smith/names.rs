@@ -69,7 +69,10 @@ pub(crate) struct Scope {
 
 /// A name as validation compares it: hyphens dropped, lowercase.
 fn clash_key(name: &str) -> String {
-    name.chars().filter(|c| *c != '-').flat_map(char::to_lowercase).collect()
+    name.chars()
+        .filter(|c| *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 impl Scope {

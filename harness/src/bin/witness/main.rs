@@ -17,7 +17,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "witness", version, about = "Test harness and fuzzer for the WebAssembly Component Model's plugin boundary")]
+#[command(
+    name = "witness",
+    version,
+    about = "Test harness and fuzzer for the WebAssembly Component Model's plugin boundary"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -67,5 +71,6 @@ fn main() -> ExitCode {
 
 /// How a user runs witness: for the replay commands written in findings.
 pub fn command_prefix() -> String {
-    std::env::var("WITNESS_COMMAND").unwrap_or_else(|_| "cargo run --release -p witness --".to_string())
+    std::env::var("WITNESS_COMMAND")
+        .unwrap_or_else(|_| "cargo run --release -p witness --".to_string())
 }

@@ -59,8 +59,14 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         (None, None) => Some("rust"),
     };
     let mut targets: Vec<Vec<String>> = match lang {
-        Some("all") => witness::guest::LANGUAGES.iter().map(|s| vec![s.to_string()]).collect(),
-        Some(list) => list.split(',').map(|s| vec![s.trim().to_string()]).collect(),
+        Some("all") => witness::guest::LANGUAGES
+            .iter()
+            .map(|s| vec![s.to_string()])
+            .collect(),
+        Some(list) => list
+            .split(',')
+            .map(|s| vec![s.trim().to_string()])
+            .collect(),
         None => Vec::new(),
     };
     if let Some(chain) = &args.chain {
@@ -72,9 +78,17 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             for skipped in &imported.skipped {
                 eprintln!("witness: skipping {}: {}", skipped.origin, skipped.reason);
             }
-            CaseSource::Fixed { seed: args.seed, world: imported.world, origin: path.display().to_string() }
+            CaseSource::Fixed {
+                seed: args.seed,
+                world: imported.world,
+                origin: path.display().to_string(),
+            }
         }
-        None => CaseSource::Seeded { seed: args.seed, worlds: args.worlds, config: None },
+        None => CaseSource::Seeded {
+            seed: args.seed,
+            worlds: args.worlds,
+            config: None,
+        },
     };
     let suppressions_path = args.corpus.join("suppressions.toml");
     let config = CampaignConfig {
@@ -82,14 +96,19 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         calls: args.calls,
         targets,
         values: ValueConfig::default(),
-        host: HostConfig { fuel_per_call: args.fuel, memory_limit: args.memory_mib << 20, ..HostConfig::default() },
+        host: HostConfig {
+            fuel_per_call: args.fuel,
+            memory_limit: args.memory_mib << 20,
+            ..HostConfig::default()
+        },
         findings_dir: args.corpus.join("findings"),
         suppressions: Suppressions::load(&suppressions_path)?,
         command_prefix: crate::command_prefix(),
         fresh: args.fresh,
         progress: !args.quiet,
     };
-    let summary = campaign::run(&config, &Cache::from_env()).context("the campaign could not run")?;
+    let summary =
+        campaign::run(&config, &Cache::from_env()).context("the campaign could not run")?;
     print!("{}", summary.table());
     for line in summary.known_lines() {
         println!("{line}");
@@ -101,5 +120,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         }
     }
     println!("{}", summary.last_line());
-    Ok(if summary.failed() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if summary.failed() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
