@@ -251,30 +251,7 @@ impl Summary {
                 secs(l.warm_build_ms),
             ]);
         }
-        let widths: Vec<usize> = (0..9)
-            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-            .collect();
-        let mut out = String::new();
-        for (i, row) in rows.iter().enumerate() {
-            let cells: Vec<String> = row
-                .iter()
-                .zip(&widths)
-                .map(|(cell, w)| format!("{cell:<w$}"))
-                .collect();
-            out.push_str(cells.join("  ").trim_end());
-            out.push('\n');
-            if i == 0 {
-                out.push_str(
-                    &widths
-                        .iter()
-                        .map(|w| "-".repeat(*w))
-                        .collect::<Vec<_>>()
-                        .join("  "),
-                );
-                out.push('\n');
-            }
-        }
-        out
+        crate::text_table::render(&rows)
     }
 }
 

@@ -35,6 +35,7 @@ pub mod seed;
 pub mod shrink;
 pub mod smith;
 pub mod suppress;
+pub mod text_table;
 pub mod toolchain;
 pub mod ty;
 pub mod value;

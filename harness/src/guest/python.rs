@@ -185,30 +185,7 @@ impl GuestLanguage for PythonGuest {
     }
 
     fn generate(&self, spec: &GuestSpec<'_>, dir: &Path) -> Result<(), GuestError> {
-        let prepared = self.prepared()?;
-        let world = dir.join(WORLD_FILE);
-        std::fs::write(&world, spec.wit).map_err(GuestError::io(&world))?;
-        let mut cmd = self.componentize_py(&prepared, dir);
-        cmd.args([
-            "-q",
-            "-d",
-            WORLD_FILE,
-            "-w",
-            wit_text::WORLD,
-            "bindings",
-            BINDINGS_DIR,
-        ]);
-        match toolchain::run(&mut cmd) {
-            Ok(_) => {}
-            Err(ToolchainError::Failed { output, .. }) => {
-                return Err(GuestError::Bindgen {
-                    lang: "python",
-                    message: output,
-                });
-            }
-            Err(e) => return Err(e.into()),
-        }
-        let bindings = Bindings::read(&dir.join(BINDINGS_DIR).join(WORLD_MODULE))?;
+        let bindings = self.write_bindings(dir, spec.wit, wit_text::WORLD)?;
         let app = app_py(spec, &bindings).map_err(|message| GuestError::Bindgen {
             lang: "python",
             message,
@@ -233,33 +210,10 @@ impl GuestLanguage for PythonGuest {
     }
 
     fn generate_resources(&self, spec: &ResourcesSpec<'_>, dir: &Path) -> Result<(), GuestError> {
-        let prepared = self.prepared()?;
-        let world = dir.join(WORLD_FILE);
-        std::fs::write(&world, spec.wit).map_err(GuestError::io(&world))?;
         // The bindings, for whoever reads the guest (componentize-py makes
         // its own when it builds), and to check that the templates' modules
         // are where componentize-py will look for them.
-        let mut cmd = self.componentize_py(&prepared, dir);
-        cmd.args([
-            "-q",
-            "-d",
-            WORLD_FILE,
-            "-w",
-            crate::resources::world::WORLD,
-            "bindings",
-            BINDINGS_DIR,
-        ]);
-        match toolchain::run(&mut cmd) {
-            Ok(_) => {}
-            Err(ToolchainError::Failed { output, .. }) => {
-                return Err(GuestError::Bindgen {
-                    lang: "python",
-                    message: output,
-                });
-            }
-            Err(e) => return Err(e.into()),
-        }
-        let bindings = Bindings::read(&dir.join(BINDINGS_DIR).join(WORLD_MODULE))?;
+        let bindings = self.write_bindings(dir, spec.wit, crate::resources::world::WORLD)?;
         for (file, _) in RESOURCES_MODULES {
             let module = file.trim_end_matches(".py");
             if module != APP_MODULE && !bindings.export_modules.iter().any(|m| m == module) {
@@ -294,6 +248,35 @@ impl GuestLanguage for PythonGuest {
 }
 
 impl PythonGuest {
+    /// Writes `wit` to `dir/world.wit`, runs `componentize-py bindings` for
+    /// `world` into `dir/bindings`, and reads what it generated.
+    fn write_bindings(&self, dir: &Path, wit: &str, world: &str) -> Result<Bindings, GuestError> {
+        let prepared = self.prepared()?;
+        let path = dir.join(WORLD_FILE);
+        std::fs::write(&path, wit).map_err(GuestError::io(&path))?;
+        let mut cmd = self.componentize_py(&prepared, dir);
+        cmd.args([
+            "-q",
+            "-d",
+            WORLD_FILE,
+            "-w",
+            world,
+            "bindings",
+            BINDINGS_DIR,
+        ]);
+        match toolchain::run(&mut cmd) {
+            Ok(_) => {}
+            Err(ToolchainError::Failed { output, .. }) => {
+                return Err(GuestError::Bindgen {
+                    lang: "python",
+                    message: output,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Bindings::read(&dir.join(BINDINGS_DIR).join(WORLD_MODULE))
+    }
+
     /// Runs `componentize-py componentize app` in `dir` for `world` of the
     /// WIT file `wit_file` (relative to `dir`) and returns the component.
     /// Also used for the benchmark guest (see [`crate::bench`]).

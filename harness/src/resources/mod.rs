@@ -268,7 +268,7 @@ impl Summary {
             });
             rows.push(row);
         }
-        let mut out = render(&rows);
+        let mut out = crate::text_table::render(&rows);
         out.push('\n');
         if self.cycles > 0 {
             out.push_str(&format!(
@@ -289,34 +289,6 @@ impl Summary {
         }
         out
     }
-}
-
-fn render(rows: &[Vec<String>]) -> String {
-    let columns = rows[0].len();
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for (i, row) in rows.iter().enumerate() {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-        if i == 0 {
-            out.push_str(
-                &widths
-                    .iter()
-                    .map(|w| "-".repeat(*w))
-                    .collect::<Vec<_>>()
-                    .join("  "),
-            );
-            out.push('\n');
-        }
-    }
-    out
 }
 
 /// A guest built, compiled and linked for one language.
