@@ -528,13 +528,15 @@ pub fn run(config: &ResourcesConfig, cache: &Cache) -> Result<Summary, Resources
     Ok(summary)
 }
 
+/// Writes `finding` and notes its signature; says whether the finding is
+/// a known one (suppressed).
 fn record(
     config: &ResourcesConfig,
     store: &FindingStore,
     result: &mut LanguageResult,
     finding: Finding,
     new_findings: &mut Vec<PathBuf>,
-) -> Result<(), ResourcesError> {
+) -> Result<bool, ResourcesError> {
     let sig_text = finding.meta.signature.clone();
     let sig = signature_from_text(&sig_text);
     let recorded = store.record(finding)?;
@@ -544,13 +546,9 @@ fn record(
     if !result.signatures.contains(&sig_text) {
         result.signatures.push(sig_text);
     }
-    if sig
+    Ok(sig
         .as_ref()
-        .is_some_and(|s| config.suppressions.matching(s).is_some())
-    {
-        result.suppressed += 1;
-    }
-    Ok(())
+        .is_some_and(|s| config.suppressions.matching(s).is_some()))
 }
 
 fn signature_from_text(text: &str) -> Option<Signature> {
@@ -631,7 +629,9 @@ fn run_language(
             };
             result.build_failure = Some(e.to_string());
             result.failed += 1;
-            record(config, store, &mut result, f, new_findings)?;
+            if record(config, store, &mut result, f, new_findings)? {
+                result.suppressed += 1;
+            }
             return Ok(result);
         }
     };
@@ -667,13 +667,16 @@ fn run_language(
             fault: config.fault,
             cycle: None,
         };
-        record(
+        let known = record(
             config,
             store,
             &mut result,
             finding(&report, &config.command_prefix, store.dir()),
             new_findings,
         )?;
+        if known {
+            result.suppressed += 1;
+        }
         if config.progress && (index + 1) % 50 == 0 {
             eprintln!(
                 "witness: {language}: {} of {} sequences, {} failed",
@@ -698,6 +701,8 @@ fn run_language(
             } else {
                 result.failed += 1;
             }
+            // A failed check is known when every violation it found is.
+            let mut all_known = true;
             for v in &report.violations {
                 result.count(v.class);
                 let r = Report {
@@ -711,7 +716,10 @@ fn run_language(
                     cycle: Some((cycle, report.cycles)),
                 };
                 let f = finding(&r, &config.command_prefix, store.dir());
-                record(config, store, &mut result, f, new_findings)?;
+                all_known &= record(config, store, &mut result, f, new_findings)?;
+            }
+            if !report.violations.is_empty() && all_known {
+                result.suppressed += 1;
             }
             result.leak_checks.push(report);
         }

@@ -312,3 +312,34 @@ fn the_python_leak_check_measures_the_leak_of_dropped_things() {
     let grown = report.after.heap_bytes.unwrap() - report.before.heap_bytes.unwrap();
     assert!(grown > 10_000 * 100, "{}", report.growth_text());
 }
+
+/// A known failure is counted once, however many violations (and so
+/// findings) it has: the Python guest's leak check (its known leak of
+/// resources that went to the host) finds both a leak and memory growth
+/// in one check, and with both suppressed the run has no unknown failure.
+#[test]
+fn a_suppressed_failure_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ResourcesConfig {
+        languages: vec!["python".into()],
+        cycles: 2000,
+        suppressions: Suppressions {
+            suppress: vec![crate::suppress::Suppression {
+                signature: "python | resource | * | *".into(),
+                reason: "the known componentize-py leak".into(),
+                link: None,
+            }],
+        },
+        ..config(None, 3, dir.path())
+    };
+    let summary = run(&config, &Cache::from_env()).unwrap();
+    let python = &summary.languages[0];
+    let two_violations = python.leak_checks.iter().any(|c| c.violations.len() > 1);
+    assert!(
+        two_violations,
+        "a check with a leak and memory growth:\n{}",
+        summary.table()
+    );
+    assert_eq!(python.suppressed, python.failed, "{}", summary.table());
+    assert_eq!(summary.failed(), 0, "{}", summary.table());
+}
