@@ -101,20 +101,9 @@ impl GuestLanguage for RustGuest {
             lang: "rust",
             message,
         };
-        let (mut resolve, world) =
+        let (resolve, world) =
             crate::resources::world::resolve(spec.wit).map_err(|e| bindgen_err(e.to_string()))?;
-        let opts = wit_bindgen_rust::Opts {
-            generate_all: true,
-            ..Default::default()
-        };
-        let mut files = wit_bindgen_core::Files::default();
-        opts.build()
-            .generate(&mut resolve, world, &mut files)
-            .map_err(|e| bindgen_err(format!("{e:#}")))?;
-        let (_, bindings) = files
-            .iter()
-            .find(|(name, _)| name.ends_with(".rs"))
-            .ok_or_else(|| bindgen_err("it produced no Rust file".into()))?;
+        let bindings = generate_bindings(resolve, world, false)?;
         if !RESOURCES_LIB.contains(FAULT_LINE) {
             return Err(bindgen_err(format!(
                 "the resources template has no `{FAULT_LINE}` line"
@@ -127,7 +116,7 @@ impl GuestLanguage for RustGuest {
             std::fs::write(&path, bytes).map_err(|e| GuestError::Io { path, source: e })
         };
         write(dir.join("Cargo.toml"), cargo_toml(&crate_name).as_bytes())?;
-        write(src.join("bindings.rs"), bindings)?;
+        write(src.join("bindings.rs"), bindings.as_bytes())?;
         write(src.join("lib.rs"), lib.as_bytes())?;
         Ok(())
     }
@@ -307,16 +296,19 @@ debug = false
     )
 }
 
-/// Runs the generator with stubs on and turns the `api` stubs into echoes.
-fn bindings(spec: &GuestSpec<'_>) -> Result<String, GuestError> {
+/// Runs wit-bindgen-rust on `world` (with `stubs`: an implementation whose
+/// bodies are `unreachable!()`) and returns the one Rust file it writes.
+fn generate_bindings(
+    mut resolve: wit_parser::Resolve,
+    world: wit_parser::WorldId,
+    stubs: bool,
+) -> Result<String, GuestError> {
     let bindgen_err = |message: String| GuestError::Bindgen {
         lang: "rust",
         message,
     };
-    let (mut resolve, world) =
-        crate::wit_text::resolve_echo(spec.wit).map_err(|e| bindgen_err(e.to_string()))?;
     let opts = wit_bindgen_rust::Opts {
-        stubs: true,
+        stubs,
         generate_all: true,
         ..Default::default()
     };
@@ -328,7 +320,18 @@ fn bindings(spec: &GuestSpec<'_>) -> Result<String, GuestError> {
         .iter()
         .find(|(name, _)| name.ends_with(".rs"))
         .ok_or_else(|| bindgen_err("it produced no Rust file".into()))?;
-    let text = String::from_utf8_lossy(bytes).into_owned();
+    Ok(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// Runs the generator with stubs on and turns the `api` stubs into echoes.
+fn bindings(spec: &GuestSpec<'_>) -> Result<String, GuestError> {
+    let bindgen_err = |message: String| GuestError::Bindgen {
+        lang: "rust",
+        message,
+    };
+    let (resolve, world) =
+        crate::wit_text::resolve_echo(spec.wit).map_err(|e| bindgen_err(e.to_string()))?;
+    let text = generate_bindings(resolve, world, true)?;
     echo_bodies(&text, spec).map_err(bindgen_err)
 }
 
