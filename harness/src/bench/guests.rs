@@ -19,8 +19,8 @@ use crate::guest::go::GoGuest;
 use crate::guest::python::PythonGuest;
 use crate::guest::rust::{self as rust_driver, RustGuest};
 use crate::guest::{GuestError, GuestLanguage, ToolchainInfo};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use wit_bindgen_core::WorldGenerator;
 
 /// Bumped whenever what this module generates changes.
 pub const REVISION: u32 = 1;
@@ -216,21 +216,11 @@ fn build_rust(cache: &Cache) -> Result<BenchGuests, GuestError> {
 /// wit-bindgen-rust's bindings for the bench world (what
 /// `wit_bindgen::generate!` would expand to).
 fn rust_bindings() -> Result<String, GuestError> {
-    let bindgen_err = |message: String| GuestError::Bindgen {
+    let (resolve, world) = resolve_world().map_err(|message| GuestError::Bindgen {
         lang: "rust",
         message,
-    };
-    let (mut resolve, world) = resolve_world().map_err(bindgen_err)?;
-    let mut files = wit_bindgen_core::Files::default();
-    wit_bindgen_rust::Opts::default()
-        .build()
-        .generate(&mut resolve, world, &mut files)
-        .map_err(|e| bindgen_err(format!("{e:#}")))?;
-    let (_, bytes) = files
-        .iter()
-        .find(|(name, _)| name.ends_with(".rs"))
-        .ok_or_else(|| bindgen_err("it produced no Rust file".into()))?;
-    Ok(String::from_utf8_lossy(bytes).into_owned())
+    })?;
+    rust_driver::generate_bindings(resolve, world, wit_bindgen_rust::Opts::default())
 }
 
 fn build_go(cache: &Cache) -> Result<BenchGuests, GuestError> {
@@ -318,29 +308,12 @@ fn build_python(cache: &Cache) -> Result<BenchGuests, GuestError> {
 }
 
 /// wit-bindgen-go's files for the bench world, by path.
-fn go_bindings() -> Result<Vec<(String, String)>, GuestError> {
-    let bindgen_err = |message: String| GuestError::Bindgen {
+fn go_bindings() -> Result<BTreeMap<String, String>, GuestError> {
+    let (resolve, world) = resolve_world().map_err(|message| GuestError::Bindgen {
         lang: "go",
         message,
-    };
-    let (mut resolve, world) = resolve_world().map_err(bindgen_err)?;
-    let opts = wit_bindgen_go::Opts {
-        format: wit_bindgen_go::Format::False,
-        quiet: true,
-        ..Default::default()
-    };
-    let mut files = wit_bindgen_core::Files::default();
-    opts.build()
-        .generate(&mut resolve, world, &mut files)
-        .map_err(|e| bindgen_err(format!("{e:#}")))?;
-    files
-        .iter()
-        .map(|(name, bytes)| {
-            String::from_utf8(bytes.to_vec())
-                .map(|text| (name.to_string(), text))
-                .map_err(|_| bindgen_err(format!("it wrote {name}, which is not UTF-8")))
-        })
-        .collect()
+    })?;
+    crate::guest::go::generate_bindings(resolve, world, false)
 }
 
 #[cfg(test)]
@@ -363,7 +336,7 @@ mod tests {
             assert!(rust.contains(name), "the Rust bindings have no `{name}`");
         }
         let go = go_bindings().unwrap();
-        let exports = &go.iter().find(|(n, _)| n == "wit_exports.go").unwrap().1;
+        let exports = &go["wit_exports.go"];
         for name in [
             "Nop",
             "AddOne",

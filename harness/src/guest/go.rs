@@ -411,23 +411,9 @@ impl GuestLanguage for GoGuest {
             lang: "go",
             message,
         };
-        let (mut resolve, world) =
+        let (resolve, world) =
             crate::resources::world::resolve(spec.wit).map_err(|e| bindgen_err(e.to_string()))?;
-        let opts = wit_bindgen_go::Opts {
-            format: wit_bindgen_go::Format::False,
-            quiet: true,
-            ..Default::default()
-        };
-        let mut generated = wit_bindgen_core::Files::default();
-        opts.build()
-            .generate(&mut resolve, world, &mut generated)
-            .map_err(|e| bindgen_err(format!("{e:#}")))?;
-        let mut files = BTreeMap::new();
-        for (name, bytes) in generated.iter() {
-            let text = String::from_utf8(bytes.to_vec())
-                .map_err(|_| bindgen_err(format!("it wrote {name}, which is not UTF-8")))?;
-            files.insert(name.to_string(), text);
-        }
+        let mut files = generate_bindings(resolve, world, false)?;
         let package = RESOURCES_GUEST_FILE.rsplit_once('/').map_or("", |(p, _)| p);
         if !files
             .keys()
@@ -602,20 +588,33 @@ fn install_support_package(toolchains: &Path) -> Result<PathBuf, GuestError> {
 
 /// Runs the generator (stubs on, no `gofmt`) and returns its files by path.
 fn bindings(spec: &GuestSpec<'_>) -> Result<BTreeMap<String, String>, GuestError> {
+    let (resolve, world) = wit_text::resolve_echo(spec.wit).map_err(|e| GuestError::Bindgen {
+        lang: "go",
+        message: e.to_string(),
+    })?;
+    generate_bindings(resolve, world, true)
+}
+
+/// Runs wit-bindgen-go on `world` (no `gofmt`; with `stubs`, an
+/// implementation of the exports whose bodies panic) and returns its files
+/// by path. A panic of the generator is its bug, reported like any other
+/// failure.
+pub(crate) fn generate_bindings(
+    mut resolve: wit_parser::Resolve,
+    world: wit_parser::WorldId,
+    stubs: bool,
+) -> Result<BTreeMap<String, String>, GuestError> {
     let bindgen_err = |message: String| GuestError::Bindgen {
         lang: "go",
         message,
     };
-    let (mut resolve, world) =
-        wit_text::resolve_echo(spec.wit).map_err(|e| bindgen_err(e.to_string()))?;
     let opts = wit_bindgen_go::Opts {
-        generate_stubs: true,
+        generate_stubs: stubs,
         format: wit_bindgen_go::Format::False,
         quiet: true,
         ..Default::default()
     };
     let mut files = wit_bindgen_core::Files::default();
-    // A panic of the generator is its bug, reported like any other failure.
     let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         opts.build().generate(&mut resolve, world, &mut files)
     }));

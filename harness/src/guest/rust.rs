@@ -103,7 +103,11 @@ impl GuestLanguage for RustGuest {
         };
         let (resolve, world) =
             crate::resources::world::resolve(spec.wit).map_err(|e| bindgen_err(e.to_string()))?;
-        let bindings = generate_bindings(resolve, world, false)?;
+        let opts = wit_bindgen_rust::Opts {
+            generate_all: true,
+            ..Default::default()
+        };
+        let bindings = generate_bindings(resolve, world, opts)?;
         if !RESOURCES_LIB.contains(FAULT_LINE) {
             return Err(bindgen_err(format!(
                 "the resources template has no `{FAULT_LINE}` line"
@@ -296,21 +300,16 @@ debug = false
     )
 }
 
-/// Runs wit-bindgen-rust on `world` (with `stubs`: an implementation whose
-/// bodies are `unreachable!()`) and returns the one Rust file it writes.
-fn generate_bindings(
+/// Runs wit-bindgen-rust with `opts` on `world` and returns the one Rust
+/// file it writes.
+pub(crate) fn generate_bindings(
     mut resolve: wit_parser::Resolve,
     world: wit_parser::WorldId,
-    stubs: bool,
+    opts: wit_bindgen_rust::Opts,
 ) -> Result<String, GuestError> {
     let bindgen_err = |message: String| GuestError::Bindgen {
         lang: "rust",
         message,
-    };
-    let opts = wit_bindgen_rust::Opts {
-        stubs,
-        generate_all: true,
-        ..Default::default()
     };
     let mut files = wit_bindgen_core::Files::default();
     opts.build()
@@ -331,7 +330,12 @@ fn bindings(spec: &GuestSpec<'_>) -> Result<String, GuestError> {
     };
     let (resolve, world) =
         crate::wit_text::resolve_echo(spec.wit).map_err(|e| bindgen_err(e.to_string()))?;
-    let text = generate_bindings(resolve, world, true)?;
+    let opts = wit_bindgen_rust::Opts {
+        stubs: true,
+        generate_all: true,
+        ..Default::default()
+    };
+    let text = generate_bindings(resolve, world, opts)?;
     echo_bodies(&text, spec).map_err(bindgen_err)
 }
 
