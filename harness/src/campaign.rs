@@ -6,22 +6,32 @@
 //! stream `(s, WORLD, i)`, whatever else was generated) or from user WIT.
 //! Calls draw their function round-robin and their values from the stream
 //! `(s, CALL, i, j)`, so any call can be replayed from its indices alone.
-//! Progress is saved after each world: a campaign that is killed resumes
-//! where it stopped when run again with the same arguments.
+//! Progress is saved after each world, and journalled before each finding
+//! a world records: a campaign that is killed resumes where it stopped when
+//! run again with the same arguments, and ends with the counts and findings
+//! an uninterrupted run gives (the interrupted world's hits are undone and
+//! the world runs again). A progress file that cannot be read back stops the
+//! campaign with an error naming it.
+//!
+//! Every world goes through the one echo pipeline ([`crate::pipeline`]) and
+//! every failure through the one recorder ([`crate::recorder`]).
 
 use crate::disk::{self, Cache};
-use crate::finding::{self, Finding, FindingMeta, FindingStore, Signature};
-use crate::guest::{BuiltGuest, GuestError, GuestSpec, Target, TargetError};
-use crate::host::echo::{CallFailure, CallOutcome, EchoGuest, EchoInstance, FailureKind};
+use crate::finding::{self, Limits, Replay};
+use crate::guest::{BuiltGuest, Target, TargetError};
+use crate::host::echo::EchoInstance;
 use crate::host::{Host, HostConfig, HostError, WASMTIME_VERSION};
+use crate::pipeline::{EchoPipeline, PipelineError};
+use crate::recorder::{self, Recorder, Tally};
+use crate::smith;
 use crate::suppress::Suppressions;
 use crate::ty::{CaseWorld, Func};
 use crate::value::{self, ValueConfig};
-use crate::{smith, wit_text};
+use crate::verdict::{Call, Failure};
 use arbitrary::{Arbitrary, Unstructured};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use wasmtime::component::Val;
 
 /// Stream labels (see [`crate::seed`]).
@@ -102,25 +112,14 @@ pub struct CampaignConfig {
     pub progress: bool,
 }
 
-/// Counts for one language.
+/// Counts for one target (a language or a chain).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct LanguageSummary {
     pub language: String,
     pub worlds: u64,
     pub calls: u64,
-    pub passed: u64,
-    pub failed: u64,
-    /// Failed calls whose finding is suppressed as known.
-    pub suppressed: u64,
-    /// Hits per finding class (`trap`, `mismatch`, `build`, ...), suppressed
-    /// ones included.
-    pub findings: BTreeMap<String, u64>,
-    /// Distinct findings (signatures) hit.
-    pub signatures: Vec<String>,
-    /// Hits per suppressed finding id, with the suppression's reason: how
-    /// often each known bug fires.
-    #[serde(default)]
-    pub known: BTreeMap<String, KnownHits>,
+    /// Passed and failed calls, known findings, hits by kind.
+    pub tally: Tally,
     /// Worlds the generator could not make (bytes ran out).
     pub skipped_worlds: u64,
     /// First non-cached build, and the median of the later ones.
@@ -149,71 +148,46 @@ impl LanguageSummary {
     }
 }
 
-/// How often a known (suppressed) finding fired.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct KnownHits {
-    pub hits: u64,
-    pub reason: String,
-}
-
 /// The result of a campaign.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
     pub languages: Vec<LanguageSummary>,
-    /// New finding directories written (first hits).
+    /// New finding directories written (first hits of unknown findings).
     pub new_findings: Vec<PathBuf>,
 }
 
 impl Summary {
     pub fn passed(&self) -> u64 {
-        self.languages.iter().map(|l| l.passed).sum()
+        self.languages.iter().map(|l| l.tally.passed).sum()
     }
 
     /// Failed calls that are not suppressed.
     pub fn failed(&self) -> u64 {
-        self.languages.iter().map(|l| l.failed - l.suppressed).sum()
+        self.languages
+            .iter()
+            .map(|l| l.tally.unknown_failures())
+            .sum()
     }
 
     pub fn suppressed(&self) -> u64 {
-        self.languages.iter().map(|l| l.suppressed).sum()
+        self.languages.iter().map(|l| l.tally.suppressed).sum()
     }
 
     /// The last line of every run: `N passed, N failed`.
     pub fn last_line(&self) -> String {
-        let suppressed = self.suppressed();
-        if suppressed > 0 {
-            format!(
-                "{} passed, {} failed ({} suppressed as known)",
-                self.passed(),
-                self.failed(),
-                suppressed
-            )
-        } else {
-            format!("{} passed, {} failed", self.passed(), self.failed())
-        }
+        recorder::last_line(self.languages.iter().map(|l| &l.tally))
     }
 
     /// One line per known (suppressed) finding that fired: how often, out of
     /// how many calls.
     pub fn known_lines(&self) -> Vec<String> {
-        let mut lines = Vec::new();
-        for l in &self.languages {
-            for (id, k) in &l.known {
-                let per_mille = if l.calls > 0 {
-                    1000.0 * k.hits as f64 / l.calls as f64
-                } else {
-                    0.0
-                };
-                lines.push(format!(
-                    "known {id}: {} of {} {} calls ({per_mille:.1}‰): {}",
-                    k.hits, l.calls, l.language, k.reason
-                ));
-            }
-        }
-        lines
+        self.languages
+            .iter()
+            .flat_map(|l| l.tally.known_lines(&l.language, l.calls, "calls"))
+            .collect()
     }
 
-    /// The per-language table.
+    /// The per-target table.
     pub fn table(&self) -> String {
         let mut rows = vec![[
             "language".to_string(),
@@ -230,23 +204,14 @@ impl Summary {
             ms.map_or("-".to_string(), |ms| format!("{:.1}s", ms as f64 / 1000.0))
         };
         for l in &self.languages {
-            let classes = if l.findings.is_empty() {
-                "-".to_string()
-            } else {
-                l.findings
-                    .iter()
-                    .map(|(k, v)| format!("{k}: {v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
             rows.push([
                 l.language.clone(),
                 l.worlds.to_string(),
                 l.calls.to_string(),
-                l.passed.to_string(),
-                l.failed.to_string(),
-                classes,
-                l.suppressed.to_string(),
+                l.tally.passed.to_string(),
+                l.tally.failed.to_string(),
+                l.tally.kinds_cell(),
+                l.tally.suppressed.to_string(),
                 secs(l.cold_build_ms),
                 secs(l.warm_build_ms),
             ]);
@@ -255,43 +220,67 @@ impl Summary {
     }
 }
 
-/// Errors that stop a campaign (bad set-up, not findings).
+/// Errors that stop a campaign (bad set-up or damaged state, not findings).
 #[derive(Debug, thiserror::Error)]
 pub enum CampaignError {
     #[error(transparent)]
     Target(#[from] TargetError),
     #[error(transparent)]
-    Guest(#[from] GuestError),
+    Pipeline(#[from] PipelineError),
     #[error(transparent)]
     Host(#[from] HostError),
     #[error(transparent)]
     Finding(#[from] finding::FindingError),
+    #[error(
+        "{path} is not a campaign progress file witness can read ({reason}). It holds where \
+         an interrupted campaign stopped and what it had counted; resuming from a damaged one \
+         would give wrong counts. Run the campaign again with --fresh to start it over (its \
+         findings are kept), or delete the file."
+    )]
+    DamagedProgress { path: PathBuf, reason: String },
+    #[error("I/O error at {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
-/// Saved progress of one campaign and language.
+/// Saved progress of one campaign and target.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Progress {
+    /// Worlds before this one are done and counted in `summary`.
     next_world: u64,
     summary: LanguageSummary,
+    /// The world being run when the progress was last saved, with the hit
+    /// count every finding it recorded had before (0: it made the
+    /// finding): a resumed campaign puts those counts back and runs the
+    /// world again, so no hit is counted twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    in_flight: Option<InFlight>,
 }
 
-/// Runs a campaign over every configured language.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InFlight {
+    world: u64,
+    counts_before: BTreeMap<String, u64>,
+}
+
+/// Runs a campaign over every configured target.
 pub fn run(config: &CampaignConfig, cache: &Cache) -> Result<Summary, CampaignError> {
     let host = Host::new(config.host.clone(), cache)?;
-    let store = FindingStore::open(&config.findings_dir)?;
+    let mut recorder =
+        Recorder::open(Some(&config.findings_dir), config.suppressions.clone())?
+            .with_command_prefix(&config.command_prefix);
     let mut summary = Summary::default();
     for names in &config.targets {
         let target = Target::new(names, cache)?;
-        let lang_summary = run_target(
-            config,
-            cache,
-            &host,
-            &target,
-            &store,
-            &mut summary.new_findings,
-        )?;
+        let lang_summary = run_target(config, cache, &host, &target, &mut recorder)?;
         summary.languages.push(lang_summary);
     }
+    summary.new_findings = std::mem::take(&mut recorder.new_findings);
     Ok(summary)
 }
 
@@ -311,22 +300,59 @@ fn progress_path(config: &CampaignConfig, cache: &Cache, lang: &str) -> PathBuf 
         .join(format!("{}.toml", &key[..24]))
 }
 
+/// The saved progress in `path` (none: a new campaign). A file that cannot
+/// be read back is an error, never a silent restart.
+fn load_progress(path: &Path) -> Result<Progress, CampaignError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Progress::default()),
+        Err(e) => {
+            return Err(CampaignError::DamagedProgress {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            });
+        }
+    };
+    toml::from_str(&text).map_err(|e| CampaignError::DamagedProgress {
+        path: path.to_path_buf(),
+        reason: e.message().to_string(),
+    })
+}
+
+fn save_progress(path: &Path, progress: &Progress) -> Result<(), CampaignError> {
+    let text = toml::to_string(progress).expect("progress serialises");
+    disk::write_atomic(path, text.as_bytes()).map_err(|source| CampaignError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 fn run_target(
     config: &CampaignConfig,
     cache: &Cache,
     host: &Host,
     target: &Target,
-    store: &FindingStore,
-    new_findings: &mut Vec<PathBuf>,
+    recorder: &mut Recorder,
 ) -> Result<LanguageSummary, CampaignError> {
     let name = target.name();
     let lang = name.as_str();
     let progress_file = progress_path(config, cache, lang);
-    let mut progress: Progress = match std::fs::read_to_string(&progress_file) {
-        Ok(text) if !config.fresh => toml::from_str(&text).unwrap_or_default(),
-        _ => Progress::default(),
+    let mut progress = if config.fresh {
+        Progress::default()
+    } else {
+        load_progress(&progress_file)?
     };
     progress.summary.language = lang.to_string();
+    if let Some(in_flight) = progress.in_flight.take() {
+        // Killed in the middle of a world: undo its hits, then run it again.
+        if let Some(store) = recorder.store() {
+            for (id, before) in &in_flight.counts_before {
+                store.restore_count(id, Some(*before).filter(|n| *n > 0))?;
+            }
+        }
+        progress.next_world = in_flight.world;
+        save_progress(&progress_file, &progress)?;
+    }
     let total = config.source.worlds();
     if progress.next_world >= total && total > 0 {
         eprintln!(
@@ -341,13 +367,13 @@ fn run_target(
     let bars = Bars::new(config.progress, lang, total, config.calls);
     let mut versions = BTreeMap::from([("wasmtime".to_string(), WASMTIME_VERSION.to_string())]);
     versions.extend(target.toolchain().versions);
-    let runner = WorldRunner {
+    let mut runner = WorldRunner {
         config,
-        host,
-        target,
-        store,
+        pipeline: EchoPipeline::new(target, host),
+        recorder,
         versions: &versions,
         bars: &bars,
+        progress_file: &progress_file,
     };
 
     while progress.next_world < total {
@@ -355,14 +381,11 @@ fn run_target(
         bars.start_world(i);
         match config.source.case(i) {
             None => progress.summary.skipped_worlds += 1,
-            Some(world) => runner.run_world(i, &world, &mut progress.summary, new_findings)?,
+            Some(world) => runner.run_world(i, &world, &mut progress)?,
         }
         progress.next_world += 1;
-        let text = toml::to_string(&progress).expect("progress serialises");
-        disk::write_atomic(&progress_file, text.as_bytes()).map_err(|source| HostError::Io {
-            path: progress_file.clone(),
-            source,
-        })?;
+        progress.in_flight = None;
+        save_progress(&progress_file, &progress)?;
     }
     bars.finish();
     Ok(progress.summary)
@@ -416,171 +439,67 @@ impl Bars {
     }
 }
 
-/// Runs the worlds of one language.
+/// Runs the worlds of one target.
 struct WorldRunner<'a> {
     config: &'a CampaignConfig,
-    host: &'a Host,
-    target: &'a Target,
-    store: &'a FindingStore,
+    pipeline: EchoPipeline<'a, 'a>,
+    recorder: &'a mut Recorder,
     versions: &'a BTreeMap<String, String>,
     bars: &'a Bars,
-}
-
-/// What a failure is about, before it becomes a finding.
-struct Failure<'w> {
-    world: &'w CaseWorld,
-    wit: &'w str,
-    world_index: u64,
-    call_index: Option<u64>,
-    kind: &'static str,
-    hop: String,
-    class: String,
-    summary: String,
-    path: Option<String>,
-    function: Option<&'w Func>,
-    call: Option<String>,
-    observed: Option<String>,
-    trap: Option<String>,
-    guest_output: Option<String>,
-    build_log: Option<String>,
-    value_weight: usize,
-    link: Option<String>,
-    /// The language to blame when it is known to be one link of a chain
-    /// (a link that did not build).
-    language: Option<&'static str>,
+    progress_file: &'a Path,
 }
 
 impl WorldRunner<'_> {
     fn run_world(
-        &self,
+        &mut self,
         i: u64,
         world: &CaseWorld,
-        summary: &mut LanguageSummary,
-        new_findings: &mut Vec<PathBuf>,
+        progress: &mut Progress,
     ) -> Result<(), CampaignError> {
+        progress.in_flight = Some(InFlight {
+            world: i,
+            counts_before: BTreeMap::new(),
+        });
         let calls = if world.funcs.is_empty() {
             0
         } else {
             self.config.calls
         };
-        summary.worlds += 1;
-        let wit = wit_text::echo_package(world);
-        let base = Failure {
-            world,
-            wit: &wit,
-            world_index: i,
-            call_index: None,
-            kind: "build",
-            hop: "build".into(),
-            class: String::new(),
-            summary: String::new(),
-            path: None,
-            function: None,
-            call: None,
-            observed: None,
-            trap: None,
-            guest_output: None,
-            build_log: None,
-            value_weight: 0,
-            link: None,
-            language: None,
-        };
-        // A world that cannot be built or instantiated fails all its calls.
-        let fail_world = |failure: Failure<'_>,
-                          summary: &mut LanguageSummary,
-                          new_findings: &mut Vec<PathBuf>| {
-            summary.calls += calls;
-            summary.failed += calls;
-            self.record(failure, calls, summary, new_findings)
-        };
-
-        let spec = GuestSpec {
-            world,
-            wit: &wit,
-            overrides: &[],
-        };
-        let built = match self.target.build(&spec) {
-            Ok(built) => built,
-            Err(e) if e.is_finding() => {
-                let log = e.to_string();
-                let class = build_class(&log);
-                // In a chain, a link that does not build is that language's
-                // bug: bucket it with the language's own findings.
-                let language = match &e {
-                    GuestError::Build { lang, .. } | GuestError::Bindgen { lang, .. } => {
-                        Some(*lang)
-                    }
-                    _ => None,
-                };
-                let failure = Failure {
-                    summary: format!("the guest did not build: {class}"),
-                    class,
-                    build_log: Some(log),
-                    language,
-                    ..base
-                };
-                return fail_world(failure, summary, new_findings);
+        progress.summary.worlds += 1;
+        let seed = self.config.source.seed();
+        let loaded = match self.pipeline.load(world)? {
+            Ok(loaded) => loaded,
+            // A world that cannot be built or linked fails all its calls.
+            Err(failure) => {
+                progress.summary.calls += calls;
+                return self.record(progress, &failure, world, i, None, 0, calls);
             }
-            Err(e) => return Err(e.into()),
         };
-        summary.note_build(&built);
+        progress.summary.note_build(&loaded.built);
         self.bars.calls.set_message(format!("world {i}"));
 
-        let component = match self.host.compile(&built.component) {
-            Ok(c) => c,
-            Err(HostError::Compile(message)) => {
-                let failure = Failure {
-                    hop: "compile".into(),
-                    class: finding::normalise_message(&message),
-                    summary: format!("wasmtime rejected the guest: {message}"),
-                    trap: Some(message),
-                    ..base
-                };
-                return fail_world(failure, summary, new_findings);
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let guest = match EchoGuest::new(self.host, &component, world) {
-            Ok(g) => g,
-            Err(HostError::Link(message)) => {
-                let failure = Failure {
-                    kind: "protocol",
-                    hop: "link".into(),
-                    class: finding::normalise_message(&message),
-                    summary: format!("the guest does not link against the echo world: {message}"),
-                    trap: Some(message),
-                    ..base
-                };
-                return fail_world(failure, summary, new_findings);
-            }
-            Err(e) => return Err(e.into()),
-        };
-
-        let seed = self.config.source.seed();
         let mut instance: Option<EchoInstance> = None;
+        let mut instance_seed = 0;
         for j in 0..calls {
             self.bars.calls.set_position(j);
             if instance.as_ref().is_none_or(|inst| inst.is_poisoned()) {
-                let instance_seed =
+                instance_seed =
                     crate::seed::SeedStream::new(seed, &[INSTANCE_STREAM, i, j]).next_u64();
-                match guest.instantiate(instance_seed) {
+                match EchoPipeline::instantiate(&loaded, instance_seed)? {
                     Ok(inst) => instance = Some(inst),
-                    Err(HostError::Instantiate(message)) => {
+                    Err(failure) => {
                         let left = calls - j;
-                        summary.calls += left;
-                        summary.failed += left;
-                        let failure = Failure {
-                            kind: "trap",
-                            hop: "instantiate".into(),
-                            call_index: Some(j),
-                            class: finding::normalise_message(&message),
-                            summary: format!("instantiation failed: {message}"),
-                            trap: Some(message),
-                            ..base
-                        };
-                        return self.record(failure, left, summary, new_findings);
+                        progress.summary.calls += left;
+                        return self.record(
+                            progress,
+                            &failure,
+                            world,
+                            i,
+                            Some((j, None)),
+                            instance_seed,
+                            left,
+                        );
                     }
-                    Err(e) => return Err(e.into()),
                 }
             }
             let inst = instance.as_mut().expect("instantiated above");
@@ -589,21 +508,33 @@ impl WorldRunner<'_> {
             else {
                 continue;
             };
-            summary.calls += 1;
-            match inst.call(&func.name, &args, result.as_ref()) {
-                CallOutcome::Passed => summary.passed += 1,
-                CallOutcome::Failed(failure) => {
-                    summary.failed += 1;
-                    let mut failure =
-                        call_failure(&base, j, func, &args, result.as_ref(), &failure);
-                    if self.target.is_chain()
-                        && !summary.signatures.contains(&self.signature(&failure).id())
-                    {
-                        let link = self.localize(world, &wit, func, &args, result.as_ref(), seed);
-                        failure.summary = format!("{} [{link}]", failure.summary);
-                        failure.link = Some(link);
+            progress.summary.calls += 1;
+            let call = Call {
+                func: func.name.clone(),
+                args,
+                result,
+            };
+            match EchoPipeline::call(inst, world, &call) {
+                None => progress.summary.tally.pass(1),
+                Some(mut failure) => {
+                    let target = self.pipeline.target;
+                    let id = failure.signature(&target.name()).id();
+                    let mut link = None;
+                    if target.is_chain() && !progress.summary.tally.findings.contains(&id) {
+                        let where_ = self.localize(world, &call, instance_seed);
+                        failure.summary = format!("{} [{where_}]", failure.summary);
+                        link = Some(where_);
                     }
-                    self.record(failure, 1, summary, new_findings)?;
+                    self.record_with_link(
+                        progress,
+                        &failure,
+                        world,
+                        i,
+                        Some((j, Some(&call))),
+                        instance_seed,
+                        1,
+                        link,
+                    )?;
                 }
             }
         }
@@ -611,50 +542,23 @@ impl WorldRunner<'_> {
         Ok(())
     }
 
-    fn signature(&self, failure: &Failure<'_>) -> Signature {
-        Signature {
-            language: failure
-                .language
-                .map_or_else(|| self.target.name(), str::to_string),
-            kind: failure.kind.to_string(),
-            hop: failure.hop.clone(),
-            class: failure.class.clone(),
-        }
-    }
-
     /// Narrows a chain failure down to a link: replays the call on every
     /// single link, then on every pair of neighbours, and names the smallest
     /// sub-chain that fails.
-    fn localize(
-        &self,
-        world: &CaseWorld,
-        wit: &str,
-        func: &Func,
-        args: &[Val],
-        result: Option<&Val>,
-        seed: u64,
-    ) -> String {
-        let n = self.target.link_count();
-        let spec = GuestSpec {
-            world,
-            wit,
-            overrides: &[],
-        };
+    fn localize(&self, world: &CaseWorld, call: &Call, instance_seed: u64) -> String {
+        let target = self.pipeline.target;
+        let n = target.link_count();
         for width in 1..n {
             for start in 0..=n - width {
-                let sub = self.target.sub(start..start + width);
-                let fails = (|| -> Option<bool> {
-                    let built = sub.build(&spec).ok()?;
-                    let component = self.host.compile(&built.component).ok()?;
-                    let guest = EchoGuest::new(self.host, &component, world).ok()?;
-                    let mut instance = guest.instantiate(seed).ok()?;
-                    Some(matches!(
-                        instance.call(&func.name, args, result),
-                        CallOutcome::Failed(_)
-                    ))
-                })();
-                if fails != Some(false) {
-                    let what = if width == 1 {
+                let sub = target.sub(start..start + width);
+                let pipeline = EchoPipeline {
+                    target: &sub,
+                    ..self.pipeline
+                };
+                // A sub-chain that cannot even be set up counts as failing.
+                let fails = !matches!(pipeline.run(world, Some(call), instance_seed), Ok(None));
+                if fails {
+                    return if width == 1 {
                         format!("link {start} ({}) fails alone", sub.name())
                     } else {
                         format!(
@@ -663,82 +567,88 @@ impl WorldRunner<'_> {
                             sub.name()
                         )
                     };
-                    return what;
                 }
             }
         }
         "every shorter sub-chain passes: only the whole chain fails".to_string()
     }
 
-    /// Writes (or counts) a finding, then updates the counts.
+    #[allow(clippy::too_many_arguments)]
     fn record(
-        &self,
-        failure: Failure<'_>,
+        &mut self,
+        progress: &mut Progress,
+        failure: &Failure,
+        world: &CaseWorld,
+        world_index: u64,
+        call: Option<(u64, Option<&Call>)>,
+        instance_seed: u64,
         hits: u64,
-        summary: &mut LanguageSummary,
-        new_findings: &mut Vec<PathBuf>,
     ) -> Result<(), CampaignError> {
-        let signature = self.signature(&failure);
-        let lang = signature.language.clone();
-        let id = signature.id();
-        let seed = self.config.source.seed();
-        let replay = format!("{} repro corpus/findings/{id}", self.config.command_prefix);
-        let meta = FindingMeta {
-            id: id.clone(),
-            signature: signature.text(),
-            kind: signature.kind.clone(),
-            language: lang,
-            hop: failure.hop.clone(),
-            path: failure.path.clone(),
-            function: failure.function.map(|f| f.name.clone()),
-            summary: failure.summary.clone(),
-            link: failure.link.clone(),
-            count: hits,
-            seed: Some(seed),
-            world: Some(failure.world_index),
-            call: failure.call_index,
-            weight: (failure.world.weight() + failure.value_weight) as u64,
-            replay,
-            versions: self.versions.clone(),
+        self.record_with_link(
+            progress,
+            failure,
+            world,
+            world_index,
+            call,
+            instance_seed,
+            hits,
+            None,
+        )
+    }
+
+    /// Writes (or counts) the finding of `hits` failures, journalling the
+    /// count it had before in the progress file first (see [`InFlight`]).
+    #[allow(clippy::too_many_arguments)]
+    fn record_with_link(
+        &mut self,
+        progress: &mut Progress,
+        failure: &Failure,
+        world: &CaseWorld,
+        world_index: u64,
+        call: Option<(u64, Option<&Call>)>,
+        instance_seed: u64,
+        hits: u64,
+        link: Option<String>,
+    ) -> Result<(), CampaignError> {
+        let target = self.pipeline.target;
+        let seeded = matches!(self.config.source, CaseSource::Seeded { .. });
+        let replay = Replay::Echo {
+            links: target.link_names(),
+            instance_seed,
+            seed: Some(self.config.source.seed()),
+            world: seeded.then_some(world_index),
+            call: call.map(|(j, _)| j),
         };
-        let recorded = self.store.record(Finding {
-            meta,
-            world_wit: failure.wit.to_string(),
-            call: failure.call,
-            observed: failure.observed,
-            trap: failure.trap,
-            guest_output: failure.guest_output,
-            build_log: failure.build_log,
-        })?;
-        *summary.findings.entry(signature.kind.clone()).or_default() += hits;
-        if !summary.signatures.contains(&id) {
-            summary.signatures.push(id.clone());
+        let mut finding = failure.to_finding(
+            &target.name(),
+            world,
+            call.and_then(|(_, c)| c),
+            replay,
+            Limits::of(&self.config.host),
+            self.versions.clone(),
+        );
+        finding.meta.link = link;
+        let id = finding.meta.id.clone();
+        if let (Some(in_flight), Some(store)) = (&mut progress.in_flight, self.recorder.store())
+            && !in_flight.counts_before.contains_key(&id)
+        {
+            let before = store.count(&id)?.unwrap_or(0);
+            in_flight.counts_before.insert(id.clone(), before);
+            save_progress(self.progress_file, progress)?;
         }
-        let suppressed = self.config.suppressions.matching(&signature);
-        if let Some(s) = suppressed {
-            summary.suppressed += hits;
-            let known = summary.known.entry(id.clone()).or_default();
-            known.hits += hits;
-            known.reason = s
-                .reason
-                .split(". ")
-                .next()
-                .unwrap_or("")
-                .trim_end_matches('.')
-                .to_string();
-            if recorded.new {
-                self.bars.println(&format!(
-                    "known finding {id} (suppressed: {}): {}",
-                    s.reason, failure.summary
-                ));
-            }
-        } else if recorded.new {
-            new_findings.push(recorded.dir.clone());
-            self.bars.println(&format!(
-                "new finding {}: {}",
-                recorded.dir.display(),
-                failure.summary
-            ));
+        let summary_line = failure.summary.clone();
+        let written = self
+            .recorder
+            .fail(&mut progress.summary.tally, finding, hits)?;
+        if written.new {
+            let line = match (&written.known, &written.dir) {
+                (Some(reason), _) => {
+                    format!("known finding {id} (suppressed: {reason}): {summary_line}")
+                }
+                (None, Some(dir)) => format!("new finding {}: {summary_line}", dir.display()),
+                (None, None) => format!("new finding {id}: {summary_line}"),
+            };
+            self.bars.println(&line);
         }
         Ok(())
     }
@@ -768,104 +678,3 @@ pub fn call_values(
     Some((args, result))
 }
 
-/// The class of a build failure: the first compiler error, without its
-/// location (`error[E0425]: ...`, `./x.go:3:9: cannot use ...`), normalised.
-pub(crate) fn build_class(log: &str) -> String {
-    let located = |line: &str| -> Option<String> {
-        // `file:line:col: message`
-        let mut parts = line.splitn(4, ':');
-        let (_file, l, c, message) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-        (l.trim().parse::<u32>().is_ok() && c.trim().parse::<u32>().is_ok())
-            .then(|| message.trim().to_string())
-    };
-    let first = log.lines().map(str::trim).find_map(|line| {
-        if line.starts_with("error") && !line.starts_with("error: could not compile") {
-            Some(line.to_string())
-        } else {
-            located(line)
-        }
-    });
-    let line = first
-        .or_else(|| log.lines().nth(1).map(str::to_string))
-        .unwrap_or_else(|| "no output".to_string());
-    finding::normalise_message(&line)
-}
-
-/// The kind and class of a failed call, as they appear in its signature.
-pub fn classify(failure: &CallFailure) -> (&'static str, String) {
-    match &failure.kind {
-        FailureKind::Mismatch(d) => ("mismatch", d.kind.as_str().to_string()),
-        FailureKind::Trap { root_cause, .. } => ("trap", finding::normalise_message(root_cause)),
-        FailureKind::Limit { message } => ("limit", finding::normalise_message(message)),
-        FailureKind::Protocol { message } => ("protocol", finding::normalise_message(message)),
-    }
-}
-
-fn call_failure<'w>(
-    base: &Failure<'w>,
-    j: u64,
-    func: &'w Func,
-    args: &[Val],
-    result: Option<&Val>,
-    failure: &CallFailure,
-) -> Failure<'w> {
-    let named = |vals: &[Val]| -> Vec<(String, Val)> {
-        func.params
-            .iter()
-            .zip(vals)
-            .map(|(p, v)| (p.name.clone(), v.clone()))
-            .collect()
-    };
-    let observed = match (&failure.observed_args, &failure.observed_result) {
-        (None, None) => None,
-        (obs_args, obs_result) => {
-            let args = obs_args.as_deref().map(named).unwrap_or_default();
-            Some(value::write_call(&func.name, &args, obs_result.as_ref()))
-        }
-    };
-    let (kind, class) = classify(failure);
-    let (path, trap) = match &failure.kind {
-        FailureKind::Mismatch(d) => (Some(d.path.clone()), None),
-        FailureKind::Trap { message, .. } | FailureKind::Limit { message } => {
-            (None, Some(message.clone()))
-        }
-        FailureKind::Protocol { .. } => (None, None),
-    };
-    let value_weight = args.iter().chain(result).map(value::val_weight).sum();
-    Failure {
-        world: base.world,
-        wit: base.wit,
-        world_index: base.world_index,
-        call_index: Some(j),
-        kind,
-        hop: failure.hop.as_str().to_string(),
-        class,
-        summary: format!("{}: {}", func.name, failure.summary()),
-        path,
-        function: Some(func),
-        call: Some(value::write_call(&func.name, &named(args), result)),
-        observed,
-        trap,
-        guest_output: Some(failure.guest_output.clone()).filter(|s| !s.trim().is_empty()),
-        build_log: None,
-        value_weight,
-        link: None,
-        language: None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn build_classes_are_the_first_error_without_its_location() {
-        let go = "the go guest in /x did not build:\n# wit_component\n./wit_exports.go:183:98: cannot use uint32(arg2) (value of type uint32) as int32 value\n";
-        assert_eq!(
-            build_class(go),
-            "cannot use uintN(argN) (value of type uintN) as intN value"
-        );
-        let rust = "the rust guest in /x did not build:\n   Compiling g v0.0.0\nerror[E0425]: cannot find value `x`\n --> src/lib.rs:3:9\nerror: could not compile `g`";
-        assert_eq!(build_class(rust), "error[EN]: cannot find value `_`");
-    }
-}

@@ -60,13 +60,31 @@ pub fn content_key(parts: &[&[u8]]) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// How the temporary files of [`write_atomic`] start: a process killed
+/// between writing one and renaming it leaves it behind, and whoever owns
+/// the directory removes such leftovers ([`remove_temp_files`]).
+pub const TEMP_PREFIX: &str = ".witness-tmp-";
+
+/// Removes the leftovers of interrupted [`write_atomic`] calls in `dir`.
+pub fn remove_temp_files(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file in the same
 /// directory, flushed to disk, then renamed over `path`. A reader (or a
 /// campaign killed half-way) sees the old file or the new one, never half.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;

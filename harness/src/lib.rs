@@ -8,7 +8,11 @@
 //! - [`value`]: random values of a case's types, comparison with paths, WAVE text;
 //! - [`guest`]: guests built in each language with its real bindings generator;
 //! - [`host`]: the sandboxed wasmtime host that drives the echo protocol;
-//! - [`campaign`] and [`finding`]: runs over many worlds and the findings they write;
+//! - [`pipeline`] and [`verdict`]: the one echo pipeline (build, compile, link,
+//!   instantiate, call) and the classification of every way it fails;
+//! - [`campaign`], [`recorder`] and [`finding`]: runs over many worlds, the
+//!   recorder every campaign counts and writes findings through, and the typed
+//!   finding records;
 //! - [`abi`]: an independent reference of the canonical ABI;
 //! - [`rawguest`]: guests written byte by byte by witness, puppets of the host;
 //! - [`abi_oracle`]: wasmtime's lifting and lowering against [`abi`], through raw guests;
@@ -28,7 +32,8 @@ pub mod fuzzing;
 pub mod guest;
 pub mod host;
 pub mod rawguest;
-pub mod replay;
+pub mod pipeline;
+pub mod recorder;
 pub mod reproduce;
 pub mod resources;
 pub mod seed;
@@ -39,5 +44,6 @@ pub mod text_table;
 pub mod toolchain;
 pub mod ty;
 pub mod value;
+pub mod verdict;
 pub mod wit_import;
 pub mod wit_text;

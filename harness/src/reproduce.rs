@@ -1,183 +1,31 @@
-//! Reproducing one case (a world and at most one call) and naming what it
-//! does wrong with the [`Signature`] a campaign would give it: what the
-//! shrinker checks for every candidate, what the regression replay of
-//! committed findings checks, and what the fuzz targets turn into findings.
+//! Replaying findings: one case rebuilt from a finding directory and run
+//! again, under the host limits it was found with, with the verdict compared
+//! to the finding's signature. `witness repro`, `witness resources
+//! --replay`, `witness shrink` and the regression corpus test all replay
+//! through here, so they give the same answer on every finding.
 //!
-//! The classification is the campaign's (see [`crate::campaign::classify`]
-//! and [`crate::campaign::build_class`]), so a reproduced failure has exactly
-//! the signature of the finding it came from.
-//!
-//! Findings come in three families, told apart by their kind
-//! ([`FindingFamily`]): echo findings of campaigns (a world and a call),
-//! `resource` findings of `witness resources` (steps, or a leak check), and
-//! `abi` findings of `witness abi` (a case of a seed). [`replay_finding`]
-//! replays any of them the way its family's own replay does, and
-//! [`check_regression`] applies the corpus rule to all three.
+//! How a finding replays is in its typed record ([`Replay`]): an echo case
+//! (a world and at most one call, through [`crate::pipeline`]); steps of the
+//! resources protocol or a leak check ([`crate::resources`]); a resources
+//! guest that does not build; a case of the byte-level ABI oracle drawn
+//! again from its seed and index ([`crate::abi_oracle`]). A finding whose
+//! files do not fit its record (a call-stage echo finding without its
+//! `call.wave`, a call that does not read against the world's types) is an
+//! error, never "passed".
 
 use crate::abi_oracle;
-use crate::campaign;
 use crate::disk::Cache;
-use crate::finding::{self, Finding, FindingError, FindingMeta, Signature};
-use crate::guest::{GuestError, GuestSpec, Target, TargetError};
-use crate::host::echo::{CallFailure, CallOutcome, EchoGuest, EchoInstance};
+use crate::finding::{self, Finding, FindingError, Kind, Replay, Signature};
+use crate::guest::{GuestError, Target, TargetError};
 use crate::host::{Host, HostConfig, HostError, WASMTIME_VERSION};
+use crate::pipeline::{self, CallFileError, EchoPipeline, PipelineError};
 use crate::resources::runner::{Cycle, Violation};
 use crate::resources::{self, Fault, ResourcesError};
 use crate::ty::CaseWorld;
-use crate::value;
+use crate::verdict::{Call, Failure};
 use crate::wit_text;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use wasmtime::component::Val;
-
-/// One call: the function, the arguments (in parameter order) and the
-/// result `upstream` answers.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Call {
-    pub func: String,
-    pub args: Vec<Val>,
-    pub result: Option<Val>,
-}
-
-/// What a case did wrong: the finding it makes, less the bookkeeping.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Failure {
-    pub signature: Signature,
-    pub hop: String,
-    pub summary: String,
-    pub path: Option<String>,
-    pub observed: Option<String>,
-    pub trap: Option<String>,
-    pub guest_output: Option<String>,
-    pub build_log: Option<String>,
-}
-
-impl Failure {
-    /// The failure of a call, classified as a campaign classifies it.
-    pub fn of_call(
-        language: &str,
-        world: &CaseWorld,
-        call: &Call,
-        failure: &CallFailure,
-    ) -> Failure {
-        let (kind, class) = campaign::classify(failure);
-        let (path, trap) = match &failure.kind {
-            crate::host::echo::FailureKind::Mismatch(d) => (Some(d.path.clone()), None),
-            crate::host::echo::FailureKind::Trap { message, .. }
-            | crate::host::echo::FailureKind::Limit { message } => (None, Some(message.clone())),
-            crate::host::echo::FailureKind::Protocol { .. } => (None, None),
-        };
-        let observed = match (&failure.observed_args, &failure.observed_result) {
-            (None, None) => None,
-            (args, result) => {
-                let args = args
-                    .as_deref()
-                    .map(|a| named_args(world, &call.func, a))
-                    .unwrap_or_default();
-                Some(value::write_call(&call.func, &args, result.as_ref()))
-            }
-        };
-        Failure {
-            signature: Signature {
-                language: language.to_string(),
-                kind: kind.to_string(),
-                hop: failure.hop.as_str().to_string(),
-                class,
-            },
-            hop: failure.hop.as_str().to_string(),
-            summary: format!("{}: {}", call.func, failure.summary()),
-            path,
-            observed,
-            trap,
-            guest_output: Some(failure.guest_output.clone()).filter(|s| !s.trim().is_empty()),
-            build_log: None,
-        }
-    }
-
-    fn stage(language: &str, kind: &str, hop: &str, class: String, summary: String) -> Failure {
-        Failure {
-            signature: Signature {
-                language: language.into(),
-                kind: kind.into(),
-                hop: hop.into(),
-                class,
-            },
-            hop: hop.into(),
-            summary,
-            path: None,
-            observed: None,
-            trap: None,
-            guest_output: None,
-            build_log: None,
-        }
-    }
-
-    /// The finding this failure makes for `world` and `call`, with the
-    /// versions given and the replay command of `command_prefix`.
-    pub fn to_finding(
-        &self,
-        world: &CaseWorld,
-        call: Option<&Call>,
-        versions: BTreeMap<String, String>,
-        command_prefix: &str,
-    ) -> Finding {
-        let id = self.signature.id();
-        let value_weight: usize = call.map_or(0, |c| {
-            c.args.iter().chain(&c.result).map(value::val_weight).sum()
-        });
-        Finding {
-            meta: FindingMeta {
-                id: id.clone(),
-                signature: self.signature.text(),
-                kind: self.signature.kind.clone(),
-                language: self.signature.language.clone(),
-                hop: self.hop.clone(),
-                path: self.path.clone(),
-                function: call.map(|c| c.func.clone()),
-                summary: self.summary.clone(),
-                link: None,
-                count: 1,
-                seed: None,
-                world: None,
-                call: None,
-                weight: (world.weight() + value_weight) as u64,
-                replay: format!("{command_prefix} repro corpus/findings/{id}"),
-                versions,
-            },
-            world_wit: wit_text::echo_package(world),
-            call: call.map(|c| {
-                value::write_call(
-                    &c.func,
-                    &named_args(world, &c.func, &c.args),
-                    c.result.as_ref(),
-                )
-            }),
-            observed: self.observed.clone(),
-            trap: self.trap.clone(),
-            guest_output: self.guest_output.clone(),
-            build_log: self.build_log.clone(),
-        }
-    }
-}
-
-/// `(parameter name, value)` pairs for a call file.
-fn named_args(world: &CaseWorld, func: &str, args: &[Val]) -> Vec<(String, Val)> {
-    let names: Vec<String> = world
-        .funcs
-        .iter()
-        .find(|f| f.name == func)
-        .map(|f| f.params.iter().map(|p| p.name.clone()).collect())
-        .unwrap_or_default();
-    args.iter()
-        .enumerate()
-        .map(|(i, v)| {
-            (
-                names.get(i).cloned().unwrap_or_else(|| format!("arg{i}")),
-                v.clone(),
-            )
-        })
-        .collect()
-}
 
 /// Errors that stop a reproduction (a broken set-up or unreadable input,
 /// not a finding).
@@ -187,6 +35,8 @@ pub enum ReproduceError {
     Finding(#[from] FindingError),
     #[error(transparent)]
     Target(#[from] TargetError),
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
     #[error(transparent)]
     Guest(#[from] GuestError),
     #[error(transparent)]
@@ -201,15 +51,6 @@ pub enum ReproduceError {
     )]
     BadFile { path: PathBuf, message: String },
     #[error(
-        "{path}: unknown finding kind `{kind}`: witness replays echo findings ({echo}), `{resource}` \
-         findings of `witness resources` and `{abi}` findings of `witness abi`. Restore the file from \
-         version control.",
-        echo = ECHO_KINDS.join(", "),
-        resource = resources::FINDING_KIND,
-        abi = ABI_KIND
-    )]
-    UnknownKind { path: PathBuf, kind: String },
-    #[error(
         "{dir}: this finding is case {index} of seed {seed}, and the generator no longer draws that \
          case ({why}): an older witness wrote it. Find the bug again with `witness abi --seed {seed}` \
          and replace the finding with the new one, or delete it."
@@ -222,24 +63,27 @@ pub enum ReproduceError {
     },
 }
 
-/// A finding directory read back as a case.
+/// An echo finding read back as a case.
 #[derive(Debug, Clone)]
 pub struct LoadedFinding {
     pub dir: PathBuf,
     pub finding: Finding,
     pub signature: Signature,
     pub world: CaseWorld,
-    /// The call, when the finding is about one (not about a build).
+    /// The call, when the finding is about one (not about a stage before
+    /// the call).
     pub call: Option<Call>,
+    /// The seed of the instance's randomness.
+    pub instance_seed: u64,
 }
 
-/// Builds guests of one target (memoising failed builds, which the guest
-/// cache does not keep) and reproduces cases on them.
+/// Reproduces echo cases on one target, memoising failed builds (which the
+/// guest cache does not keep): what the shrinker calls for every candidate.
 pub struct Reproducer {
     target: Target,
     host: Host,
     /// Echo-body overrides passed to every build (a test hook: see
-    /// [`GuestSpec::overrides`]).
+    /// [`crate::guest::GuestSpec::overrides`]).
     pub overrides: Vec<(String, String)>,
     failed_builds: HashMap<String, Failure>,
     /// Builds that were not cached (real compiler runs) so far.
@@ -249,14 +93,13 @@ pub struct Reproducer {
 }
 
 impl Reproducer {
-    /// A reproducer for `language` (`rust`, or a chain `rust>go`).
+    /// A reproducer for `links` (one language, or a chain outermost first).
     pub fn new(
-        language: &str,
+        links: &[String],
         cache: &Cache,
         host: HostConfig,
     ) -> Result<Reproducer, ReproduceError> {
-        let names: Vec<String> = language.split('>').map(str::to_string).collect();
-        let target = Target::new(&names, cache)?;
+        let target = Target::new(links, cache)?;
         let host = Host::new(host, cache)?;
         Ok(Reproducer {
             target,
@@ -268,8 +111,18 @@ impl Reproducer {
         })
     }
 
+    /// `rust`, or `rust>go` for a chain.
     pub fn language(&self) -> String {
         self.target.name()
+    }
+
+    pub fn host(&self) -> &Host {
+        &self.host
+    }
+
+    /// The signature `failure` has on this target.
+    pub fn signature(&self, failure: &Failure) -> Signature {
+        failure.signature(&self.target.name())
     }
 
     /// wasmtime's and the target's toolchain versions, as findings list them.
@@ -279,213 +132,133 @@ impl Reproducer {
         versions
     }
 
-    /// Builds, links and instantiates `world`; a failure on the way is the
-    /// case's failure.
-    fn instance(
-        &mut self,
-        world: &CaseWorld,
-        seed: u64,
-    ) -> Result<Result<EchoInstance, Failure>, ReproduceError> {
-        let lang = self.target.name();
-        let wit = wit_text::echo_package(world);
-        if let Some(failure) = self.failed_builds.get(&wit) {
-            return Ok(Err(failure.clone()));
-        }
-        let spec = GuestSpec {
-            world,
-            wit: &wit,
-            overrides: &self.overrides,
-        };
-        let built = match self.target.build(&spec) {
-            Ok(built) => built,
-            Err(e) if e.is_finding() => {
-                self.builds += 1;
-                let log = e.to_string();
-                let class = campaign::build_class(&log);
-                let mut failure = Failure::stage(
-                    &lang,
-                    "build",
-                    "build",
-                    class.clone(),
-                    format!("the guest did not build: {class}"),
-                );
-                failure.build_log = Some(log);
-                self.failed_builds.insert(wit, failure.clone());
-                return Ok(Err(failure));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        if !built.cached {
-            self.builds += 1;
-        }
-        let component = match self.host.compile(&built.component) {
-            Ok(c) => c,
-            Err(HostError::Compile(m)) => {
-                let class = finding::normalise_message(&m);
-                let mut failure = Failure::stage(
-                    &lang,
-                    "build",
-                    "compile",
-                    class,
-                    format!("wasmtime rejected the guest: {m}"),
-                );
-                failure.trap = Some(m);
-                return Ok(Err(failure));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let guest = match EchoGuest::new(&self.host, &component, world) {
-            Ok(g) => g,
-            Err(HostError::Link(m)) => {
-                let class = finding::normalise_message(&m);
-                let summary = format!("the guest does not link against the echo world: {m}");
-                let mut failure = Failure::stage(&lang, "protocol", "link", class, summary);
-                failure.trap = Some(m);
-                return Ok(Err(failure));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        match guest.instantiate(seed) {
-            Ok(instance) => Ok(Ok(instance)),
-            Err(HostError::Instantiate(m)) => {
-                let class = finding::normalise_message(&m);
-                let mut failure = Failure::stage(
-                    &lang,
-                    "trap",
-                    "instantiate",
-                    class,
-                    format!("instantiation failed: {m}"),
-                );
-                failure.trap = Some(m);
-                Ok(Err(failure))
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// Runs `world` (and `call`, when there is one) and returns its failure,
-    /// `None` when everything passed.
+    /// Runs `world` (and `call`, when there is one) through the echo
+    /// pipeline on a fresh instance: its failure, `None` when everything
+    /// passed.
     pub fn run(
         &mut self,
         world: &CaseWorld,
         call: Option<&Call>,
-        seed: u64,
+        instance_seed: u64,
     ) -> Result<Option<Failure>, ReproduceError> {
-        let mut instance = match self.instance(world, seed)? {
+        let wit = wit_text::echo_package(world);
+        if let Some(failure) = self.failed_builds.get(&wit) {
+            return Ok(Some(failure.clone()));
+        }
+        let pipeline = EchoPipeline {
+            target: &self.target,
+            host: &self.host,
+            overrides: &self.overrides,
+        };
+        let loaded = match pipeline.load(world)? {
+            Ok(loaded) => loaded,
+            Err(failure) => {
+                self.builds += 1;
+                if failure.kind == Kind::Build {
+                    self.failed_builds.insert(wit, failure.clone());
+                }
+                return Ok(Some(failure));
+            }
+        };
+        if !loaded.built.cached {
+            self.builds += 1;
+        }
+        let mut instance = match EchoPipeline::instantiate(&loaded, instance_seed)? {
             Ok(instance) => instance,
             Err(failure) => return Ok(Some(failure)),
         };
         let Some(call) = call else { return Ok(None) };
         self.calls += 1;
-        Ok(
-            match instance.call(&call.func, &call.args, call.result.as_ref()) {
-                CallOutcome::Passed => None,
-                CallOutcome::Failed(f) => {
-                    Some(Failure::of_call(&self.target.name(), world, call, &f))
-                }
-            },
-        )
+        Ok(EchoPipeline::call(&mut instance, world, call))
     }
 
-    /// Reads the finding in `dir`: its world, and its call typed by the
-    /// guest built from that world.
-    pub fn load(&mut self, dir: &Path) -> Result<LoadedFinding, ReproduceError> {
-        let found = finding::load(dir)?;
-        let bad = |name: &str, message: String| ReproduceError::BadFile {
-            path: dir.join(name),
-            message,
-        };
-        let signature = Signature::parse(&found.meta.signature).ok_or_else(|| {
-            bad(
-                "finding.toml",
-                format!("`{}` is not a signature", found.meta.signature),
-            )
-        })?;
-        let world = crate::wit_import::echo_case(&found.world_wit)
-            .map_err(|e| bad("world.wit", e.to_string()))?;
-        let call = match (&found.call, &found.meta.function) {
-            (Some(text), Some(func)) => {
-                let seed = found.meta.seed.unwrap_or(0);
-                let instance = match self.instance(&world, seed)? {
-                    Ok(instance) => instance,
-                    Err(failure) => {
-                        return Err(bad(
-                            "world.wit",
-                            format!(
-                                "the call cannot be read: the world no longer builds ({})",
-                                failure.summary
-                            ),
-                        ));
-                    }
-                };
-                let ty = instance.func_type(func).ok_or_else(|| {
-                    bad(
-                        "finding.toml",
-                        format!("the world has no function `{func}`"),
-                    )
-                })?;
-                let params: Vec<(String, wasmtime::component::Type)> =
-                    ty.params().map(|(n, t)| (n.to_string(), t)).collect();
-                let result_ty = ty.results().next();
-                let values = value::read_call(text, &params, result_ty.as_ref())
-                    .map_err(|e| bad("call.wave", e.to_string()))?;
-                Some(Call {
-                    func: func.clone(),
-                    args: values.params.into_iter().map(|(_, v)| v).collect(),
-                    result: values.result,
-                })
-            }
-            _ => None,
-        };
-        Ok(LoadedFinding {
-            dir: dir.to_path_buf(),
-            finding: found,
-            signature,
-            world,
-            call,
-        })
+    /// Reads the echo finding in `dir`: its world, and its call read against
+    /// the world's own types.
+    pub fn load(&self, dir: &Path) -> Result<LoadedFinding, ReproduceError> {
+        load_echo(dir, &finding::load(dir)?, &self.host)
     }
 }
 
-/// The kinds of echo findings: campaigns, `witness shrink` and the echo fuzz
-/// targets write them; `witness repro` replays them.
-pub const ECHO_KINDS: &[&str] = &["build", "trap", "mismatch", "protocol", "limit"];
-
-/// The kind of the findings of the byte-level ABI oracle (`witness abi`).
-pub const ABI_KIND: &str = "abi";
-
-/// How the class of a finding about a resources guest that does not build
-/// starts (kind `build`, written by `witness resources`).
-const RESOURCES_BUILD_CLASS: &str = "resources guest: ";
+/// Reads the echo finding `found` (from `dir`), checking that its files fit
+/// its record.
+fn load_echo(dir: &Path, found: &Finding, host: &Host) -> Result<LoadedFinding, ReproduceError> {
+    let bad = |name: &str, message: String| ReproduceError::BadFile {
+        path: dir.join(name),
+        message,
+    };
+    let signature = found.meta.parsed_signature().ok_or_else(|| {
+        bad(
+            "finding.toml",
+            format!("`{}` is not a signature", found.meta.signature),
+        )
+    })?;
+    let Replay::Echo { instance_seed, .. } = &found.meta.replay else {
+        return Err(bad(
+            "finding.toml",
+            "this is not an echo finding (its [replay] is of another family)".into(),
+        ));
+    };
+    let world = crate::wit_import::echo_case(&found.world_wit)
+        .map_err(|e| bad("world.wit", e.to_string()))?;
+    let about_a_call = found.meta.hop.is_some_and(|h| h.is_call());
+    let call = match (about_a_call, &found.call, &found.meta.function) {
+        (false, _, _) => None,
+        (true, None, _) => {
+            return Err(bad(
+                "call.wave",
+                format!(
+                    "the file is missing, but the finding is about a call (at `{}`): without \
+                     the call it cannot be replayed",
+                    found.meta.hop.map_or("", |h| h.as_str())
+                ),
+            ));
+        }
+        (true, Some(_), None) => {
+            return Err(bad(
+                "finding.toml",
+                "the finding is about a call but names no `function`".into(),
+            ));
+        }
+        (true, Some(text), Some(func)) => Some(
+            pipeline::read_call(host, &world, func, text).map_err(|e| match e {
+                CallFileError::NoFunction(_) => bad("finding.toml", e.to_string()),
+                CallFileError::Types(_) => bad("world.wit", e.to_string()),
+                CallFileError::Wave(_) => bad("call.wave", e.to_string()),
+            })?,
+        ),
+    };
+    Ok(LoadedFinding {
+        dir: dir.to_path_buf(),
+        finding: found.clone(),
+        signature,
+        world,
+        call,
+        instance_seed: *instance_seed,
+    })
+}
 
 /// Which program wrote a finding, and so how it replays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FindingFamily {
-    /// A world and at most one call (`witness run`; replayed by `witness
-    /// repro`).
+    /// A world and at most one call (`witness run`, `shrink`, the echo fuzz
+    /// targets).
     Echo,
     /// Steps, or a leak check, on the resources guest of a language
     /// (`witness resources`), or that guest not building.
     Resource,
-    /// Case `I` of seed `S` of the byte-level oracle (`witness abi --seed S
-    /// --case I`).
+    /// A case of the byte-level ABI oracle (`witness abi`).
     Abi,
 }
 
 impl FindingFamily {
-    /// The family of a finding, by its kind; `None` for a kind witness does
-    /// not write.
-    pub fn of(meta: &FindingMeta) -> Option<FindingFamily> {
-        let resources_build = || {
-            Signature::parse(&meta.signature)
-                .is_some_and(|s| s.class.starts_with(RESOURCES_BUILD_CLASS))
-        };
-        match meta.kind.as_str() {
-            resources::FINDING_KIND => Some(FindingFamily::Resource),
-            ABI_KIND => Some(FindingFamily::Abi),
-            "build" if resources_build() => Some(FindingFamily::Resource),
-            kind if ECHO_KINDS.contains(&kind) => Some(FindingFamily::Echo),
-            _ => None,
+    /// The family of a replay record.
+    pub fn of(replay: &Replay) -> FindingFamily {
+        match replay {
+            Replay::Echo { .. } => FindingFamily::Echo,
+            Replay::ResourceSteps { .. }
+            | Replay::LeakCheck { .. }
+            | Replay::ResourceBuild { .. } => FindingFamily::Resource,
+            Replay::Abi { .. } => FindingFamily::Abi,
         }
     }
 }
@@ -510,29 +283,46 @@ impl Replayed {
     }
 }
 
-/// Replays the finding in `dir`, whatever its family, as its own replay
-/// command does: an echo finding's world and call; a resources finding's
-/// steps (or its leak check, with the cycles its replay command names) on a
-/// rebuilt guest; an abi finding's case, drawn again from its seed and index
-/// (an error if the generator no longer draws the world in `world.wit`).
+/// Replays the finding in `dir`, whatever its family, under the limits it
+/// was found with (the rest of the host configuration from `host`).
 pub fn replay_finding(
     dir: &Path,
     cache: &Cache,
     host: HostConfig,
 ) -> Result<Replayed, ReproduceError> {
     let found = finding::load(dir)?;
-    let want = Signature::parse(&found.meta.signature).ok_or_else(|| ReproduceError::BadFile {
-        path: dir.join("finding.toml"),
-        message: format!("`{}` is not a signature", found.meta.signature),
-    })?;
-    let family = FindingFamily::of(&found.meta).ok_or_else(|| ReproduceError::UnknownKind {
-        path: dir.join("finding.toml"),
-        kind: found.meta.kind.clone(),
-    })?;
-    let (got, what) = match family {
-        FindingFamily::Echo => replay_echo(dir, &found, cache, host)?,
-        FindingFamily::Resource => replay_resource(dir, &found, &want, cache, host)?,
-        FindingFamily::Abi => replay_abi(dir, &found, cache, host)?,
+    let want = found
+        .meta
+        .parsed_signature()
+        .ok_or_else(|| ReproduceError::BadFile {
+            path: dir.join("finding.toml"),
+            message: format!("`{}` is not a signature", found.meta.signature),
+        })?;
+    let host = found.meta.limits.apply(host);
+    let family = FindingFamily::of(&found.meta.replay);
+    let (got, what) = match &found.meta.replay {
+        Replay::Echo { links, .. } => replay_echo(dir, &found, links, cache, host)?,
+        Replay::ResourceSteps { .. } => replay_steps(dir, &found, cache, host)?,
+        Replay::LeakCheck {
+            language,
+            seed,
+            cycle,
+            cycles,
+            fault,
+        } => {
+            let check = LeakCheck {
+                language,
+                seed: *seed,
+                cycle: parse_cycle(dir, cycle)?,
+                cycles: *cycles,
+                fault: parse_fault(dir, fault.as_deref())?,
+            };
+            replay_leak_check(&check, &want, cache, host)?
+        }
+        Replay::ResourceBuild { language, fault } => {
+            replay_resource_build(language, parse_fault(dir, fault.as_deref())?, cache, host)?
+        }
+        Replay::Abi { seed, case } => replay_abi(dir, &found, *seed, *case, cache, host)?,
     };
     Ok(Replayed {
         family,
@@ -542,16 +332,6 @@ pub fn replay_finding(
     })
 }
 
-/// Replays the finding in `dir` and returns the signature of what failed
-/// (`None` when it passed): the check of the regression corpus.
-pub fn replay_signature(
-    dir: &Path,
-    cache: &Cache,
-    host: HostConfig,
-) -> Result<Option<Signature>, ReproduceError> {
-    Ok(replay_finding(dir, cache, host)?.got)
-}
-
 /// The signature of what failed (`None` when nothing did), and what
 /// happened in words.
 type Outcome = (Option<Signature>, String);
@@ -559,15 +339,15 @@ type Outcome = (Option<Signature>, String);
 fn replay_echo(
     dir: &Path,
     found: &Finding,
+    links: &[String],
     cache: &Cache,
     host: HostConfig,
 ) -> Result<Outcome, ReproduceError> {
-    let mut reproducer = Reproducer::new(&found.meta.language, cache, host)?;
-    let loaded = reproducer.load(dir)?;
-    let seed = found.meta.seed.unwrap_or(0);
+    let mut reproducer = Reproducer::new(links, cache, host)?;
+    let loaded = load_echo(dir, found, reproducer.host())?;
     Ok(
-        match reproducer.run(&loaded.world, loaded.call.as_ref(), seed)? {
-            Some(failure) => (Some(failure.signature), failure.summary),
+        match reproducer.run(&loaded.world, loaded.call.as_ref(), loaded.instance_seed)? {
+            Some(failure) => (Some(reproducer.signature(&failure)), failure.summary),
             None if loaded.call.is_some() => (None, "the call passed".into()),
             None => (None, "the guest builds, links and instantiates".into()),
         },
@@ -575,7 +355,7 @@ fn replay_echo(
 }
 
 /// A resources violation in words, with the last line of wasmtime's error
-/// when a call failed (what `witness resources --replay` prints).
+/// when a call failed.
 pub fn describe_violation(v: &Violation) -> String {
     let where_ = if v.teardown {
         "in the teardown, at step"
@@ -595,148 +375,108 @@ pub fn describe_violation(v: &Violation) -> String {
     text
 }
 
-/// The leak check a resources finding comes from.
-struct LeakCheck {
+fn parse_cycle(dir: &Path, name: &str) -> Result<Cycle, ReproduceError> {
+    Cycle::ALL
+        .into_iter()
+        .find(|c| c.name() == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Cycle::ALL.iter().map(|c| c.name()).collect();
+            ReproduceError::BadFile {
+                path: dir.join("finding.toml"),
+                message: format!(
+                    "unknown leak-check cycle `{name}` (witness knows {})",
+                    names.join(", ")
+                ),
+            }
+        })
+}
+
+fn parse_fault(dir: &Path, name: Option<&str>) -> Result<Option<Fault>, ReproduceError> {
+    name.map(|name| {
+        Fault::parse(name).ok_or_else(|| ReproduceError::BadFile {
+            path: dir.join("finding.toml"),
+            message: format!("unknown guest fault `{name}`"),
+        })
+    })
+    .transpose()
+}
+
+fn replay_steps(
+    dir: &Path,
+    found: &Finding,
+    cache: &Cache,
+    host: HostConfig,
+) -> Result<Outcome, ReproduceError> {
+    let language = found.meta.language.as_str();
+    Ok(match resources::replay(dir, cache, host)? {
+        resources::ReplayOutcome::Reproduced(v) | resources::ReplayOutcome::Different(v) => (
+            Some(resources::signature(language, &v, None)),
+            describe_violation(&v),
+        ),
+        resources::ReplayOutcome::NotReproduced => (None, "the sequence passed".into()),
+    })
+}
+
+/// A leak check to run again.
+struct LeakCheck<'a> {
+    language: &'a str,
+    seed: u64,
     cycle: Cycle,
     cycles: u32,
     fault: Option<Fault>,
 }
 
-/// The leak check of a resources finding, from its signature (`leak check
-/// <cycle>`) and its replay command (`--cycles N`, `--fault F`); `None` for
-/// a finding about a sequence of steps.
-fn leak_check_of(
-    dir: &Path,
-    found: &Finding,
-    want: &Signature,
-) -> Result<Option<LeakCheck>, ReproduceError> {
-    let Some(rest) = want.class.strip_prefix("leak check ") else {
-        return Ok(None);
-    };
-    let bad = |message: String| ReproduceError::BadFile {
-        path: dir.join("finding.toml"),
-        message,
-    };
-    let cycle = Cycle::ALL
-        .into_iter()
-        .find(|c| {
-            rest.strip_prefix(c.name())
-                .is_some_and(|r| r.starts_with([':', ',']))
-        })
-        .ok_or_else(|| {
-            let names: Vec<&str> = Cycle::ALL.iter().map(|c| c.name()).collect();
-            bad(format!(
-                "the signature names a leak check, but none of its cycles ({})",
-                names.join(", ")
-            ))
-        })?;
-    let words: Vec<&str> = found.meta.replay.split_whitespace().collect();
-    let after = |flag: &str| {
-        words
-            .iter()
-            .position(|w| *w == flag)
-            .and_then(|i| words.get(i + 1))
-            .copied()
-    };
-    let cycles = after("--cycles")
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| {
-            bad(format!(
-                "a leak-check finding's replay command names its cycles (`--cycles N`); this one is `{}`",
-                found.meta.replay
-            ))
-        })?;
-    let fault = match after("--fault") {
-        None => None,
-        Some(name) => Some(Fault::parse(name).ok_or_else(|| {
-            bad(format!(
-                "unknown guest fault `{name}` in the replay command"
-            ))
-        })?),
-    };
-    Ok(Some(LeakCheck {
-        cycle,
-        cycles,
-        fault,
-    }))
-}
-
-fn replay_resource(
-    dir: &Path,
-    found: &Finding,
+fn replay_leak_check(
+    check: &LeakCheck<'_>,
     want: &Signature,
     cache: &Cache,
-    host_config: HostConfig,
+    host: HostConfig,
 ) -> Result<Outcome, ReproduceError> {
-    let language = found.meta.language.as_str();
-    let seed = found.meta.seed.unwrap_or(1);
-    if found.meta.kind != resources::FINDING_KIND {
-        // The resources guest did not build: build it again.
-        let host = Host::new(host_config, cache)?;
-        return Ok(
-            match resources::prepare(language, None, &host, cache, seed)? {
-                Ok(_) => (None, format!("the {language} resources guest builds")),
-                Err(e) => {
-                    let log = e.to_string();
-                    let signature = Signature {
-                        language: language.into(),
-                        kind: "build".into(),
-                        hop: "build".into(),
-                        class: format!(
-                            "{RESOURCES_BUILD_CLASS}{}",
-                            finding::normalise_message(&log)
-                        ),
-                    };
-                    (
-                        Some(signature),
-                        format!("the {language} resources guest does not build:\n{log}"),
-                    )
-                }
-            },
-        );
-    }
-    let Some(leak) = leak_check_of(dir, found, want)? else {
-        return Ok(match resources::replay(dir, cache, host_config)? {
-            resources::ReplayOutcome::Reproduced(v) | resources::ReplayOutcome::Different(v) => (
-                Some(resources::signature(language, &v, None)),
-                describe_violation(&v),
-            ),
-            resources::ReplayOutcome::NotReproduced => (None, "the sequence passed".into()),
-        });
-    };
-    let host = Host::new(host_config, cache)?;
-    let prepared = resources::prepare(language, leak.fault, &host, cache, seed)??;
-    let report = prepared.runner.leak_check(leak.cycle, leak.cycles)?;
+    let host = Host::new(host, cache)?;
+    let prepared = resources::prepare(check.language, check.fault, &host, cache, check.seed)??;
+    let report = prepared.runner.leak_check(check.cycle, check.cycles)?;
     // A leak check reports every violation it saw, and each is a finding:
     // the one of this finding, else the first.
     let seen: Vec<(Signature, &Violation)> = report
         .violations
         .iter()
-        .map(|v| (resources::signature(language, v, Some(leak.cycle)), v))
+        .map(|v| {
+            (
+                resources::signature(check.language, v, Some(check.cycle)),
+                v,
+            )
+        })
         .collect();
     let pick = seen
         .iter()
         .find(|(s, _)| s == want)
         .or_else(|| seen.first());
+    let what = |verdict: String| {
+        format!(
+            "{verdict} (leak check `{}`, {} cycles: {})",
+            check.cycle.name(),
+            check.cycles,
+            report.growth_text()
+        )
+    };
     Ok(match pick {
-        Some((signature, v)) => (
-            Some(signature.clone()),
-            format!(
-                "{} (leak check `{}`, {} cycles: {})",
-                describe_violation(v),
-                leak.cycle.name(),
-                leak.cycles,
-                report.growth_text()
-            ),
-        ),
-        None => (
-            None,
-            format!(
-                "the leak check `{}` passed ({} cycles: {})",
-                leak.cycle.name(),
-                leak.cycles,
-                report.growth_text()
-            ),
+        Some((signature, v)) => (Some(signature.clone()), what(describe_violation(v))),
+        None => (None, what("the leak check passed".into())),
+    })
+}
+
+fn replay_resource_build(
+    language: &str,
+    fault: Option<Fault>,
+    cache: &Cache,
+    host: HostConfig,
+) -> Result<Outcome, ReproduceError> {
+    let host = Host::new(host, cache)?;
+    Ok(match resources::prepare(language, fault, &host, cache, 1)? {
+        Ok(_) => (None, format!("the {language} resources guest builds")),
+        Err(e) => (
+            Some(resources::build_signature(language, &e)),
+            format!("the {language} resources guest does not build:\n{e}"),
         ),
     })
 }
@@ -744,16 +484,11 @@ fn replay_resource(
 fn replay_abi(
     dir: &Path,
     found: &Finding,
+    seed: u64,
+    index: u64,
     cache: &Cache,
-    host_config: HostConfig,
+    host: HostConfig,
 ) -> Result<Outcome, ReproduceError> {
-    let (Some(seed), Some(index)) = (found.meta.seed, found.meta.world) else {
-        return Err(ReproduceError::BadFile {
-            path: dir.join("finding.toml"),
-            message: "an abi finding names its case with `seed` and `world` (the case index)"
-                .into(),
-        });
-    };
     let changed = |why: String| ReproduceError::AbiCaseChanged {
         dir: dir.to_path_buf(),
         seed,
@@ -772,7 +507,7 @@ fn replay_abi(
             case.func.name
         )));
     }
-    let host = Host::new(host_config, cache)?;
+    let host = Host::new(host, cache)?;
     let failures = abi_oracle::run_case(&host, &case)?;
     Ok(match failures.first() {
         None => (None, format!("case {index} of seed {seed} passed")),
@@ -803,9 +538,18 @@ pub fn check_regression(
     host: HostConfig,
 ) -> Result<Result<(), String>, ReproduceError> {
     let replayed = replay_finding(dir, cache, host)?;
-    let (want, got) = (replayed.want, replayed.got);
+    Ok(regression_verdict(dir, &replayed, suppressions))
+}
+
+/// [`check_regression`]'s rule applied to a replay that was already made.
+pub fn regression_verdict(
+    dir: &Path,
+    replayed: &Replayed,
+    suppressions: &crate::suppress::Suppressions,
+) -> Result<(), String> {
+    let (want, got) = (&replayed.want, &replayed.got);
     let name = dir.display();
-    Ok(match (suppressions.matching(&want), got) {
+    match (suppressions.matching(want), got) {
         (Some(_), Some(got)) if got == want => Ok(()),
         (Some(s), got) => Err(format!(
             "{name} is suppressed as a known bug (`{}`), but it no longer reproduces: replaying it {}. \
@@ -824,5 +568,5 @@ pub fn check_regression(
              with the reason and a link to corpus/suppressions.toml.",
             got.text()
         )),
-    })
+    }
 }

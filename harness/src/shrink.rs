@@ -29,9 +29,10 @@
 //! reproducer ([`FindingStore::replace_reproducer`]: the hit count stays).
 
 use crate::disk::Cache;
-use crate::finding::{FindingError, FindingStore, Signature};
+use crate::finding::{FindingError, FindingStore, Replay, Signature};
 use crate::host::HostConfig;
-use crate::reproduce::{Call, Failure, ReproduceError, Reproducer};
+use crate::reproduce::{ReproduceError, Reproducer};
+use crate::verdict::{Call, Failure};
 use crate::smith::drop_unused_types;
 use crate::ty::{Case, CaseWorld, Field, Func, Param, Ty, TypeDefKind};
 use crate::value::{self, ValueConfig};
@@ -104,6 +105,12 @@ pub enum ShrinkError {
         want: String,
         got: String,
     },
+    #[error(
+        "{dir} is not an echo finding (it replays as `{family}`): `witness shrink` reduces echo \
+         findings; resources findings are shrunk by `witness resources` itself, and abi findings \
+         are single cases already."
+    )]
+    NotEcho { dir: String, family: String },
 }
 
 /// Shrinks the finding in `dir` (see the module docs) and writes the result
@@ -114,19 +121,26 @@ pub fn shrink(
     config: &ShrinkConfig,
 ) -> Result<ShrinkReport, ShrinkError> {
     let meta = crate::finding::load(dir)?.meta;
-    let mut reproducer = Reproducer::new(&meta.language, cache, config.host.clone())?;
+    let Replay::Echo { links, .. } = &meta.replay else {
+        return Err(ShrinkError::NotEcho {
+            dir: dir.display().to_string(),
+            family: format!("{:?}", crate::reproduce::FindingFamily::of(&meta.replay)),
+        });
+    };
+    let host = meta.limits.apply(config.host.clone());
+    let mut reproducer = Reproducer::new(links, cache, host)?;
     reproducer.overrides = config.overrides.clone();
     let loaded = reproducer.load(dir)?;
-    let seed = meta.seed.unwrap_or(0);
+    let seed = loaded.instance_seed;
     let first = reproducer.run(&loaded.world, loaded.call.as_ref(), seed)?;
     let failure = match first {
-        Some(f) if f.signature == loaded.signature => f,
+        Some(f) if reproducer.signature(&f) == loaded.signature => f,
         other => {
             return Err(ShrinkError::DoesNotReproduce {
                 dir: dir.display().to_string(),
                 want: loaded.signature.text(),
                 got: match other {
-                    Some(f) => format!("fails differently (`{}`)", f.signature.text()),
+                    Some(f) => format!("fails differently (`{}`)", reproducer.signature(&f).text()),
                     None => "passes".to_string(),
                 },
             });
@@ -147,12 +161,14 @@ pub fn shrink(
     shrinker.run();
 
     let versions = shrinker.reproducer.versions();
-    let mut finding =
-        shrinker
-            .failure
-            .to_finding(&shrinker.world, shrinker.call.as_ref(), versions, "");
-    finding.meta.replay = meta.replay.clone();
-    finding.meta.seed = meta.seed;
+    let mut finding = shrinker.failure.to_finding(
+        &shrinker.reproducer.language(),
+        &shrinker.world,
+        shrinker.call.as_ref(),
+        meta.replay.clone(),
+        meta.limits,
+        versions,
+    );
     finding.meta.link = meta.link.clone();
     let store = FindingStore::open(dir.parent().unwrap_or(Path::new(".")))?;
     let weight_before = meta.weight;
@@ -229,7 +245,7 @@ impl Shrinker<'_> {
         }
         self.tried += 1;
         match self.reproducer.run(&world, call.as_ref(), self.seed) {
-            Ok(Some(failure)) if failure.signature == self.signature => {
+            Ok(Some(failure)) if self.reproducer.signature(&failure) == self.signature => {
                 self.world = world;
                 self.call = call;
                 self.failure = failure;

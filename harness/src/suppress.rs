@@ -114,8 +114,8 @@ mod tests {
     fn sig(class: &str) -> Signature {
         Signature {
             language: "go".into(),
-            kind: "trap".into(),
-            hop: "import result".into(),
+            kind: crate::finding::Kind::Trap,
+            site: "import result".into(),
             class: class.into(),
         }
     }

@@ -107,6 +107,9 @@ pub enum WitTextError {
          An echo package must declare `package {PACKAGE};` and `world {WORLD} {{ .. }}`."
     )]
     NoEchoWorld { message: String },
+    /// wit-component could not encode the world's type component.
+    #[error("the echo package could not be encoded as a component: {message}")]
+    Encode { message: String },
 }
 
 /// `name` as a WIT identifier: `%name` when it is spelled like a WIT keyword,
@@ -382,6 +385,36 @@ pub fn resolve_echo(
         });
     }
     Ok((resolve, world))
+}
+
+/// The component of `world`'s echo package around wit-component's dummy
+/// core module (every export traps): it carries exactly the types and
+/// functions of the world, for reading values against them without
+/// building a guest.
+pub fn type_component(world: &CaseWorld) -> Result<Vec<u8>, WitTextError> {
+    let (resolve, world_id) = resolve_echo(&echo_package(world))?;
+    let encode = |e: anyhow::Error| WitTextError::Encode {
+        message: format!("{e:#}"),
+    };
+    let mut module = wit_component::dummy_module(
+        &resolve,
+        world_id,
+        wit_parser::ManglingAndAbi::Standard32,
+    );
+    wit_component::embed_component_metadata(
+        &mut module,
+        &resolve,
+        world_id,
+        wit_component::StringEncoding::UTF8,
+        false,
+    )
+    .map_err(encode)?;
+    wit_component::ComponentEncoder::default()
+        .module(&module)
+        .map_err(encode)?
+        .validate(true)
+        .encode()
+        .map_err(encode)
 }
 
 /// Helpers for tests across the crate: encode an echo package as a real

@@ -138,13 +138,13 @@ fn the_rule_catches_an_unsuppressed_resource_finding_and_a_stale_suppression() {
     assert!(message.contains("go | resource | leak"), "{message}");
     // Suppressed, but the steps no longer show the bug: a thing the host
     // makes and drops itself is destroyed once, as it must be.
-    let steps = std::fs::read_to_string(copy.join("call.wave")).unwrap();
+    let steps = std::fs::read_to_string(copy.join("steps.txt")).unwrap();
     let header: String = steps
         .lines()
         .filter(|l| l.starts_with('#'))
         .map(|l| format!("{l}\n"))
         .collect();
-    std::fs::write(copy.join("call.wave"), format!("{header}1. new t1\n")).unwrap();
+    std::fs::write(copy.join("steps.txt"), format!("{header}1. new t1\n")).unwrap();
     let verdict = check_regression(&copy, &suppressions(), &cache, HostConfig::default()).unwrap();
     let message = verdict.unwrap_err();
     assert!(message.contains("no longer reproduces"), "{message}");
@@ -192,5 +192,67 @@ fn a_finding_of_an_unknown_kind_is_an_error() {
     let error = check_regression(&copy, &suppressions(), &cache, HostConfig::default())
         .unwrap_err()
         .to_string();
-    assert!(error.contains("unknown finding kind `sabotage`"), "{error}");
+    assert!(error.contains("unknown variant `sabotage`"), "{error}");
+    assert!(error.contains("finding.toml"), "{error}");
+}
+
+/// Every committed finding gives the same verdict through `witness repro`
+/// (the binary) as through the library replay the test above uses.
+#[test]
+fn repro_and_the_corpus_test_agree_on_every_committed_finding() {
+    let cache = Cache::from_env();
+    let list = suppressions();
+    for dir in findings() {
+        let replayed =
+            witness::reproduce::replay_finding(&dir, &cache, HostConfig::default()).unwrap();
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_witness"))
+            .arg("repro")
+            .arg(&dir)
+            .env("WITNESS_CACHE", cache.root())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let (word, code) = match (&replayed.got, replayed.reproduced()) {
+            (Some(_), true) => ("reproduced:", 1),
+            (Some(_), false) => ("failed differently", 1),
+            (None, _) => ("did not reproduce:", 0),
+        };
+        assert!(
+            stdout.starts_with(word) && output.status.code() == Some(code),
+            "{}: the library says `{word}`, `witness repro` printed:\n{stdout}{}",
+            dir.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        // And the corpus rule holds for it.
+        let verdict = witness::reproduce::regression_verdict(&dir, &replayed, &list);
+        assert!(verdict.is_ok(), "{verdict:?}");
+    }
+}
+
+/// A copy of the committed echo finding `text` names, in a temporary
+/// directory.
+fn echo_copy(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let src = committed("build", text);
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join(src.file_name().unwrap());
+    copy_dir(&src, &copy);
+    (tmp, copy)
+}
+
+#[test]
+fn a_call_finding_without_its_call_file_is_an_error_not_a_pass() {
+    let cache = Cache::from_env();
+    // A build finding turned into a call finding whose call.wave is gone.
+    let (_tmp, copy) = echo_copy("cannot call panic");
+    let meta = std::fs::read_to_string(copy.join("finding.toml")).unwrap();
+    let as_call = meta
+        .replace("kind = \"build\"", "kind = \"trap\"")
+        .replace("hop = \"build\"", "hop = \"export-result\"\nfunction = \"f\"");
+    std::fs::write(copy.join("finding.toml"), as_call).unwrap();
+    let _ = std::fs::remove_file(copy.join("call.wave"));
+    let error = witness::reproduce::replay_finding(&copy, &cache, HostConfig::default())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("call.wave"), "{error}");
+    assert!(error.contains("missing"), "{error}");
 }

@@ -43,10 +43,11 @@ use sim::{ExpectedEnd, Phase};
 
 use crate::abi::Abi;
 use crate::disk::Cache;
-use crate::finding::{Finding, FindingError, FindingMeta, FindingStore, Signature};
+use crate::finding::{Finding, FindingError, FindingMeta, Kind, Limits, Replay, Signature};
 use crate::host::{Host, HostConfig, HostError, WASMTIME_VERSION};
 use crate::rawguest::host::{Observation, RawProgram, compile};
 use crate::rawguest::{RawError, RawGuest, build, compose};
+use crate::recorder::{self, Recorder, Tally};
 use crate::suppress::Suppressions;
 
 /// How an abi campaign runs.
@@ -94,10 +95,9 @@ pub struct AbiSummary {
     pub skipped: u64,
     /// One line per failed case.
     pub failures: Vec<String>,
-    /// Failed cases whose finding is suppressed as known.
-    pub suppressed: u64,
-    /// Failed cases whose finding is not suppressed.
-    pub unknown_failures: u64,
+    /// Passed and failed checks (a failed case's checks are known when its
+    /// finding is), and the findings hit.
+    pub tally: Tally,
     pub new_findings: Vec<PathBuf>,
 }
 
@@ -110,13 +110,9 @@ impl AbiSummary {
         self.rows.values().map(|r| r.failed).sum()
     }
 
-    /// `N passed, N failed`, and how many failed cases are known.
+    /// `N passed, N failed` over the checks, known failures counted apart.
     pub fn last_line(&self) -> String {
-        let line = format!("{} passed, {} failed", self.passed(), self.failed());
-        match self.suppressed {
-            0 => line,
-            n => format!("{line} ({n} failed cases suppressed as known)"),
-        }
+        recorder::last_line([&self.tally])
     }
 
     /// The table of checks by class.
@@ -351,13 +347,13 @@ pub fn signature(case: &Case, failure: &Failure) -> Signature {
         .to_string();
     Signature {
         language,
-        kind: "abi".into(),
-        hop,
+        kind: Kind::Abi,
+        site: hop,
         class: format!("{}: {}", case.class.name(), failure.class),
     }
 }
 
-fn finding(case: &Case, failure: &Failure, command_prefix: &str) -> Finding {
+fn finding(case: &Case, failure: &Failure, limits: Limits) -> Finding {
     let n = case.chain.guests.len();
     let sig = signature(case, failure);
     let params: Vec<(String, wasmtime::component::Val)> = case
@@ -375,17 +371,15 @@ fn finding(case: &Case, failure: &Failure, command_prefix: &str) -> Finding {
         &params,
         case.chain.answer.as_ref(),
     );
-    let replay = format!(
-        "{command_prefix} abi --seed {} --case {}",
-        case.seed, case.index
-    );
     Finding {
         meta: FindingMeta {
             id: sig.id(),
             signature: sig.text(),
-            kind: sig.kind.clone(),
+            kind: Kind::Abi,
             language: sig.language.clone(),
-            hop: sig.hop.clone(),
+            hop: None,
+            violation: None,
+            phase: Some(sig.site.clone()),
             path: None,
             function: Some(case.func.name.clone()),
             summary: format!(
@@ -395,15 +389,17 @@ fn finding(case: &Case, failure: &Failure, command_prefix: &str) -> Finding {
             ),
             link: None,
             count: 1,
-            seed: Some(case.seed),
-            world: Some(case.index),
-            call: None,
             weight: case.weight() as u64,
-            replay,
+            replay: Replay::Abi {
+                seed: case.seed,
+                case: case.index,
+            },
+            limits,
             versions: BTreeMap::from([("wasmtime".to_string(), WASMTIME_VERSION.to_string())]),
         },
         world_wit: crate::wit_text::echo_package(&case.world),
         call: Some(call),
+        steps: None,
         observed: Some(format!("{}\n{}\n", describe(case), failure.detail)),
         trap: None,
         guest_output: None,
@@ -423,10 +419,9 @@ fn say(bar: &indicatif::ProgressBar, line: impl AsRef<str>) {
 /// Runs the cases of `config` and records a finding per failed case.
 pub fn run(config: &AbiConfig, cache: &Cache) -> Result<AbiSummary, AbiError> {
     let host = Host::new(config.host.clone(), cache)?;
-    let store = match &config.findings_dir {
-        Some(dir) => Some(FindingStore::open(dir)?),
-        None => None,
-    };
+    let limits = Limits::of(&config.host);
+    let mut recorder = Recorder::open(config.findings_dir.as_deref(), config.suppressions.clone())?
+        .with_command_prefix(&config.command_prefix);
     let indices = match config.only {
         Some(i) => i..i + 1,
         None => 0..config.cases,
@@ -450,6 +445,7 @@ pub fn run(config: &AbiConfig, cache: &Cache) -> Result<AbiSummary, AbiError> {
             }
             Err(NoCase::Sim(e)) => {
                 summary.count("reference-error", false);
+                summary.tally.fail(1, false);
                 let line = format!("case {i}: {e}");
                 say(&bar, &line);
                 summary.failures.push(line);
@@ -471,19 +467,19 @@ pub fn run(config: &AbiConfig, cache: &Cache) -> Result<AbiSummary, AbiError> {
                 );
             }
         }
+        let mut failed_checks = 0;
         for (row, passed) in checks(&case, &failures) {
             summary.count(&row, passed);
+            if passed {
+                summary.tally.pass(1);
+            } else {
+                failed_checks += 1;
+            }
         }
         if let Some(first) = failures.first() {
-            let known = config
-                .suppressions
-                .matching(&signature(&case, first))
-                .is_some();
-            if known {
-                summary.suppressed += 1;
-            } else {
-                summary.unknown_failures += 1;
-            }
+            let written = recorder.record(&mut summary.tally, finding(&case, first, limits), 1)?;
+            let known = written.known.is_some();
+            summary.tally.fail(failed_checks, known);
             let line = format!(
                 "case {i} ({}): {}: {}{}",
                 case.class.name(),
@@ -493,14 +489,9 @@ pub fn run(config: &AbiConfig, cache: &Cache) -> Result<AbiSummary, AbiError> {
             );
             say(&bar, &line);
             summary.failures.push(line);
-            if let Some(store) = &store {
-                let recorded = store.record(finding(&case, first, &config.command_prefix))?;
-                if recorded.new {
-                    summary.new_findings.push(recorded.dir);
-                }
-            }
         }
     }
+    summary.new_findings = std::mem::take(&mut recorder.new_findings);
     bar.finish_and_clear();
     Ok(summary)
 }

@@ -19,14 +19,15 @@
 //! `corpus/findings` when it exists, ready for `witness shrink`) and panics.
 
 use super::FuzzFinding;
-use crate::campaign::{self, CaseSource};
+use crate::campaign::CaseSource;
 use crate::disk::{self, Cache};
-use crate::finding::{FindingStore, Signature};
-use crate::guest::{GuestSpec, Target};
-use crate::host::echo::{CallOutcome, EchoGuest, EchoInstance};
+use crate::finding::{FindingStore, Limits, Replay, Signature};
+use crate::guest::Target;
+use crate::host::echo::{EchoGuest, EchoInstance};
 use crate::host::{Host, HostConfig, WASMTIME_VERSION};
-use crate::reproduce::{Call, Failure};
+use crate::pipeline::EchoPipeline;
 use crate::suppress::Suppressions;
+use crate::verdict::{Call, Failure};
 use crate::ty::CaseWorld;
 use crate::value::{self, ValueConfig};
 use crate::{smith, wit_import, wit_text};
@@ -251,42 +252,30 @@ impl EchoFixture {
             versions,
             skipped: Vec::new(),
         };
+        let pipeline = EchoPipeline::new(&target, host());
         for (name, world) in corpus_worlds() {
             let wit = wit_text::echo_package(&world);
-            let built = (|| {
-                let built = match target.build(&GuestSpec {
-                    world: &world,
-                    wit: &wit,
-                    overrides: &[],
-                }) {
-                    Ok(built) => built,
-                    Err(e) if e.is_finding() => {
-                        let log = e.to_string();
-                        let class = campaign::build_class(&log);
-                        let signature = Signature {
-                            language: language.to_string(),
-                            kind: "build".into(),
-                            hop: "build".into(),
-                            class,
-                        };
-                        return Err((log, Some(signature)));
+            let loaded = (|| {
+                let loaded = match pipeline.load(&world) {
+                    Ok(Ok(loaded)) => loaded,
+                    Ok(Err(failure)) => {
+                        let signature = failure.signature(language);
+                        return Err((failure.summary, Some(signature)));
                     }
                     Err(e) => return Err((e.to_string(), None)),
                 };
                 if let Some(dir) = &export {
                     let path = dir.join(prebuilt_name(&wit));
-                    disk::write_atomic(&path, &built.component)
+                    disk::write_atomic(&path, &loaded.built.component)
                         .map_err(|e| (format!("{}: {e}", path.display()), None))?;
                 }
-                let component = host()
-                    .compile(&built.component)
-                    .map_err(|e| (e.to_string(), None))?;
-                let guest = EchoGuest::new(host(), &component, &world)
-                    .map_err(|e| (e.to_string(), None))?;
-                guest.instantiate(0).map_err(|e| (e.to_string(), None))?;
-                Ok::<_, (String, Option<Signature>)>(guest)
+                match EchoPipeline::instantiate(&loaded, 0) {
+                    Ok(Ok(_)) => Ok(loaded.guest),
+                    Ok(Err(failure)) => Err((failure.summary, None)),
+                    Err(e) => Err((e.to_string(), None)),
+                }
             })();
-            match built {
+            match loaded {
                 Ok(guest) => fixture.worlds.push(FixtureWorld { name, world, guest }),
                 Err((e, signature)) => {
                     let what = match &signature {
@@ -353,17 +342,16 @@ pub fn echo_values(language: &str, u: &mut Unstructured<'_>) -> arbitrary::Resul
                 )
             })),
         };
-        match inst.call(&call.func, &call.args, call.result.as_ref()) {
-            CallOutcome::Passed => {}
-            CallOutcome::Failed(f) => {
-                let failure = Failure::of_call(&fixture.language, &fw.world, &call, &f);
-                if suppressions().matching(&failure.signature).is_some() {
-                    // A known bug: start a fresh instance and go on.
-                    instance = None;
-                    continue;
-                }
-                panic!("{}", report(fixture, fw, &call, &failure));
+        if let Some(failure) = EchoPipeline::call(inst, &fw.world, &call) {
+            if suppressions()
+                .matching(&failure.signature(&fixture.language))
+                .is_some()
+            {
+                // A known bug: start a fresh instance and go on.
+                instance = None;
+                continue;
             }
+            panic!("{}", report(fixture, fw, &call, &failure));
         }
     }
     Ok(())
@@ -373,10 +361,18 @@ pub fn echo_values(language: &str, u: &mut Unstructured<'_>) -> arbitrary::Resul
 /// the panic message says.
 fn report(fixture: &EchoFixture, fw: &FixtureWorld, call: &Call, failure: &Failure) -> FuzzFinding {
     let finding = failure.to_finding(
+        &fixture.language,
         &fw.world,
         Some(call),
+        Replay::Echo {
+            links: vec![fixture.language.clone()],
+            instance_seed: 0,
+            seed: None,
+            world: None,
+            call: None,
+        },
+        Limits::of(&fuzz_host()),
         fixture.versions.clone(),
-        "cargo run --release -p witness --",
     );
     let written =
         findings_dir().and_then(|dir| FindingStore::open(dir).ok()?.record(finding.clone()).ok());
@@ -390,7 +386,7 @@ fn report(fixture: &EchoFixture, fw: &FixtureWorld, call: &Call, failure: &Failu
     }
     detail.push_str(&format!(
         "signature: {}\n--- call.wave ---\n{}",
-        failure.signature.text(),
+        failure.signature(&fixture.language).text(),
         finding.call.unwrap_or_default()
     ));
     if let Some(observed) = &finding.observed {
@@ -403,12 +399,11 @@ fn report(fixture: &EchoFixture, fw: &FixtureWorld, call: &Call, failure: &Failu
         "--- world.wit ({}) ---\n{}",
         fw.name, finding.world_wit
     ));
-    let target = match fixture.language.as_str() {
-        "go" => "echo_go",
-        "python" => "echo_python",
-        _ => "echo_rust",
-    };
-    FuzzFinding::new(target, failure.summary.clone(), detail)
+    FuzzFinding::new(
+        &format!("echo_{}", fixture.language),
+        failure.summary.clone(),
+        detail,
+    )
 }
 
 /// `echo_values("rust", u)`.

@@ -80,7 +80,7 @@ pub fn run(name: &str, data: &[u8]) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FuzzFinding {
     /// The target (`world_generation`, ...).
-    pub target: &'static str,
+    pub target: String,
     /// What went wrong, in one line.
     pub what: String,
     /// Everything needed to see it again: the error in full, the WIT, the call.
@@ -89,12 +89,12 @@ pub struct FuzzFinding {
 
 impl FuzzFinding {
     pub(crate) fn new(
-        target: &'static str,
+        target: impl Into<String>,
         what: impl Into<String>,
         detail: impl Into<String>,
     ) -> Self {
         FuzzFinding {
-            target,
+            target: target.into(),
             what: what.into(),
             detail: detail.into(),
         }

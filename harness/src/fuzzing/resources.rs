@@ -128,7 +128,7 @@ pub fn check_sequence(
             },
             violation.error.as_deref().unwrap_or("none"),
             violation.guest_output,
-            resources::steps_text(&steps, &prepared.language, None),
+            resources::steps_text(&steps, &prepared.language),
         ),
     )))
 }

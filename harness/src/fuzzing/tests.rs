@@ -144,8 +144,8 @@ fn the_compiled_in_suppressions_match_the_file() {
     );
     let gc = Signature {
         language: "go".into(),
-        kind: "trap".into(),
-        hop: "import result".into(),
+        kind: crate::finding::Kind::Trap,
+        site: "import result".into(),
         class: "wasm trap: cannot leave component instance".into(),
     };
     assert!(suppressions().matching(&gc).is_some());
@@ -264,8 +264,8 @@ fn abi_invalid_passes_over_seeds() {
 fn the_abi_suppression_is_narrow() {
     let known = Signature {
         language: "raw".into(),
-        kind: "abi".into(),
-        hop: "host lift-result".into(),
+        kind: crate::finding::Kind::Abi,
+        site: "host lift-result".into(),
         class: "invalid-length-limit: the spec traps (string-too-long), wasmtime returned".into(),
     };
     assert!(suppressions().matching(&known).is_some());

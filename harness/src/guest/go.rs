@@ -406,6 +406,10 @@ impl GuestLanguage for GoGuest {
         Ok(component)
     }
 
+    fn supports_resources(&self) -> bool {
+        true
+    }
+
     fn generate_resources(&self, spec: &ResourcesSpec<'_>, dir: &Path) -> Result<(), GuestError> {
         let bindgen_err = |message: String| GuestError::Bindgen {
             lang: "go",

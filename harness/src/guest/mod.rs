@@ -106,6 +106,12 @@ pub trait GuestLanguage: Send + Sync {
     fn resources_fingerprint(&self) -> Vec<u8> {
         Vec::new()
     }
+
+    /// Whether the driver builds resources guests
+    /// ([`GuestLanguage::generate_resources`]).
+    fn supports_resources(&self) -> bool {
+        false
+    }
 }
 
 /// Why a guest could not be built.
@@ -340,6 +346,11 @@ impl Target {
             .join(">")
     }
 
+    /// The language of every link, outermost first.
+    pub fn link_names(&self) -> Vec<String> {
+        self.links.iter().map(|l| l.language().to_string()).collect()
+    }
+
     pub fn is_chain(&self) -> bool {
         self.links.len() > 1
     }
@@ -426,6 +437,11 @@ pub enum TargetError {
     UnknownLanguage(String),
     #[error(transparent)]
     Guest(#[from] GuestError),
+}
+
+/// Every guest language witness knows, in the order commands list them.
+pub fn registry() -> Vec<Box<dyn GuestLanguage>> {
+    LANGUAGES.iter().filter_map(|name| language(name)).collect()
 }
 
 /// The guest languages witness knows, by name.

@@ -209,6 +209,10 @@ impl GuestLanguage for PythonGuest {
         self.componentize_world(dir, WORLD_FILE, world_name(dir)?)
     }
 
+    fn supports_resources(&self) -> bool {
+        true
+    }
+
     fn generate_resources(&self, spec: &ResourcesSpec<'_>, dir: &Path) -> Result<(), GuestError> {
         // The bindings, for whoever reads the guest (componentize-py makes
         // its own when it builds), and to check that the templates' modules

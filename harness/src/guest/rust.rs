@@ -93,6 +93,10 @@ impl GuestLanguage for RustGuest {
         cargo_build(dir, cache, TARGET)
     }
 
+    fn supports_resources(&self) -> bool {
+        true
+    }
+
     fn generate_resources(&self, spec: &ResourcesSpec<'_>, dir: &Path) -> Result<(), GuestError> {
         let fault = crate::resources::fault::template_value(spec.fault);
         let key = disk::content_key(&[spec.wit.as_bytes(), fault.as_bytes()]);

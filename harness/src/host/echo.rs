@@ -22,50 +22,12 @@ use crate::ty::CaseWorld;
 use crate::value::{Divergence, compare};
 use crate::wit_text;
 use std::collections::HashMap;
-use std::fmt;
 use wasmtime::component::{Component, Func, InstancePre, Val};
 use wasmtime::{Store, Trap, WasmBacktrace};
 
-/// Where in the round trip a failure was observed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Hop {
-    /// Arguments lowered from the host into the guest's export.
-    HostToGuest,
-    /// Arguments lifted from the guest's call of the `upstream` import.
-    GuestToHostImport,
-    /// The import's result lowered back into the guest.
-    ImportResult,
-    /// The export's result lifted out of the guest.
-    ExportResult,
-}
-
-impl Hop {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Hop::HostToGuest => "host->guest",
-            Hop::GuestToHostImport => "guest->host import",
-            Hop::ImportResult => "import result",
-            Hop::ExportResult => "export result",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Hop> {
-        [
-            Hop::HostToGuest,
-            Hop::GuestToHostImport,
-            Hop::ImportResult,
-            Hop::ExportResult,
-        ]
-        .into_iter()
-        .find(|h| h.as_str() == s)
-    }
-}
-
-impl fmt::Display for Hop {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// Where in the round trip a failure was observed: one of the call
+/// crossings of the pipeline's [`Stage`]s ([`Stage::is_call`]).
+pub use crate::finding::Stage as Hop;
 
 /// What went wrong in a call.
 #[derive(Debug, Clone)]

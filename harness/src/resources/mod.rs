@@ -42,9 +42,10 @@ pub(crate) mod test_support;
 pub use fault::Fault;
 
 use crate::disk::Cache;
-use crate::finding::{self, Finding, FindingError, FindingMeta, FindingStore, Signature};
+use crate::finding::{self, Finding, FindingError, FindingMeta, Kind, Limits, Replay, Signature};
 use crate::guest::{GuestBuilder, GuestError, ResourcesSpec, ToolchainInfo};
 use crate::host::{Host, HostConfig, HostError};
+use crate::recorder::{self, Recorder, Tally};
 use crate::suppress::Suppressions;
 use model::GenConfig;
 use runner::{Cycle, LeakReport, Runner, SequenceRun, Violation, ViolationClass};
@@ -53,11 +54,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use step::Step;
 
-/// The finding kind of resources findings.
-pub const FINDING_KIND: &str = "resource";
-
-/// The language names `witness resources` accepts.
-pub const LANGUAGES: &[&str] = &["rust", "go", "python"];
+/// The languages `witness resources` runs: those of the registry whose
+/// driver builds resources guests.
+pub fn languages() -> Vec<&'static str> {
+    crate::guest::registry()
+        .iter()
+        .filter(|l| l.supports_resources())
+        .map(|l| l.name())
+        .collect()
+}
 
 /// What a resources run does.
 #[derive(Debug, Clone)]
@@ -105,7 +110,7 @@ impl Default for ResourcesConfig {
 /// Errors that stop a run (set-up, not findings).
 #[derive(Debug, thiserror::Error)]
 pub enum ResourcesError {
-    #[error("unknown guest language `{0}` (known: {known})", known = LANGUAGES.join(", "))]
+    #[error("unknown guest language `{0}` (known: {known})", known = languages().join(", "))]
     UnknownLanguage(String),
     #[error(transparent)]
     Guest(#[from] GuestError),
@@ -129,18 +134,15 @@ pub struct LanguageResult {
     /// Illegal steps the language cannot express (its bindings prevent
     /// them), which end their sequence as passed.
     pub skipped: u64,
-    /// Sequences and leak checks that passed / failed; failures whose
-    /// finding is suppressed are counted in `suppressed` too.
-    pub passed: u64,
-    pub failed: u64,
-    pub suppressed: u64,
+    /// Sequences and leak checks that passed and failed (a failed leak
+    /// check counts once, and as known when every violation it found is),
+    /// and the findings they hit.
+    pub tally: Tally,
     /// Failures by class (sequences and leak checks).
     pub violations: BTreeMap<ViolationClass, u64>,
     pub leak_checks: Vec<LeakReport>,
     /// When the guest did not build: why (recorded as a finding).
     pub build_failure: Option<String>,
-    /// Distinct finding signatures hit.
-    pub signatures: Vec<String>,
 }
 
 impl LanguageResult {
@@ -218,28 +220,24 @@ pub struct Summary {
 
 impl Summary {
     pub fn passed(&self) -> u64 {
-        self.languages.iter().map(|l| l.passed).sum()
+        self.languages.iter().map(|l| l.tally.passed).sum()
     }
 
     /// Failures that are not suppressed.
     pub fn failed(&self) -> u64 {
-        self.languages.iter().map(|l| l.failed - l.suppressed).sum()
+        self.languages
+            .iter()
+            .map(|l| l.tally.unknown_failures())
+            .sum()
     }
 
     pub fn suppressed(&self) -> u64 {
-        self.languages.iter().map(|l| l.suppressed).sum()
+        self.languages.iter().map(|l| l.tally.suppressed).sum()
     }
 
     /// `N passed, N failed`.
     pub fn last_line(&self) -> String {
-        match self.suppressed() {
-            0 => format!("{} passed, {} failed", self.passed(), self.failed()),
-            n => format!(
-                "{} passed, {} failed ({n} suppressed as known)",
-                self.passed(),
-                self.failed()
-            ),
-        }
+        recorder::last_line(self.languages.iter().map(|l| &l.tally))
     }
 
     /// The table per language, then what leaks and what does not.
@@ -260,12 +258,8 @@ impl Summary {
                     .iter()
                     .map(|c| l.violations.get(c).copied().unwrap_or(0).to_string()),
             );
-            row.push(l.passed.to_string());
-            row.push(if l.suppressed > 0 {
-                format!("{} ({} known)", l.failed, l.suppressed)
-            } else {
-                l.failed.to_string()
-            });
+            row.push(l.tally.passed.to_string());
+            row.push(l.tally.failed_cell());
             rows.push(row);
         }
         let mut out = crate::text_table::render(&rows);
@@ -353,30 +347,15 @@ pub fn link<'h>(
     })
 }
 
-/// The steps of a finding's `call.wave`, with a header that says where
-/// they came from.
-pub fn steps_text(steps: &[Step], language: &str, fault: Option<Fault>) -> String {
+/// The steps of a finding's `steps.txt`, with a header that says what they
+/// are (the fault, if any, is in the finding's replay record).
+pub fn steps_text(steps: &[Step], language: &str) -> String {
     let mut text = format!(
         "# witness resources: a {language} guest, these steps, then the teardown (the host drops what it holds,\n\
          # the guest releases what it holds). Step forms: witness::resources::step.\n"
     );
-    if let Some(fault) = fault {
-        text.push_str(&format!("# guest fault: {fault}\n"));
-    }
     text.push_str(&step::write_steps(steps));
     text
-}
-
-/// The fault named in a finding's steps header, if any.
-fn fault_of(text: &str) -> Result<Option<Fault>, String> {
-    for line in text.lines() {
-        if let Some(name) = line.trim().strip_prefix("# guest fault:") {
-            return Fault::parse(name.trim())
-                .map(Some)
-                .ok_or_else(|| format!("unknown guest fault `{}`", name.trim()));
-        }
-    }
-    Ok(None)
 }
 
 /// Everything a finding about one violation needs.
@@ -415,8 +394,8 @@ pub(crate) fn signature(language: &str, violation: &Violation, cycle: Option<Cyc
     };
     Signature {
         language: language.into(),
-        kind: FINDING_KIND.into(),
-        hop: violation.class.as_str().into(),
+        kind: Kind::Resource,
+        site: violation.class.as_str().into(),
         class: format!(
             "{place}: {}",
             finding::normalise_message(&violation.message)
@@ -424,55 +403,76 @@ pub(crate) fn signature(language: &str, violation: &Violation, cycle: Option<Cyc
     }
 }
 
-fn finding(report: &Report<'_>, command_prefix: &str, findings_dir: &Path) -> Finding {
+/// The signature of a finding about `language`'s resources guest not
+/// building.
+pub fn build_signature(language: &str, error: &GuestError) -> Signature {
+    Signature {
+        language: language.into(),
+        kind: Kind::Build,
+        site: finding::Stage::Build.as_str().into(),
+        class: format!(
+            "resources guest: {}",
+            finding::normalise_message(&error.to_string())
+        ),
+    }
+}
+
+fn versions(toolchain: &ToolchainInfo) -> BTreeMap<String, String> {
+    let mut versions: BTreeMap<String, String> = toolchain.versions.iter().cloned().collect();
+    versions.insert("wasmtime".into(), crate::host::WASMTIME_VERSION.into());
+    versions
+}
+
+fn finding(report: &Report<'_>, limits: Limits) -> Finding {
     let sig = signature(
         report.language,
         report.violation,
         report.cycle.map(|(c, _)| c),
     );
-    let id = sig.id();
-    let mut versions: BTreeMap<String, String> =
-        report.toolchain.versions.iter().cloned().collect();
-    versions.insert("wasmtime".into(), crate::host::WASMTIME_VERSION.into());
     let v = report.violation;
     let where_ = if v.teardown {
         "in the teardown, at step"
     } else {
         "at step"
     };
-    let fault_arg = report
-        .fault
-        .map_or(String::new(), |f| format!(" --fault {f}"));
-    let (replay, call, weight) = match report.cycle {
+    let fault = report.fault.map(|f| f.as_str().to_string());
+    let (replay, steps, weight) = match report.cycle {
         None => (
-            format!(
-                "{command_prefix} resources --replay {}",
-                findings_dir.join(&id).display()
-            ),
-            steps_text(report.steps, report.language, report.fault),
+            Replay::ResourceSteps {
+                language: report.language.into(),
+                seed: report.seed,
+                sequence: report.sequence,
+                fault,
+            },
+            steps_text(report.steps, report.language),
             shrink::weight(report.steps),
         ),
-        Some((cycle, cycles)) => {
-            let command = format!(
-                "{command_prefix} resources --lang {} --sequences 0 --cycles {cycles}{fault_arg}",
-                report.language
-            );
-            let call = format!(
-                "# witness resources leak check: {cycles} cycles of\n#   {}\n# replay: {command}\n",
+        Some((cycle, cycles)) => (
+            Replay::LeakCheck {
+                language: report.language.into(),
+                seed: report.seed,
+                cycle: cycle.name().into(),
+                cycles,
+                fault,
+            },
+            format!(
+                "# witness resources leak check: {cycles} cycles of\n#   {}\n",
                 cycle.describe()
-            );
+            ),
             // Heavier than any sequence: a shrunk sequence with the same
             // signature is the better reproducer.
-            (command, call, u64::from(cycles) * 10)
-        }
+            u64::from(cycles) * 10,
+        ),
     };
     Finding {
         meta: FindingMeta {
-            id: id.clone(),
+            id: sig.id(),
             signature: sig.text(),
-            kind: FINDING_KIND.into(),
+            kind: Kind::Resource,
             language: report.language.into(),
-            hop: v.class.as_str().into(),
+            hop: None,
+            violation: Some(v.class.as_str().into()),
+            phase: None,
             path: None,
             function: None,
             summary: format!(
@@ -484,15 +484,14 @@ fn finding(report: &Report<'_>, command_prefix: &str, findings_dir: &Path) -> Fi
             ),
             link: None,
             count: 1,
-            seed: Some(report.seed),
-            world: report.sequence,
-            call: None,
             weight,
             replay,
-            versions,
+            limits,
+            versions: versions(report.toolchain),
         },
         world_wit: world::WIT.to_string(),
-        call: Some(call),
+        call: None,
+        steps: Some(steps),
         observed: Some(format!(
             "{}\n{where_} {} `{}`: {}\n",
             v.class,
@@ -509,69 +508,28 @@ fn finding(report: &Report<'_>, command_prefix: &str, findings_dir: &Path) -> Fi
 /// Runs every configured language.
 pub fn run(config: &ResourcesConfig, cache: &Cache) -> Result<Summary, ResourcesError> {
     let host = Host::new(config.host.clone(), cache)?;
-    let store = FindingStore::open(&config.findings_dir)?;
+    let mut recorder = Recorder::open(Some(&config.findings_dir), config.suppressions.clone())?
+        .with_command_prefix(&config.command_prefix);
     let mut summary = Summary {
         cycles: config.cycles,
         ..Summary::default()
     };
     for language in &config.languages {
-        let result = run_language(
-            config,
-            cache,
-            &host,
-            &store,
-            language,
-            &mut summary.new_findings,
-        )?;
+        let result = run_language(config, cache, &host, &mut recorder, language)?;
         summary.languages.push(result);
     }
+    summary.new_findings = std::mem::take(&mut recorder.new_findings);
     Ok(summary)
-}
-
-/// Writes `finding` and notes its signature; says whether the finding is
-/// a known one (suppressed).
-fn record(
-    config: &ResourcesConfig,
-    store: &FindingStore,
-    result: &mut LanguageResult,
-    finding: Finding,
-    new_findings: &mut Vec<PathBuf>,
-) -> Result<bool, ResourcesError> {
-    let sig_text = finding.meta.signature.clone();
-    let sig = signature_from_text(&sig_text);
-    let recorded = store.record(finding)?;
-    if recorded.new {
-        new_findings.push(recorded.dir);
-    }
-    if !result.signatures.contains(&sig_text) {
-        result.signatures.push(sig_text);
-    }
-    Ok(sig
-        .as_ref()
-        .is_some_and(|s| config.suppressions.matching(s).is_some()))
-}
-
-fn signature_from_text(text: &str) -> Option<Signature> {
-    let parts: Vec<&str> = text.splitn(4, " | ").collect();
-    match parts.as_slice() {
-        [language, kind, hop, class] => Some(Signature {
-            language: language.to_string(),
-            kind: kind.to_string(),
-            hop: hop.to_string(),
-            class: class.to_string(),
-        }),
-        _ => None,
-    }
 }
 
 fn run_language(
     config: &ResourcesConfig,
     cache: &Cache,
     host: &Host,
-    store: &FindingStore,
+    recorder: &mut Recorder,
     language: &str,
-    new_findings: &mut Vec<PathBuf>,
 ) -> Result<LanguageResult, ResourcesError> {
+    let limits = Limits::of(&config.host);
     let mut result = LanguageResult {
         language: language.into(),
         ..LanguageResult::default()
@@ -582,26 +540,16 @@ fn run_language(
     let prepared = match prepare(language, config.fault, host, cache, config.seed)? {
         Ok(prepared) => prepared,
         Err(e) => {
-            let toolchain = ToolchainInfo::default();
-            let sig = Signature {
-                language: language.into(),
-                kind: "build".into(),
-                hop: "build".into(),
-                class: format!(
-                    "resources guest: {}",
-                    finding::normalise_message(&e.to_string())
-                ),
-            };
-            let mut versions: BTreeMap<String, String> =
-                toolchain.versions.iter().cloned().collect();
-            versions.insert("wasmtime".into(), crate::host::WASMTIME_VERSION.into());
+            let sig = build_signature(language, &e);
             let f = Finding {
                 meta: FindingMeta {
                     id: sig.id(),
                     signature: sig.text(),
-                    kind: "build".into(),
+                    kind: Kind::Build,
                     language: language.into(),
-                    hop: "build".into(),
+                    hop: Some(finding::Stage::Build),
+                    violation: None,
+                    phase: None,
                     path: None,
                     function: None,
                     summary: format!(
@@ -610,28 +558,24 @@ fn run_language(
                     ),
                     link: None,
                     count: 1,
-                    seed: Some(config.seed),
-                    world: None,
-                    call: None,
                     weight: 0,
-                    replay: format!(
-                        "{} resources --lang {language} --sequences 1",
-                        config.command_prefix
-                    ),
-                    versions,
+                    replay: Replay::ResourceBuild {
+                        language: language.into(),
+                        fault: config.fault.map(|f| f.as_str().to_string()),
+                    },
+                    limits,
+                    versions: versions(&ToolchainInfo::default()),
                 },
                 world_wit: world::WIT.into(),
                 call: None,
+                steps: None,
                 observed: None,
                 trap: None,
                 guest_output: None,
                 build_log: Some(e.to_string()),
             };
             result.build_failure = Some(e.to_string());
-            result.failed += 1;
-            if record(config, store, &mut result, f, new_findings)? {
-                result.suppressed += 1;
-            }
+            recorder.fail(&mut result.tally, f, 1)?;
             return Ok(result);
         }
     };
@@ -644,10 +588,9 @@ fn run_language(
         result.illegal += run.illegal as u64;
         result.skipped += run.skipped as u64;
         let Some(violation) = run.violation else {
-            result.passed += 1;
+            result.tally.pass(1);
             continue;
         };
-        result.failed += 1;
         result.count(violation.class);
         let sig = signature(language, &violation, None);
         let shrunk_count = shrunk_per_signature.entry(sig.text()).or_default();
@@ -667,22 +610,13 @@ fn run_language(
             fault: config.fault,
             cycle: None,
         };
-        let known = record(
-            config,
-            store,
-            &mut result,
-            finding(&report, &config.command_prefix, store.dir()),
-            new_findings,
-        )?;
-        if known {
-            result.suppressed += 1;
-        }
+        recorder.fail(&mut result.tally, finding(&report, limits), 1)?;
         if config.progress && (index + 1) % 50 == 0 {
             eprintln!(
                 "witness: {language}: {} of {} sequences, {} failed",
                 index + 1,
                 config.sequences,
-                result.failed
+                result.tally.failed
             );
         }
     }
@@ -697,9 +631,7 @@ fn run_language(
             }
             let report = prepared.runner.leak_check(cycle, config.cycles)?;
             if report.violations.is_empty() {
-                result.passed += 1;
-            } else {
-                result.failed += 1;
+                result.tally.pass(1);
             }
             // A failed check is known when every violation it found is.
             let mut all_known = true;
@@ -715,11 +647,11 @@ fn run_language(
                     fault: config.fault,
                     cycle: Some((cycle, report.cycles)),
                 };
-                let f = finding(&r, &config.command_prefix, store.dir());
-                all_known &= record(config, store, &mut result, f, new_findings)?;
+                let written = recorder.record(&mut result.tally, finding(&r, limits), 1)?;
+                all_known &= written.known.is_some();
             }
-            if !report.violations.is_empty() && all_known {
-                result.suppressed += 1;
+            if !report.violations.is_empty() {
+                result.tally.fail(1, all_known);
             }
             result.leak_checks.push(report);
         }
@@ -776,31 +708,40 @@ pub fn replay(
     host_config: HostConfig,
 ) -> Result<ReplayOutcome, ResourcesError> {
     let found = finding::load(dir)?;
-    let call_path = dir.join("call.wave");
+    let steps_path = dir.join("steps.txt");
     let bad = |message: String| ResourcesError::BadFinding {
-        path: call_path.clone(),
+        path: steps_path.clone(),
         message,
     };
-    if found.meta.kind != FINDING_KIND {
+    let Replay::ResourceSteps {
+        language,
+        seed,
+        fault,
+        ..
+    } = &found.meta.replay
+    else {
         return Err(ResourcesError::BadFinding {
             path: dir.join("finding.toml"),
             message: format!(
-                "this is a `{}` finding, not a resources finding; replay it with the command in its finding.toml",
-                found.meta.kind
+                "this finding does not replay as steps of the resources protocol; replay it with `witness repro {}`",
+                dir.display()
             ),
         });
-    }
-    let text = found.call.ok_or_else(|| {
+    };
+    let fault = match fault {
+        None => None,
+        Some(name) => Some(Fault::parse(name).ok_or_else(|| ResourcesError::BadFinding {
+            path: dir.join("finding.toml"),
+            message: format!("unknown guest fault `{name}`"),
+        })?),
+    };
+    let text = found.steps.ok_or_else(|| {
         bad("the file is missing; a resources finding keeps its steps there".into())
     })?;
-    let fault = fault_of(&text).map_err(bad)?;
     let steps = step::parse_steps(&text)
         .map_err(|e| bad(format!("{e}; restore the file from version control")))?;
     if steps.is_empty() {
-        return Err(bad(format!(
-            "it holds no steps: this finding comes from the leak check, which `--replay` does not run; run `{}`",
-            found.meta.replay
-        )));
+        return Err(bad("it holds no steps; restore the file from version control".into()));
     }
     if model::normalise(&steps).len() != steps.len() {
         return Err(bad(
@@ -810,16 +751,10 @@ pub fn replay(
         ));
     }
     let host = Host::new(host_config, cache)?;
-    let prepared = prepare(
-        &found.meta.language,
-        fault,
-        &host,
-        cache,
-        found.meta.seed.unwrap_or(1),
-    )??;
+    let prepared = prepare(language, fault, &host, cache, *seed)??;
     let run = prepared.runner.run(&steps)?;
     Ok(match run.violation {
-        Some(v) if signature(&found.meta.language, &v, None).text() == found.meta.signature => {
+        Some(v) if signature(language, &v, None).text() == found.meta.signature => {
             ReplayOutcome::Reproduced(v)
         }
         Some(v) => ReplayOutcome::Different(v),

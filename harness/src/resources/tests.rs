@@ -2,6 +2,7 @@
 //! a handful of steps, written as findings that replay; healthy runs pass.
 
 use super::*;
+use crate::finding::FindingStore;
 use crate::resources::runner::ViolationClass;
 
 fn config(fault: Option<Fault>, sequences: u64, findings: &Path) -> ResourcesConfig {
@@ -20,14 +21,14 @@ fn caught_and_shrunk(fault: Fault, class: ViolationClass) {
     let summary = run(&config(Some(fault), 30, dir.path()), &Cache::from_env()).unwrap();
     let rust = &summary.languages[0];
     assert!(
-        rust.failed >= 5,
+        rust.tally.failed >= 5,
         "{fault}: only {} of 30 sequences failed\n{}",
-        rust.failed,
+        rust.tally.failed,
         summary.table()
     );
     assert_eq!(
         rust.violations.get(&class).copied(),
-        Some(rust.failed),
+        Some(rust.tally.failed),
         "{fault}\n{}",
         summary.table()
     );
@@ -35,20 +36,23 @@ fn caught_and_shrunk(fault: Fault, class: ViolationClass) {
     let findings = store.list().unwrap();
     assert!(!findings.is_empty());
     for meta in findings {
-        assert_eq!(meta.kind, FINDING_KIND);
-        assert_eq!(meta.hop, class.as_str());
+        assert_eq!(meta.kind, crate::finding::Kind::Resource);
+        assert_eq!(meta.violation.as_deref(), Some(class.as_str()));
         let found = finding::load(&dir.path().join(&meta.id)).unwrap();
-        let steps = step::parse_steps(found.call.as_deref().unwrap()).unwrap();
+        let steps = step::parse_steps(found.steps.as_deref().unwrap()).unwrap();
         assert!(
             steps.len() <= 4,
             "{fault}: the reproducer has {} steps:\n{}",
             steps.len(),
-            found.call.unwrap()
+            found.steps.as_deref().unwrap()
         );
         assert!(found.world_wit.contains("package witness:resources;"));
         assert!(
-            meta.replay.contains("resources --replay"),
-            "{}",
+            matches!(
+                &meta.replay,
+                crate::finding::Replay::ResourceSteps { fault: Some(f), .. } if f == fault.as_str()
+            ),
+            "{:?}",
             meta.replay
         );
         match replay(
@@ -110,7 +114,7 @@ fn replay_names_the_file_and_the_fix_when_a_finding_is_not_a_resources_one() {
     .unwrap();
     assert!(summary.failed() > 0);
     let id = store.list().unwrap()[0].id.clone();
-    let call = dir.path().join(&id).join("call.wave");
+    let call = dir.path().join(&id).join("steps.txt");
     std::fs::write(&call, "1. new t1\n2. frobnicate t1\n").unwrap();
     let err = replay(
         &dir.path().join(&id),
@@ -120,7 +124,7 @@ fn replay_names_the_file_and_the_fix_when_a_finding_is_not_a_resources_one() {
     .unwrap_err()
     .to_string();
     assert!(
-        err.contains("call.wave") && err.contains("line 2") && err.contains("restore"),
+        err.contains("steps.txt") && err.contains("line 2") && err.contains("restore"),
         "{err}"
     );
     std::fs::write(&call, "1. drop t1\n").unwrap();
@@ -135,7 +139,7 @@ fn replay_names_the_file_and_the_fix_when_a_finding_is_not_a_resources_one() {
     let toml = dir.path().join(&id).join("finding.toml");
     let text = std::fs::read_to_string(&toml)
         .unwrap()
-        .replace("kind = \"resource\"", "kind = \"trap\"");
+        .replace("family = \"resource-steps\"", "family = \"resource-build\"");
     std::fs::write(&toml, text).unwrap();
     let err = replay(
         &dir.path().join(&id),
@@ -144,7 +148,10 @@ fn replay_names_the_file_and_the_fix_when_a_finding_is_not_a_resources_one() {
     )
     .unwrap_err()
     .to_string();
-    assert!(err.contains("not a resources finding"), "{err}");
+    assert!(
+        err.contains("does not replay as steps") && err.contains("witness repro"),
+        "{err}"
+    );
 }
 
 // ---- Go and Python ---------------------------------------------------------
@@ -168,14 +175,17 @@ fn every_failure_is_a_finding_that_replays(language: &str, sequences: u64) {
     let result = &summary.languages[0];
     assert_eq!(result.sequences, sequences);
     assert_eq!(
-        result.passed + result.failed,
+        result.tally.passed + result.tally.failed,
         sequences,
         "{}",
         summary.table()
     );
     let findings = FindingStore::open(dir.path()).unwrap().list().unwrap();
-    assert_eq!(findings.len(), result.signatures.len());
-    assert_eq!(findings.iter().map(|f| f.count).sum::<u64>(), result.failed);
+    assert_eq!(findings.len(), result.tally.findings.len());
+    assert_eq!(
+        findings.iter().map(|f| f.count).sum::<u64>(),
+        result.tally.failed
+    );
     for meta in findings {
         match replay(
             &dir.path().join(&meta.id),
@@ -185,7 +195,12 @@ fn every_failure_is_a_finding_that_replays(language: &str, sequences: u64) {
         .unwrap()
         {
             ReplayOutcome::Reproduced(v) => {
-                assert_eq!(v.class.as_str(), meta.hop, "{}: {v:#?}", meta.id)
+                assert_eq!(
+                    Some(v.class.as_str()),
+                    meta.violation.as_deref(),
+                    "{}: {v:#?}",
+                    meta.id
+                )
             }
             other => panic!("{} does not reproduce: {other:#?}", meta.id),
         }
@@ -340,6 +355,11 @@ fn a_suppressed_failure_counts_once() {
         "a check with a leak and memory growth:\n{}",
         summary.table()
     );
-    assert_eq!(python.suppressed, python.failed, "{}", summary.table());
+    assert_eq!(
+        python.tally.suppressed,
+        python.tally.failed,
+        "{}",
+        summary.table()
+    );
     assert_eq!(summary.failed(), 0, "{}", summary.table());
 }

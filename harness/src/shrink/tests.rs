@@ -3,7 +3,7 @@
 //! shrinks to one function and a small value that still reproduces.
 
 use super::*;
-use crate::finding::{FindingStore, Signature};
+use crate::finding::{FindingStore, Kind, Limits, Replay, Signature};
 use crate::ty::TypeDef;
 
 fn row_world() -> CaseWorld {
@@ -220,14 +220,28 @@ fn faulty_grid() -> Vec<(String, String)> {
 fn faulty_finding(cache: &Cache, store: &FindingStore) -> PathBuf {
     let world = row_world();
     let call = grid_call(6);
-    let mut reproducer = Reproducer::new("rust", cache, HostConfig::default()).unwrap();
+    let mut reproducer =
+        Reproducer::new(&["rust".to_string()], cache, HostConfig::default()).unwrap();
     reproducer.overrides = faulty_grid();
     let failure = reproducer
         .run(&world, Some(&call), 0)
         .unwrap()
         .expect("the faulty guest fails");
-    assert_eq!(failure.signature.kind, "mismatch");
-    let finding = failure.to_finding(&world, Some(&call), reproducer.versions(), "witness");
+    assert_eq!(failure.kind, Kind::Mismatch);
+    let finding = failure.to_finding(
+        "rust",
+        &world,
+        Some(&call),
+        Replay::Echo {
+            links: vec!["rust".into()],
+            instance_seed: 0,
+            seed: None,
+            world: None,
+            call: None,
+        },
+        Limits::of(&HostConfig::default()),
+        reproducer.versions(),
+    );
     store.record(finding).unwrap().dir
 }
 
@@ -266,7 +280,8 @@ fn a_faulty_guest_finding_shrinks_to_one_function_and_a_small_value() {
     assert_eq!(after.meta.signature, before.meta.signature);
     // The corrupted field needs a second row: the list shrinks to two rows,
     // the strings and the other fields to nothing.
-    let mut reproducer = Reproducer::new("rust", &cache, HostConfig::default()).unwrap();
+    let mut reproducer =
+        Reproducer::new(&["rust".to_string()], &cache, HostConfig::default()).unwrap();
     reproducer.overrides = faulty_grid();
     let loaded = reproducer.load(&finding_dir).unwrap();
     assert_eq!(loaded.world.funcs.len(), 1);
@@ -282,7 +297,7 @@ fn a_faulty_guest_finding_shrinks_to_one_function_and_a_small_value() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        again.signature,
+        reproducer.signature(&again),
         Signature::parse(&after.meta.signature).unwrap()
     );
 }

@@ -1,19 +1,16 @@
 //! `witness abi`: wasmtime's canonical ABI against the reference, byte for
 //! byte, through raw guests (`--seed`, `--cases`, or one `--case`).
 
+use crate::options::{CampaignOptions, positive};
 use anyhow::{Context, Result};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use witness::abi_oracle::{self, AbiConfig};
 use witness::disk::Cache;
-use witness::host::HostConfig;
-use witness::suppress::Suppressions;
 
 #[derive(clap::Args)]
 pub struct AbiArgs {
-    /// Campaign seed: case i of seed S is always the same case.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    #[command(flatten)]
+    common: CampaignOptions,
     /// Number of cases (each makes one to four checks: the table counts
     /// checks, a layout case counting in layout-lower and layout-lift).
     #[arg(long, default_value_t = 500)]
@@ -22,41 +19,29 @@ pub struct AbiArgs {
     /// replay command does).
     #[arg(long, value_name = "I")]
     case: Option<u64>,
-    /// The corpus directory (findings go to <corpus>/findings; known ones are listed in <corpus>/suppressions.toml).
-    #[arg(long, default_value = "corpus")]
-    corpus: PathBuf,
     /// Write no findings.
     #[arg(long)]
     no_findings: bool,
-    /// Fuel per call (roughly, wasm instructions).
-    #[arg(long, default_value_t = HostConfig::default().fuel_per_call)]
-    fuel: u64,
-    /// Linear memory limit per memory, in MiB.
-    #[arg(long, default_value_t = 1024)]
-    memory_mib: usize,
-    /// No progress bar.
-    #[arg(long)]
-    quiet: bool,
 }
 
 pub fn run(args: AbiArgs) -> Result<ExitCode> {
+    let common = &args.common;
+    if args.case.is_none() {
+        positive("--cases", args.cases, "cases")?;
+    }
     let config = AbiConfig {
-        seed: args.seed,
+        seed: common.seed,
         cases: args.cases,
         only: args.case,
-        host: HostConfig {
-            fuel_per_call: args.fuel,
-            memory_limit: args.memory_mib << 20,
-            ..HostConfig::default()
-        },
-        findings_dir: (!args.no_findings).then(|| args.corpus.join("findings")),
-        command_prefix: crate::command_prefix(),
-        progress: !args.quiet && args.case.is_none(),
+        host: common.limits.host()?,
+        findings_dir: (!args.no_findings).then(|| common.findings_dir()),
+        command_prefix: witness::finding::command_prefix(),
+        progress: !common.quiet && args.case.is_none(),
         verbose: args.case.is_some(),
-        suppressions: Suppressions::load(&args.corpus.join("suppressions.toml"))?,
+        suppressions: common.suppressions()?,
     };
     if let Some(i) = args.case {
-        print_case(args.seed, i);
+        print_case(common.seed, i);
     }
     let summary =
         abi_oracle::run(&config, &Cache::from_env()).context("the abi cases could not run")?;
@@ -74,7 +59,7 @@ pub fn run(args: AbiArgs) -> Result<ExitCode> {
         }
     }
     println!("{}", summary.last_line());
-    Ok(if summary.unknown_failures > 0 {
+    Ok(if summary.tally.unknown_failures() > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

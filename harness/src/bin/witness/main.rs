@@ -7,6 +7,7 @@
 
 mod abi;
 mod bench;
+mod options;
 mod report;
 mod repro;
 mod resources;
@@ -67,10 +68,4 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }
-}
-
-/// How a user runs witness: for the replay commands written in findings.
-pub fn command_prefix() -> String {
-    std::env::var("WITNESS_COMMAND")
-        .unwrap_or_else(|_| "cargo run --release -p witness --".to_string())
 }

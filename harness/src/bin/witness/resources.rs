@@ -2,14 +2,13 @@
 //! handles in guests of every language (see `witness::resources`), or
 //! `--replay` of one resources finding.
 
+use crate::options::CampaignOptions;
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use witness::disk::Cache;
-use witness::host::HostConfig;
 use witness::resources::model::GenConfig;
-use witness::resources::{self, Fault, ReplayOutcome, ResourcesConfig};
-use witness::suppress::Suppressions;
+use witness::resources::{self, Fault, ResourcesConfig};
 
 #[derive(clap::Args)]
 pub struct ResourcesArgs {
@@ -17,9 +16,8 @@ pub struct ResourcesArgs {
     /// or all.
     #[arg(long, default_value = "rust")]
     lang: String,
-    /// Seed: sequence i of seed S is always the same sequence.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    #[command(flatten)]
+    common: CampaignOptions,
     /// Sequences per language.
     #[arg(long, default_value_t = 200)]
     sequences: u64,
@@ -32,10 +30,6 @@ pub struct ResourcesArgs {
     /// Generate legal steps only.
     #[arg(long)]
     legal_only: bool,
-    /// The corpus directory (findings go to <corpus>/findings; known ones
-    /// are listed in <corpus>/suppressions.toml).
-    #[arg(long, default_value = "corpus")]
-    corpus: PathBuf,
     /// Build the guests with a deliberate fault, to see an oracle catch it:
     /// never-destroy, keep-released, destroy-twice, drop-kept-borrow,
     /// panic-on-poke, drop-on-poke, leak-memory, wrong-id.
@@ -45,18 +39,22 @@ pub struct ResourcesArgs {
     /// (corpus/findings/<id>).
     #[arg(long, value_name = "FINDING")]
     replay: Option<PathBuf>,
-    /// No progress messages.
-    #[arg(long)]
-    quiet: bool,
 }
 
 pub fn run(args: ResourcesArgs) -> Result<ExitCode> {
     let cache = Cache::from_env();
     if let Some(dir) = &args.replay {
-        return replay(dir, &cache);
+        return crate::repro::replay(dir, &cache, args.common.limits.host()?);
+    }
+    let host = args.common.limits.host()?;
+    if args.sequences == 0 && args.cycles == 0 {
+        bail!(
+            "--sequences 0 with --cycles 0 runs no sequence and no leak check, so the run would \
+             test nothing and still pass; give --sequences N, --cycles N, or both"
+        );
     }
     let languages: Vec<String> = match args.lang.as_str() {
-        "all" => resources::LANGUAGES.iter().map(|s| s.to_string()).collect(),
+        "all" => resources::languages().iter().map(|s| s.to_string()).collect(),
         list => list
             .split(',')
             .map(|s| s.trim().to_string())
@@ -64,10 +62,10 @@ pub fn run(args: ResourcesArgs) -> Result<ExitCode> {
             .collect(),
     };
     for lang in &languages {
-        if !resources::LANGUAGES.contains(&lang.as_str()) {
+        if !resources::languages().contains(&lang.as_str()) {
             bail!(
                 "unknown guest language `{lang}` in --lang: use {}, a comma-separated list, or all",
-                resources::LANGUAGES.join(", ")
+                resources::languages().join(", ")
             );
         }
     }
@@ -81,10 +79,9 @@ pub fn run(args: ResourcesArgs) -> Result<ExitCode> {
             )
         })?),
     };
-    let suppressions_path = args.corpus.join("suppressions.toml");
     let config = ResourcesConfig {
         languages,
-        seed: args.seed,
+        seed: args.common.seed,
         sequences: args.sequences,
         generation: GenConfig {
             max_steps: args.max_steps,
@@ -92,13 +89,13 @@ pub fn run(args: ResourcesArgs) -> Result<ExitCode> {
             ..GenConfig::default()
         },
         cycles: args.cycles,
-        host: HostConfig::default(),
-        findings_dir: args.corpus.join("findings"),
-        suppressions: Suppressions::load(&suppressions_path)?,
-        command_prefix: crate::command_prefix(),
+        host,
+        findings_dir: args.common.findings_dir(),
+        suppressions: args.common.suppressions()?,
+        command_prefix: witness::finding::command_prefix(),
         fault,
         shrink_per_signature: 2,
-        progress: !args.quiet,
+        progress: !args.common.quiet,
     };
     let summary = resources::run(&config, &cache).context("the resources run could not go on")?;
     println!(
@@ -118,27 +115,4 @@ pub fn run(args: ResourcesArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Replays the resources finding in `dir` (`witness repro` replays one
-/// through `witness::reproduce`, with the same words).
-pub fn replay(dir: &std::path::Path, cache: &Cache) -> Result<ExitCode> {
-    let describe = witness::reproduce::describe_violation;
-    match resources::replay(dir, cache, HostConfig::default())? {
-        ReplayOutcome::Reproduced(v) => {
-            println!("reproduced: {}", describe(&v));
-            println!("0 passed, 1 failed");
-            Ok(ExitCode::from(1))
-        }
-        ReplayOutcome::Different(v) => {
-            println!("failed differently from the finding: {}", describe(&v));
-            println!("0 passed, 1 failed");
-            Ok(ExitCode::from(1))
-        }
-        ReplayOutcome::NotReproduced => {
-            println!("did not reproduce: the sequence passed");
-            println!("1 passed, 0 failed");
-            Ok(ExitCode::SUCCESS)
-        }
-    }
 }

@@ -1,13 +1,12 @@
 //! `witness run`: a campaign over random worlds (`--seed`, `--worlds`) or
 //! over the functions of a WIT file or directory (`--wit`).
 
+use crate::options::{CampaignOptions, positive};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use witness::campaign::{self, CampaignConfig, CaseSource};
 use witness::disk::Cache;
-use witness::host::HostConfig;
-use witness::suppress::Suppressions;
 use witness::value::ValueConfig;
 
 #[derive(clap::Args)]
@@ -22,9 +21,8 @@ pub struct RunArgs {
     /// unless --lang is also given.
     #[arg(long, value_name = "LANGS")]
     chain: Option<String>,
-    /// Campaign seed: world i of seed S is always the same world.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    #[command(flatten)]
+    common: CampaignOptions,
     /// Number of random worlds.
     #[arg(long, default_value_t = 20)]
     worlds: u64,
@@ -35,33 +33,26 @@ pub struct RunArgs {
     /// directory instead of generating worlds.
     #[arg(long, value_name = "PATH")]
     wit: Option<PathBuf>,
-    /// The corpus directory (findings go to <corpus>/findings).
-    #[arg(long, default_value = "corpus")]
-    corpus: PathBuf,
-    /// Fuel per call (roughly, wasm instructions).
-    #[arg(long, default_value_t = HostConfig::default().fuel_per_call)]
-    fuel: u64,
-    /// Linear memory limit per memory, in MiB.
-    #[arg(long, default_value_t = 1024)]
-    memory_mib: usize,
     /// Ignore saved progress and start from the first world.
     #[arg(long)]
     fresh: bool,
-    /// No progress bars.
-    #[arg(long)]
-    quiet: bool,
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
+    let host = args.common.limits.host()?;
+    positive("--calls", args.calls, "calls")?;
+    if args.wit.is_none() {
+        positive("--worlds", args.worlds, "worlds")?;
+    }
     let lang = match (&args.lang, &args.chain) {
         (Some(lang), _) => Some(lang.as_str()),
         (None, Some(_)) => None,
         (None, None) => Some("rust"),
     };
     let mut targets: Vec<Vec<String>> = match lang {
-        Some("all") => witness::guest::LANGUAGES
+        Some("all") => witness::guest::registry()
             .iter()
-            .map(|s| vec![s.to_string()])
+            .map(|l| vec![l.name().to_string()])
             .collect(),
         Some(list) => list
             .split(',')
@@ -79,33 +70,28 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
                 eprintln!("witness: skipping {}: {}", skipped.origin, skipped.reason);
             }
             CaseSource::Fixed {
-                seed: args.seed,
+                seed: args.common.seed,
                 world: imported.world,
                 origin: path.display().to_string(),
             }
         }
         None => CaseSource::Seeded {
-            seed: args.seed,
+            seed: args.common.seed,
             worlds: args.worlds,
             config: None,
         },
     };
-    let suppressions_path = args.corpus.join("suppressions.toml");
     let config = CampaignConfig {
         source,
         calls: args.calls,
         targets,
         values: ValueConfig::default(),
-        host: HostConfig {
-            fuel_per_call: args.fuel,
-            memory_limit: args.memory_mib << 20,
-            ..HostConfig::default()
-        },
-        findings_dir: args.corpus.join("findings"),
-        suppressions: Suppressions::load(&suppressions_path)?,
-        command_prefix: crate::command_prefix(),
+        host,
+        findings_dir: args.common.findings_dir(),
+        suppressions: args.common.suppressions()?,
+        command_prefix: witness::finding::command_prefix(),
         fresh: args.fresh,
-        progress: !args.quiet,
+        progress: !args.common.quiet,
     };
     let summary =
         campaign::run(&config, &Cache::from_env()).context("the campaign could not run")?;

@@ -18,19 +18,14 @@ pub struct ShrinkArgs {
     /// Most calls (candidate values).
     #[arg(long, default_value_t = ShrinkConfig::default().max_calls)]
     max_calls: usize,
-    /// Fuel per call (roughly, wasm instructions).
-    #[arg(long, default_value_t = HostConfig::default().fuel_per_call)]
-    fuel: u64,
 }
 
 pub fn run(args: ShrinkArgs) -> Result<ExitCode> {
     let config = ShrinkConfig {
         max_builds: args.max_builds,
         max_calls: args.max_calls,
-        host: HostConfig {
-            fuel_per_call: args.fuel,
-            ..HostConfig::default()
-        },
+        // The finding's own limits apply.
+        host: HostConfig::default(),
         overrides: Vec::new(),
     };
     let report = shrink::shrink(&args.finding, &Cache::from_env(), &config)?;

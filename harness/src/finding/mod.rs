@@ -6,10 +6,13 @@
 //! keeps the smallest reproducer seen so far (by case and value weight).
 //!
 //! Layout of a finding directory:
-//! - `finding.toml`: id, signature, kind, hop, path, summary, count, seed,
-//!   world and call index, toolchain and runtime versions, replay command;
-//! - `world.wit`: the echo package;
+//! - `finding.toml`: the typed record ([`FindingMeta`], [`record`]): id,
+//!   signature, kind, where it was seen, summary, count, the replay record
+//!   and the host limits, toolchain and runtime versions; its first line is
+//!   the replay command for people, rendered from the record;
+//! - `world.wit`: the echo package (or the protocol of a resources finding);
 //! - `call.wave`: the arguments sent and the result `upstream` answered;
+//! - `steps.txt`: the steps of a resources finding (or its leak check);
 //! - `observed.wave`: what arrived instead (when something arrived);
 //! - `trap.txt`, `guest-output.txt`, `build.log`: when there are any.
 //!
@@ -18,20 +21,32 @@
 //! the next time the store is opened, so a killed campaign never loses a
 //! finding it already reported, nor leaves half of one.
 
+pub mod record;
+
+pub use record::{Kind, Limits, Replay, Stage};
+
 use crate::disk;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// How a user runs witness, for the replay commands written in findings:
+/// `$WITNESS_COMMAND`, else `cargo run --release -p witness --`.
+pub fn command_prefix() -> String {
+    std::env::var("WITNESS_COMMAND")
+        .unwrap_or_else(|_| "cargo run --release -p witness --".to_string())
+}
 
 /// What a finding is about, for bucketing: one bug, one signature.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Signature {
     /// `rust`, `go`, `python`, or a chain `rust>go>python`.
     pub language: String,
-    /// `mismatch`, `trap`, `limit`, `protocol` or `build`.
-    pub kind: String,
-    /// The hop, or `build`.
-    pub hop: String,
+    pub kind: Kind,
+    /// Where it was seen: the echo [`Stage`] (`host->guest`, `build`), the
+    /// class of a resources violation (`leak`), or the byte-level oracle's
+    /// phase (`host lift-result`).
+    pub site: String,
     /// What went wrong, normalised: `string-content in string`,
     /// `cannot leave component instance`, `error[E0412]`...
     pub class: String,
@@ -43,7 +58,7 @@ impl Signature {
     pub fn text(&self) -> String {
         format!(
             "{} | {} | {} | {}",
-            self.language, self.kind, self.hop, self.class
+            self.language, self.kind, self.site, self.class
         )
     }
 
@@ -51,12 +66,12 @@ impl Signature {
     /// `finding.toml`); `None` unless it has exactly four ` | `-separated parts.
     pub fn parse(text: &str) -> Option<Signature> {
         let mut parts = text.splitn(4, " | ");
-        let (language, kind, hop, class) =
+        let (language, kind, site, class) =
             (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
         Some(Signature {
             language: language.into(),
-            kind: kind.into(),
-            hop: hop.into(),
+            kind: Kind::parse(kind)?,
+            site: site.into(),
             class: class.into(),
         })
     }
@@ -117,12 +132,23 @@ pub fn normalise_message(message: &str) -> String {
 
 /// `finding.toml`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct FindingMeta {
     pub id: String,
+    /// [`Signature::text`]: what suppressions match.
     pub signature: String,
-    pub kind: String,
+    pub kind: Kind,
+    /// `rust`, a chain `rust>go`, or `raw` for the byte-level oracle.
     pub language: String,
-    pub hop: String,
+    /// The echo stage it was seen at (echo findings only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hop: Option<Stage>,
+    /// The class of the violation (resources findings only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub violation: Option<String>,
+    /// The oracle's phase (abi findings only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
     /// Where in the value it diverged: `x.rows[3].cell.text`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
@@ -136,20 +162,21 @@ pub struct FindingMeta {
     pub link: Option<String>,
     /// How many times this signature was hit (over all campaigns).
     pub count: u64,
-    /// Seed, world and call index of the smallest reproducer, when it came
-    /// from a seeded campaign.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seed: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub world: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call: Option<u64>,
     /// Weight of the reproducer (case + values); smaller replaces larger.
     pub weight: u64,
-    /// The command that replays it.
-    pub replay: String,
+    /// How it replays.
+    pub replay: Replay,
+    /// The host limits it ran under.
+    pub limits: Limits,
     /// Runtime and toolchain versions.
     pub versions: BTreeMap<String, String>,
+}
+
+impl FindingMeta {
+    /// The signature, read back from its text.
+    pub fn parsed_signature(&self) -> Option<Signature> {
+        Signature::parse(&self.signature)
+    }
 }
 
 /// A finding about to be recorded, or loaded back.
@@ -157,16 +184,20 @@ pub struct FindingMeta {
 pub struct Finding {
     pub meta: FindingMeta,
     pub world_wit: String,
+    /// `call.wave`: the call (echo and abi findings).
     pub call: Option<String>,
+    /// `steps.txt`: the steps or the leak check (resources findings).
+    pub steps: Option<String>,
     pub observed: Option<String>,
     pub trap: Option<String>,
     pub guest_output: Option<String>,
     pub build_log: Option<String>,
 }
 
-const FILES: [&str; 6] = [
+const FILES: [&str; 7] = [
     "world.wit",
     "call.wave",
+    "steps.txt",
     "observed.wave",
     "trap.txt",
     "guest-output.txt",
@@ -174,10 +205,11 @@ const FILES: [&str; 6] = [
 ];
 
 impl Finding {
-    fn file_texts(&self) -> [Option<&str>; 6] {
+    fn file_texts(&self) -> [Option<&str>; 7] {
         [
             Some(self.world_wit.as_str()),
             self.call.as_deref(),
+            self.steps.as_deref(),
             self.observed.as_deref(),
             self.trap.as_deref(),
             self.guest_output
@@ -227,6 +259,9 @@ pub struct Recorded {
 #[derive(Debug, Clone)]
 pub struct FindingStore {
     dir: PathBuf,
+    /// How a user runs witness, for the replay command at the top of every
+    /// `finding.toml` ([`command_prefix`] unless set).
+    command_prefix: String,
 }
 
 impl FindingStore {
@@ -250,13 +285,38 @@ impl FindingStore {
                 }
             } else if name.starts_with(".new-") {
                 let _ = std::fs::remove_dir_all(entry.path());
+            } else if name.starts_with(disk::TEMP_PREFIX) {
+                std::fs::remove_file(entry.path()).map_err(io_err(&entry.path()))?;
             }
         }
-        Ok(FindingStore { dir })
+        // A process killed while it rewrote a finding.toml leaves its
+        // temporary file behind.
+        for entry in std::fs::read_dir(&dir).map_err(io_err(&dir))? {
+            let path = entry.map_err(io_err(&dir))?.path();
+            if path.is_dir() {
+                disk::remove_temp_files(&path).map_err(io_err(&path))?;
+            }
+        }
+        Ok(FindingStore {
+            dir,
+            command_prefix: command_prefix(),
+        })
+    }
+
+    /// The same store, writing replay commands that start with `prefix`.
+    pub fn with_command_prefix(mut self, prefix: impl Into<String>) -> FindingStore {
+        self.command_prefix = prefix.into();
+        self
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The command that replays `meta` as stored in this store.
+    pub fn replay_command(&self, meta: &FindingMeta) -> String {
+        meta.replay
+            .command(&self.command_prefix, &self.dir.join(&meta.id), &meta.limits)
     }
 
     /// Records a hit: a new directory for a new signature, else the count is
@@ -296,7 +356,7 @@ impl FindingStore {
                     })
                 } else {
                     let meta = FindingMeta { count, ..old };
-                    write_meta(&live, &meta)?;
+                    self.write_meta(&live, &meta)?;
                     Ok(Recorded {
                         id,
                         dir: live,
@@ -305,6 +365,41 @@ impl FindingStore {
                         count,
                     })
                 }
+            }
+        }
+    }
+
+    /// The hit count of the finding `id`; `None` when there is none.
+    pub fn count(&self, id: &str) -> Result<Option<u64>, FindingError> {
+        let live = self.dir.join(id);
+        if !live.join("finding.toml").exists() {
+            return Ok(None);
+        }
+        Ok(Some(read_meta(&live)?.count))
+    }
+
+    /// Puts the hit count of the finding `id` back to `count`, as it was
+    /// before an interrupted piece of work that is about to run again
+    /// ([`FindingStore::count`]); `None` removes a finding that piece of
+    /// work made.
+    pub fn restore_count(&self, id: &str, count: Option<u64>) -> Result<(), FindingError> {
+        let live = self.dir.join(id);
+        if !live.join("finding.toml").exists() {
+            return Ok(());
+        }
+        match count {
+            Some(count) => {
+                let meta = FindingMeta {
+                    count,
+                    ..read_meta(&live)?
+                };
+                self.write_meta(&live, &meta)
+            }
+            None => {
+                let old = self.dir.join(format!(".old-{id}"));
+                let _ = std::fs::remove_dir_all(&old);
+                std::fs::rename(&live, &old).map_err(io_err(&live))?;
+                std::fs::remove_dir_all(&old).map_err(io_err(&old))
             }
         }
     }
@@ -337,7 +432,7 @@ impl FindingStore {
                 disk::write_atomic(&path, text.as_bytes()).map_err(io_err(&path))?;
             }
         }
-        write_meta(&staged, &finding.meta)?;
+        self.write_meta(&staged, &finding.meta)?;
         if live.exists() {
             let _ = std::fs::remove_dir_all(&old);
             std::fs::rename(&live, &old).map_err(io_err(&live))?;
@@ -361,11 +456,18 @@ impl FindingStore {
     }
 }
 
-fn write_meta(dir: &Path, meta: &FindingMeta) -> Result<(), FindingError> {
-    let path = dir.join("finding.toml");
-    let text = toml::to_string_pretty(meta).expect("finding metadata serialises");
-    let text = format!("# witness finding: replay with `{}`\n{text}", meta.replay);
-    disk::write_atomic(&path, text.as_bytes()).map_err(io_err(&path))
+impl FindingStore {
+    /// Writes `meta` as `dir/finding.toml` (`dir` is the finding's directory
+    /// or its staging copy), headed by its replay command.
+    fn write_meta(&self, dir: &Path, meta: &FindingMeta) -> Result<(), FindingError> {
+        let path = dir.join("finding.toml");
+        let text = toml::to_string_pretty(meta).expect("finding metadata serialises");
+        let text = format!(
+            "# witness finding: replay with `{}`\n{text}",
+            self.replay_command(meta)
+        );
+        disk::write_atomic(&path, text.as_bytes()).map_err(io_err(&path))
+    }
 }
 
 fn read_meta(dir: &Path) -> Result<FindingMeta, FindingError> {
@@ -402,6 +504,7 @@ pub fn load(dir: &Path) -> Result<Finding, FindingError> {
         meta,
         world_wit,
         call: read("call.wave")?,
+        steps: read("steps.txt")?,
         observed: read("observed.wave")?,
         trap: read("trap.txt")?,
         guest_output: read("guest-output.txt")?,
@@ -416,31 +519,38 @@ mod tests {
     fn finding(class: &str, weight: u64) -> Finding {
         let sig = Signature {
             language: "rust".into(),
-            kind: "mismatch".into(),
-            hop: "export result".into(),
+            kind: Kind::Mismatch,
+            site: Stage::ExportResult.as_str().into(),
             class: class.into(),
         };
         Finding {
             meta: FindingMeta {
                 id: sig.id(),
                 signature: sig.text(),
-                kind: sig.kind.clone(),
+                kind: sig.kind,
                 language: sig.language.clone(),
-                hop: sig.hop.clone(),
+                hop: Some(Stage::ExportResult),
+                violation: None,
+                phase: None,
                 path: Some("result.a".into()),
                 function: Some("f".into()),
                 summary: format!("weight {weight}"),
                 link: None,
                 count: 1,
-                seed: Some(1),
-                world: Some(2),
-                call: Some(3),
                 weight,
-                replay: "witness repro corpus/findings/x".into(),
+                replay: Replay::Echo {
+                    links: vec!["rust".into()],
+                    instance_seed: 1,
+                    seed: Some(1),
+                    world: Some(2),
+                    call: Some(3),
+                },
+                limits: Limits::of(&crate::host::HostConfig::default()),
                 versions: BTreeMap::from([("wasmtime".to_string(), "48.0.8".to_string())]),
             },
             world_wit: format!("package witness:case; // {weight}\n"),
             call: Some("x: 1\n".into()),
+            steps: None,
             observed: Some("x: 2\n".into()),
             trap: None,
             guest_output: None,
@@ -505,6 +615,35 @@ mod tests {
             1,
             "staging leftovers are removed"
         );
+    }
+
+    #[test]
+    fn the_replay_command_names_the_store_it_is_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FindingStore::open(dir.path().join("mine"))
+            .unwrap()
+            .with_command_prefix("witness");
+        let rec = store.record(finding("c", 5)).unwrap();
+        let text = std::fs::read_to_string(rec.dir.join("finding.toml")).unwrap();
+        let first = text.lines().next().unwrap();
+        assert_eq!(
+            first,
+            format!("# witness finding: replay with `witness repro {}`", rec.dir.display())
+        );
+        assert!(!text.contains("corpus/findings"), "{text}");
+    }
+
+    #[test]
+    fn a_finding_in_the_old_untyped_form_is_refused_with_the_file_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FindingStore::open(dir.path()).unwrap();
+        let rec = store.record(finding("c", 5)).unwrap();
+        let old = "id = \"x\"\nsignature = \"rust | trap | link | x\"\nkind = \"trap\"\n\
+                   language = \"rust\"\nhop = \"link\"\nsummary = \"s\"\ncount = 1\nweight = 1\n\
+                   replay = \"witness repro corpus/findings/x\"\n[versions]\n";
+        std::fs::write(rec.dir.join("finding.toml"), old).unwrap();
+        let err = load(&rec.dir).unwrap_err().to_string();
+        assert!(err.contains("finding.toml"), "{err}");
     }
 
     #[test]

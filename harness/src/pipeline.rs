@@ -1,0 +1,181 @@
+//! The echo pipeline: the one path from an echo case to an instance ready to
+//! call, or to the classified [`Failure`] that stopped it on the way.
+//!
+//! build (each link of the target, composed for a chain) -> compile -> link
+//! -> instantiate -> call, with every failure classified by
+//! [`crate::verdict`]. Campaigns, chain localisation, `witness repro`,
+//! `witness shrink`, the echo fuzz targets and the regression corpus all go
+//! through [`EchoPipeline`], so each gives the same verdict for the same
+//! case by construction.
+//!
+//! It also reads a finding's `call.wave` against the case's own types
+//! ([`read_call`]): the types come from the world's type component (the
+//! world around wit-component's dummy module), not from a guest, so reading
+//! a call never builds one.
+
+use crate::guest::{BuiltGuest, GuestError, GuestSpec, Target};
+use crate::host::echo::{CallOutcome, EchoGuest, EchoInstance};
+use crate::host::{Host, HostError, error_text};
+use crate::ty::CaseWorld;
+use crate::verdict::{Call, Failure};
+use crate::wit_text;
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{Component, Type};
+
+/// Errors that stop the pipeline: a broken set-up, not a finding.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Guest(#[from] GuestError),
+    #[error(transparent)]
+    Host(#[from] HostError),
+}
+
+/// Why a call file could not be read against its world.
+#[derive(Debug, thiserror::Error)]
+pub enum CallFileError {
+    #[error("the world has no function `{0}`")]
+    NoFunction(String),
+    #[error("the world's types could not be made: {0}")]
+    Types(String),
+    #[error(transparent)]
+    Wave(#[from] crate::value::WaveError),
+}
+
+/// A target's guests on a host, with the overrides every build gets (a test
+/// hook: see [`GuestSpec::overrides`]).
+#[derive(Clone, Copy)]
+pub struct EchoPipeline<'t, 'h> {
+    pub target: &'t Target,
+    pub host: &'h Host,
+    pub overrides: &'t [(String, String)],
+}
+
+/// A guest built, compiled and linked: ready to instantiate.
+pub struct LoadedGuest<'h> {
+    pub guest: EchoGuest<'h>,
+    /// What the build made (and whether it came from the cache).
+    pub built: BuiltGuest,
+}
+
+impl<'t, 'h> EchoPipeline<'t, 'h> {
+    pub fn new(target: &'t Target, host: &'h Host) -> EchoPipeline<'t, 'h> {
+        EchoPipeline {
+            target,
+            host,
+            overrides: &[],
+        }
+    }
+
+    /// Builds, compiles and links the guest of `world`.
+    pub fn load(&self, world: &CaseWorld) -> Result<Result<LoadedGuest<'h>, Failure>, PipelineError> {
+        let wit = wit_text::echo_package(world);
+        let spec = GuestSpec {
+            world,
+            wit: &wit,
+            overrides: self.overrides,
+        };
+        let built = match self.target.build(&spec) {
+            Ok(built) => built,
+            Err(e) if e.is_finding() => return Ok(Err(Failure::of_build(&e))),
+            Err(e) => return Err(e.into()),
+        };
+        let component = match self.host.compile(&built.component) {
+            Ok(c) => c,
+            Err(HostError::Compile(message)) => return Ok(Err(Failure::of_compile(&message))),
+            Err(e) => return Err(e.into()),
+        };
+        match EchoGuest::new(self.host, &component, world) {
+            Ok(guest) => Ok(Ok(LoadedGuest { guest, built })),
+            Err(HostError::Link(message)) => Ok(Err(Failure::of_link(&message))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A fresh instance of a loaded guest, its randomness from `seed`.
+    pub fn instantiate(
+        loaded: &LoadedGuest<'_>,
+        seed: u64,
+    ) -> Result<Result<EchoInstance, Failure>, PipelineError> {
+        match loaded.guest.instantiate(seed) {
+            Ok(instance) => Ok(Ok(instance)),
+            Err(HostError::Instantiate(message)) => Ok(Err(Failure::of_instantiate(&message))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Makes `call` on `instance`; its failure, `None` when it passed.
+    pub fn call(instance: &mut EchoInstance, world: &CaseWorld, call: &Call) -> Option<Failure> {
+        match instance.call(&call.func, &call.args, call.result.as_ref()) {
+            CallOutcome::Passed => None,
+            CallOutcome::Failed(f) => Some(Failure::of_call(world, call, &f)),
+        }
+    }
+
+    /// Runs `world` (and `call`, when there is one) on a fresh instance:
+    /// its failure, `None` when everything passed.
+    pub fn run(
+        &self,
+        world: &CaseWorld,
+        call: Option<&Call>,
+        seed: u64,
+    ) -> Result<Option<Failure>, PipelineError> {
+        let loaded = match self.load(world)? {
+            Ok(loaded) => loaded,
+            Err(failure) => return Ok(Some(failure)),
+        };
+        let mut instance = match Self::instantiate(&loaded, seed)? {
+            Ok(instance) => instance,
+            Err(failure) => return Ok(Some(failure)),
+        };
+        Ok(call.and_then(|call| Self::call(&mut instance, world, call)))
+    }
+}
+
+/// The parameter and result types of `func` of `world`, from the world's
+/// type component compiled by `host`'s engine (nothing is instantiated).
+pub fn func_types(
+    host: &Host,
+    world: &CaseWorld,
+    func: &str,
+) -> Result<(Vec<(String, Type)>, Option<Type>), CallFileError> {
+    if !world.funcs.iter().any(|f| f.name == func) {
+        return Err(CallFileError::NoFunction(func.to_string()));
+    }
+    let bytes = wit_text::type_component(world).map_err(|e| CallFileError::Types(e.to_string()))?;
+    let engine = host.engine();
+    let component =
+        Component::new(engine, &bytes).map_err(|e| CallFileError::Types(error_text(&e)))?;
+    let ty = component.component_type();
+    let Some(ComponentItem::ComponentInstance(api)) =
+        ty.get_export(engine, wit_text::API).map(|e| e.ty)
+    else {
+        return Err(CallFileError::Types(format!(
+            "the type component exports no `{}`",
+            wit_text::API
+        )));
+    };
+    let Some(ComponentItem::ComponentFunc(f)) = api.get_export(engine, func).map(|e| e.ty) else {
+        return Err(CallFileError::NoFunction(func.to_string()));
+    };
+    let params = f.params().map(|(n, t)| (n.to_string(), t)).collect();
+    let result = f.results().next();
+    Ok((params, result))
+}
+
+/// The call to `func` written in `text` (a `call.wave`), read against the
+/// types of `world`.
+pub fn read_call(
+    host: &Host,
+    world: &CaseWorld,
+    func: &str,
+    text: &str,
+) -> Result<Call, CallFileError> {
+    let (params, result) = func_types(host, world, func)?;
+    let values = crate::value::read_call(text, &params, result.as_ref())?;
+    Ok(Call {
+        func: func.to_string(),
+        args: values.params.into_iter().map(|(_, v)| v).collect(),
+        result: values.result,
+    })
+}
