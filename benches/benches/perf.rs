@@ -36,7 +36,7 @@ fn main() {
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .collect(),
-        Err(_) => witness::bench::LANGUAGES
+        Err(_) => witness::bench::languages()
             .iter()
             .map(|s| s.to_string())
             .collect(),

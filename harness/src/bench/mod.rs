@@ -21,10 +21,9 @@ pub mod sizes;
 use std::fmt;
 use std::path::PathBuf;
 
-/// `wit/bench.wit`: the world every benchmark guest implements.
-pub const WORLD_WIT: &str = include_str!("../../../wit/bench.wit");
-/// Its world's name.
-pub const WORLD: &str = "bench";
+/// `wit/bench.wit`: the world every benchmark guest implements, and its
+/// world's name.
+pub use crate::guest::fixed::{BENCH_WIT as WORLD_WIT, BENCH_WORLD as WORLD};
 /// The exported interface, as the host looks it up.
 pub const API: &str = "witness:bench/api";
 
@@ -47,8 +46,11 @@ pub const RECORD_COUNT: usize = 100;
 /// layout).
 pub const READING_SIZE: usize = 24;
 
-/// The guest languages the benchmarks cover, in report order.
-pub const LANGUAGES: &[&str] = &["rust", "go", "python"];
+/// The guest languages the benchmarks cover, in report order: those of the
+/// registry whose drivers build the bench guests.
+pub fn languages() -> Vec<&'static str> {
+    crate::guest::names_supporting(crate::guest::Protocol::Bench)
+}
 
 /// One payload shape: a function of the benchmark world and its argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

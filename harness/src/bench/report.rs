@@ -84,12 +84,7 @@ fn conc_words(on: bool) -> &'static str {
 }
 
 fn lang_name(lang: &str) -> String {
-    match lang {
-        "rust" => "Rust".into(),
-        "go" => "Go".into(),
-        "python" => "Python".into(),
-        other => other.to_string(),
-    }
+    crate::guest::language(lang).map_or_else(|| lang.to_string(), |l| l.title().to_string())
 }
 
 /// `12.3 ns`, `4.56 µs`, `7.89 ms`, three significant digits.

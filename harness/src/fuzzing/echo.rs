@@ -34,7 +34,8 @@ use crate::{smith, wit_import, wit_text};
 use arbitrary::Unstructured;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 use wasmtime::component::Component;
 
 /// Most calls one input makes.
@@ -179,15 +180,20 @@ fn prebuilt_name(wit: &str) -> String {
 impl EchoFixture {
     /// The fixture of `language`, built on first use.
     pub fn get(language: &str) -> &'static EchoFixture {
-        static RUST: OnceLock<EchoFixture> = OnceLock::new();
-        static GO: OnceLock<EchoFixture> = OnceLock::new();
-        static PYTHON: OnceLock<EchoFixture> = OnceLock::new();
-        let cell = match language {
-            "rust" => &RUST,
-            "go" => &GO,
-            "python" => &PYTHON,
-            other => panic!("no echo fixture for language `{other}`"),
-        };
+        type Fixtures = Mutex<HashMap<String, &'static OnceLock<EchoFixture>>>;
+        static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
+        if crate::guest::language(language).is_none() {
+            panic!(
+                "no echo fixture for language `{language}` (known: {})",
+                crate::guest::names().join(", ")
+            );
+        }
+        let cell: &'static OnceLock<EchoFixture> = *FIXTURES
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(language.to_string())
+            .or_insert_with(|| Box::leak(Box::new(OnceLock::new())));
         cell.get_or_init(|| EchoFixture::build(language))
     }
 
@@ -404,6 +410,19 @@ fn report(fixture: &EchoFixture, fw: &FixtureWorld, call: &Call, failure: &Failu
         failure.summary.clone(),
         detail,
     )
+}
+
+/// The variable that names the language of the `echo` target (a name of
+/// the registry; `rust` when unset).
+pub const LANGUAGE_VAR: &str = "WITNESS_FUZZ_ECHO_LANG";
+
+/// `echo_values` for the language `$WITNESS_FUZZ_ECHO_LANG` names: every
+/// language of the registry is fuzzable through this one target.
+pub fn echo(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
+    static LANGUAGE: OnceLock<String> = OnceLock::new();
+    let language =
+        LANGUAGE.get_or_init(|| std::env::var(LANGUAGE_VAR).unwrap_or_else(|_| "rust".into()));
+    echo_values(language, u)
 }
 
 /// `echo_values("rust", u)`.

@@ -15,7 +15,8 @@
 //! | `world_generation` | every generated world prints as WIT that resolves, imports back to itself, and encodes as a component that wit-component and wasmtime accept |
 //! | `wit_smith_import` | WIT packages from wasm-tools' `wit-smith` go through the `--wit` path: a clean error, or an echo case that passes `world_generation`'s checks |
 //! | `core_guest` | wasm-smith core code behind the real canonical ABI of an echo world: the host classifies every outcome and never panics, fuel and memory limits hold |
-//! | `echo_rust`, `echo_go`, `echo_python` | values through prebuilt guests of the corpus worlds (built once per process): every call round-trips, or its failure is a suppressed known bug |
+//! | `echo` | values through prebuilt guests of the corpus worlds (built once per process) in the language `$WITNESS_FUZZ_ECHO_LANG` names (any of the registry; `rust` by default): every call round-trips, or its failure is a suppressed known bug |
+//! | `echo_rust`, `echo_go`, `echo_python` | `echo` for one language each, with corpora of their own |
 //! | `abi_layout` | raw guests (one, or a chain with different string encodings): every byte wasmtime lowers and every value it lifts agrees with the reference ABI |
 //! | `abi_invalid` | one invalid encoding per call (discriminant, char, UTF-8/16, pointer bounds and alignment, length limits, bad `realloc` results): wasmtime traps where the spec does, with the same kind of trap |
 //! | `resource_sequences` | own/borrow/drop sequences from the reference model on a prebuilt resources guest: destructors, live counts and traps as the model says |
@@ -35,7 +36,8 @@ mod tests;
 pub use abi::{abi_invalid, abi_layout};
 pub use core_guest::{CoreGuestStats, check_core_component, core_guest, core_guest_stats};
 pub use echo::{
-    EchoFixture, corpus_worlds, echo_go, echo_python, echo_rust, echo_values, suppressions,
+    EchoFixture, LANGUAGE_VAR as ECHO_LANGUAGE_VAR, corpus_worlds, echo, echo_go, echo_python,
+    echo_rust, echo_values, suppressions,
 };
 pub use resources::{LANGUAGE_VAR as RESOURCES_LANGUAGE_VAR, check_sequence, resource_sequences};
 pub use worlds::{check_wit_package, check_world, wit_smith_import, world_generation};
@@ -51,6 +53,7 @@ pub const TARGETS: &[(&str, TargetFn)] = &[
     ("world_generation", world_generation),
     ("wit_smith_import", wit_smith_import),
     ("core_guest", core_guest),
+    ("echo", echo),
     ("echo_rust", echo_rust),
     ("echo_go", echo_go),
     ("echo_python", echo_python),

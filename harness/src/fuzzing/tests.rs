@@ -1,19 +1,52 @@
 //! The fuzz targets as seeded unit tests on stable: each target over a few
-//! hundred seed streams and over its committed inputs in `corpus/fuzz/`,
-//! each oracle shown to catch a deliberately broken case, and each target
-//! shown to reach its checks (not just to reject its inputs).
+//! hundred inputs and over its committed inputs in `corpus/fuzz/`, each
+//! oracle shown to catch a deliberately broken case, and each target shown
+//! to reach its checks (not just to reject its inputs).
+//!
+//! The inputs are drawn by proptest from a fixed seed ([`fuzz_inputs`]):
+//! every run draws the same ones, and an input that makes a target panic
+//! (a finding) is shrunk by proptest to the smallest it finds before the
+//! test fails with it.
 
 use super::*;
 use crate::seed;
 use crate::ty::{CaseWorld, Field, Func, Param, Ty, TypeDef, TypeDefKind};
 use arbitrary::Arbitrary;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use std::cell::Cell;
 use std::path::PathBuf;
 
 /// The stream label of the fuzz seeds.
 const FUZZ: u64 = 0xF022;
 
+/// The fixed input `n` of `len` bytes, for tests that look for one input
+/// that does something.
 fn input(n: u64, len: usize) -> Vec<u8> {
     seed::bytes(n, &[FUZZ], len)
+}
+
+/// Runs `check` on `cases` inputs of `len / 2` to `len` bytes, drawn by
+/// proptest from the seed stream `(label, FUZZ)`, so every run draws the
+/// same inputs. A panic in `check` fails the test with the input shrunk to
+/// the smallest that still panics (proptest's value tree for byte vectors:
+/// shorter, and bytes towards zero).
+fn fuzz_inputs(label: u64, cases: u32, len: usize, check: impl Fn(&[u8])) {
+    let seed = seed::bytes(label, &[FUZZ], 32);
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        max_shrink_iters: 500,
+        ..Config::default()
+    };
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+    let inputs = proptest::collection::vec(proptest::num::u8::ANY, len / 2..=len);
+    if let Err(e) = runner.run(&inputs, |bytes| {
+        check(&bytes);
+        Ok(())
+    }) {
+        panic!("{e}");
+    }
 }
 
 fn one_func_world() -> CaseWorld {
@@ -37,14 +70,47 @@ fn one_func_world() -> CaseWorld {
 }
 
 #[test]
+fn a_failing_input_is_shrunk_before_it_is_reported() {
+    let outcome = std::panic::catch_unwind(|| {
+        fuzz_inputs(8, 100, 64, |bytes| {
+            assert!(bytes.iter().all(|b| *b < 200), "a byte of 200 or more");
+        })
+    });
+    let payload = outcome.expect_err("some input has a byte of 200 or more");
+    let message = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(message.contains("a byte of 200 or more"), "{message}");
+    // The smallest failing input: the shortest length, every byte zero but
+    // one, and that one exactly 200.
+    let list = message
+        .rsplit_once("minimal failing input: ")
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("{message}"));
+    let bytes: Vec<u32> = list
+        .trim_start_matches("bytes = ")
+        .trim()
+        .trim_start_matches('[')
+        .split(']')
+        .next()
+        .unwrap()
+        .split(',')
+        .map(|b| b.trim().parse().unwrap())
+        .collect();
+    assert_eq!(bytes.len(), 32, "{message}");
+    assert_eq!(bytes.iter().filter(|b| **b != 0).collect::<Vec<_>>(), [&200]);
+}
+
+#[test]
 fn world_generation_passes_over_seeds() {
-    let mut worlds = 0;
-    for n in 0..300 {
-        let bytes = input(n, 2048);
-        if world_generation(&mut Unstructured::new(&bytes)).is_ok() {
-            worlds += 1;
+    let worlds = Cell::new(0);
+    fuzz_inputs(1, 300, 2048, |bytes| {
+        if world_generation(&mut Unstructured::new(bytes)).is_ok() {
+            worlds.set(worlds.get() + 1);
         }
-    }
+    });
+    let worlds = worlds.get();
     assert!(worlds >= 250, "only {worlds} of 300 inputs made a world");
 }
 
@@ -73,24 +139,24 @@ fn the_world_oracle_catches_broken_worlds() {
 
 #[test]
 fn wit_smith_packages_import_or_are_refused_cleanly() {
-    let (mut imported, mut refused) = (0, 0);
-    for n in 0..200 {
-        let bytes = input(n, 4096);
-        let mut u = Unstructured::new(&bytes);
+    let (imported, refused) = (Cell::new(0), Cell::new(0));
+    fuzz_inputs(2, 200, 4096, |bytes| {
+        let mut u = Unstructured::new(bytes);
         let Ok(mut config) = wit_smith::Config::arbitrary(&mut u) else {
-            continue;
+            return;
         };
         config.max_packages = config.max_packages.min(3);
         config.max_type_size = config.max_type_size.min(200);
         let Ok(wasm) = wit_smith::smith(&config, &mut u) else {
-            continue;
+            return;
         };
         match check_wit_package(&wasm) {
-            Ok(true) => imported += 1,
-            Ok(false) => refused += 1,
-            Err(f) => panic!("seed {n}: {f}"),
+            Ok(true) => imported.set(imported.get() + 1),
+            Ok(false) => refused.set(refused.get() + 1),
+            Err(f) => panic!("{f}"),
         }
-    }
+    });
+    let (imported, refused) = (imported.get(), refused.get());
     assert!(imported >= 20, "{imported} imported, {refused} refused");
 }
 
@@ -106,13 +172,13 @@ fn a_hand_written_package_goes_through_the_wit_path() {
 
 #[test]
 fn core_guest_reaches_the_canonical_abi() {
-    let mut total = CoreGuestStats::default();
-    for n in 0..150 {
-        let bytes = input(n, 8192);
-        if let Ok(stats) = core_guest_stats(&mut Unstructured::new(&bytes)) {
-            total.add(&stats);
+    let total = std::cell::RefCell::new(CoreGuestStats::default());
+    fuzz_inputs(3, 150, 8192, |bytes| {
+        if let Ok(stats) = core_guest_stats(&mut Unstructured::new(bytes)) {
+            total.borrow_mut().add(&stats);
         }
-    }
+    });
+    let total = total.into_inner();
     assert!(total.components >= 50, "{total:?}");
     assert!(total.instantiated >= 20 && total.calls >= 20, "{total:?}");
     assert!(
@@ -161,7 +227,7 @@ fn the_compiled_in_suppressions_match_the_file() {
 
 use crate::finding::Signature;
 
-fn echo_over_seeds(language: &str, seeds: u64) {
+fn echo_over_seeds(language: &str, seeds: u32) {
     let fixture = EchoFixture::get(language);
     for (name, reason, signature) in &fixture.skipped {
         let known = signature.as_ref().and_then(|s| suppressions().matching(s));
@@ -175,10 +241,9 @@ fn echo_over_seeds(language: &str, seeds: u64) {
         "{language}: {:?}",
         fixture.world_names()
     );
-    for n in 0..seeds {
-        let bytes = input(n, 4096);
-        let _ = echo_values(language, &mut Unstructured::new(&bytes));
-    }
+    fuzz_inputs(4, seeds, 4096, |bytes| {
+        let _ = echo_values(language, &mut Unstructured::new(bytes));
+    });
 }
 
 #[test]
@@ -235,25 +300,25 @@ fn committed_inputs_replay() {
 
 #[test]
 fn abi_layout_passes_over_seeds() {
-    let mut cases = 0;
-    for n in 0..60 {
-        let bytes = input(n, 16 * 1024);
-        if abi_layout(&mut Unstructured::new(&bytes)).is_ok() {
-            cases += 1;
+    let cases = Cell::new(0);
+    fuzz_inputs(5, 60, 16 * 1024, |bytes| {
+        if abi_layout(&mut Unstructured::new(bytes)).is_ok() {
+            cases.set(cases.get() + 1);
         }
-    }
+    });
+    let cases = cases.get();
     assert!(cases >= 30, "only {cases} of 60 inputs made a case");
 }
 
 #[test]
 fn abi_invalid_passes_over_seeds() {
-    let mut cases = 0;
-    for n in 0..60 {
-        let bytes = input(n, 16 * 1024);
-        if abi_invalid(&mut Unstructured::new(&bytes)).is_ok() {
-            cases += 1;
+    let cases = Cell::new(0);
+    fuzz_inputs(6, 60, 16 * 1024, |bytes| {
+        if abi_invalid(&mut Unstructured::new(bytes)).is_ok() {
+            cases.set(cases.get() + 1);
         }
-    }
+    });
+    let cases = cases.get();
     assert!(cases >= 30, "only {cases} of 60 inputs made a case");
 }
 
@@ -284,15 +349,15 @@ fn the_abi_suppression_is_narrow() {
 #[test]
 fn resource_sequences_pass_over_seeds() {
     let guest = crate::resources::test_support::guest("rust", None);
-    let mut ran = 0;
-    for n in 0..150 {
-        let bytes = input(n, 1024);
-        match check_sequence(guest, &mut Unstructured::new(&bytes)) {
-            Ok(Ok(())) => ran += 1,
-            Ok(Err(finding)) => panic!("seed {n}: {finding}"),
+    let ran = Cell::new(0);
+    fuzz_inputs(7, 150, 1024, |bytes| {
+        match check_sequence(guest, &mut Unstructured::new(bytes)) {
+            Ok(Ok(())) => ran.set(ran.get() + 1),
+            Ok(Err(finding)) => panic!("{finding}"),
             Err(_) => {}
         }
-    }
+    });
+    let ran = ran.get();
     assert!(ran >= 100, "only {ran} of 150 inputs made a sequence");
 }
 

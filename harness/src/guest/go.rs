@@ -28,7 +28,11 @@
 //! generated here without stubs (the generator then leaves the exported
 //! resource type and the functions to the guest, as to any Go author).
 
-use super::{GuestError, GuestLanguage, GuestSpec, ResourcesSpec, ToolchainInfo};
+mod bench;
+
+use super::{
+    GuestError, GuestLanguage, GuestSpec, Protocol, ProtocolWorld, ResourcesSpec, ToolchainInfo,
+};
 use crate::disk::{self, Cache};
 use crate::toolchain::{self, ToolchainError};
 use crate::wit_text;
@@ -123,6 +127,15 @@ const ECHO_NOTE: &str = "// witness: the stubs below are implemented as the echo
 
 /// The core module `go build` writes.
 const CORE_WASM: &str = "core.wasm";
+
+/// Go keywords and predeclared identifiers, for the name generator.
+#[rustfmt::skip]
+const KEYWORDS: &[&str] = &[
+    "go", "chan", "defer", "select", "var", "nil", "range", "len", "cap", "make", "new", "copy",
+    "append", "delete", "panic", "recover", "close", "any", "byte", "rune", "error", "fallthrough",
+    "goto", "switch", "case", "iota", "int", "uint", "uintptr", "float32", "float64", "complex",
+    "real", "imag", "print", "println", "min", "max", "clear", "comparable", "main", "init",
+];
 
 /// Go guests.
 #[derive(Debug, Default)]
@@ -334,6 +347,18 @@ impl GuestLanguage for GoGuest {
         "go"
     }
 
+    fn title(&self) -> &'static str {
+        "Go"
+    }
+
+    fn protocols(&self) -> &'static [Protocol] {
+        &[Protocol::Echo, Protocol::Resources, Protocol::Bench]
+    }
+
+    fn keywords(&self) -> &'static [&'static str] {
+        KEYWORDS
+    }
+
     fn revision(&self) -> u32 {
         1
     }
@@ -379,22 +404,16 @@ impl GuestLanguage for GoGuest {
         Ok(())
     }
 
-    fn build(&self, dir: &Path, cache: &Cache) -> Result<Vec<u8>, GuestError> {
+    fn build(
+        &self,
+        dir: &Path,
+        world: &ProtocolWorld<'_>,
+        cache: &Cache,
+    ) -> Result<Vec<u8>, GuestError> {
         let core_path = dir.join(CORE_WASM);
         let core = self.build_core_module(dir, cache)?;
-        let resources_world = dir.join(RESOURCES_WORLD_FILE);
-        let world_path = if resources_world.is_file() {
-            resources_world
-        } else {
-            dir.join(WORLD_FILE)
-        };
-        let wit = std::fs::read_to_string(&world_path).map_err(GuestError::io(&world_path))?;
-        let resolved = if crate::resources::world::is_resources_package(&wit) {
-            crate::resources::world::resolve(&wit).map_err(|e| e.to_string())
-        } else {
-            wit_text::resolve_echo(&wit).map_err(|e| e.to_string())
-        };
-        let component = resolved
+        let component = world
+            .resolve()
             .and_then(|(resolve, world)| componentize(core, &resolve, world))
             .map_err(|e| GuestError::Build {
                 lang: "go",
@@ -406,17 +425,12 @@ impl GuestLanguage for GoGuest {
         Ok(component)
     }
 
-    fn supports_resources(&self) -> bool {
-        true
-    }
-
     fn generate_resources(&self, spec: &ResourcesSpec<'_>, dir: &Path) -> Result<(), GuestError> {
         let bindgen_err = |message: String| GuestError::Bindgen {
             lang: "go",
             message,
         };
-        let (resolve, world) =
-            crate::resources::world::resolve(spec.wit).map_err(|e| bindgen_err(e.to_string()))?;
+        let (resolve, world) = spec.world.resolve().map_err(bindgen_err)?;
         let mut files = generate_bindings(resolve, world, false)?;
         let package = RESOURCES_GUEST_FILE.rsplit_once('/').map_or("", |(p, _)| p);
         if !files
@@ -432,12 +446,11 @@ impl GuestLanguage for GoGuest {
                 "the resources template has no `{FAULT_LINE}` line"
             )));
         }
-        let fault = crate::resources::fault::template_value(spec.fault);
         files.insert(
             RESOURCES_GUEST_FILE.into(),
-            RESOURCES_GUEST.replacen(FAULT_LINE, &format!("const fault = {fault:?}"), 1),
+            RESOURCES_GUEST.replacen(FAULT_LINE, &format!("const fault = {:?}", spec.fault), 1),
         );
-        files.insert(RESOURCES_WORLD_FILE.into(), spec.wit.to_string());
+        files.insert(RESOURCES_WORLD_FILE.into(), spec.world.wit.to_string());
         for (name, text) in &files {
             let path = dir.join(name);
             if let Some(parent) = path.parent() {
@@ -450,6 +463,10 @@ impl GuestLanguage for GoGuest {
 
     fn resources_fingerprint(&self) -> Vec<u8> {
         RESOURCES_GUEST.as_bytes().to_vec()
+    }
+
+    fn bench(&self, cache: &Cache) -> Result<super::fixed::BenchGuests, GuestError> {
+        bench::build(self, cache)
     }
 }
 

@@ -8,12 +8,20 @@
 //! toolchain versions and the driver revision, and reuses a cached component
 //! when the key matches.
 //!
-//! Besides the echo, a language may build guests of the resources protocol
-//! ([`crate::resources`]): [`GuestLanguage::generate_resources`], which
-//! languages without it leave to its default (an [`GuestError::Unsupported`]
-//! error), and [`GuestBuilder::build_resources`].
+//! Besides the echo, a language may build guests of the fixed protocol
+//! worlds ([`Protocol`]): the resources protocol ([`crate::resources`],
+//! [`GuestLanguage::generate_resources`] and
+//! [`GuestBuilder::build_resources`]) and the benchmark world
+//! ([`crate::bench`], [`GuestLanguage::bench`]); a driver says which it
+//! supports ([`GuestLanguage::protocols`]).
+//!
+//! The [`registry`] is the one list of languages: commands, fuzz targets,
+//! tests and benches read it, and the name generator takes every driver's
+//! [`GuestLanguage::keywords`]. A new language is one driver file (with its
+//! templates) and one line in [`DRIVERS`].
 
 pub mod chain;
+pub mod fixed;
 pub mod go;
 pub mod python;
 pub mod rust;
@@ -38,15 +46,49 @@ pub struct GuestSpec<'a> {
     pub overrides: &'a [(String, String)],
 }
 
+/// The world a guest implements: WIT text and the world's name in it. A
+/// driver is told which world to build; it never guesses from the text.
+#[derive(Debug, Clone, Copy)]
+pub struct ProtocolWorld<'a> {
+    pub wit: &'a str,
+    pub world: &'a str,
+}
+
+impl ProtocolWorld<'_> {
+    /// The WIT resolved, with the world selected.
+    pub fn resolve(&self) -> Result<(wit_parser::Resolve, wit_parser::WorldId), String> {
+        let mut resolve = wit_parser::Resolve::default();
+        let package = resolve
+            .push_str(format!("{}.wit", self.world), self.wit)
+            .map_err(|e| resolve.render_error(&e))?;
+        let world = resolve
+            .select_world(&[package], Some(self.world))
+            .map_err(|e| format!("{e:#}"))?;
+        Ok((resolve, world))
+    }
+}
+
+/// The protocols a guest can implement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// The echo of a generated or user-given world ([`crate::host::echo`]).
+    Echo,
+    /// The resources protocol ([`crate::resources`]).
+    Resources,
+    /// The benchmark world ([`crate::bench`]).
+    Bench,
+}
+
 /// What a guest driver is given to build one resources guest (see
 /// [`crate::resources`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ResourcesSpec<'a> {
-    /// The protocol as WIT text ([`crate::resources::world::WIT`]).
-    pub wit: &'a str,
-    /// A deliberate fault to build in, for tests of the oracles; `None` for
-    /// real runs.
-    pub fault: Option<crate::resources::Fault>,
+    /// The protocol's world ([`crate::resources::world`]).
+    pub world: ProtocolWorld<'a>,
+    /// The value of the template's `FAULT` constant: `none` for real runs,
+    /// else a deliberate fault for tests of the oracles
+    /// ([`crate::resources::Fault`]).
+    pub fault: &'a str,
 }
 
 /// The versions of everything that went into a guest, in the order they
@@ -75,6 +117,27 @@ pub trait GuestLanguage: Send + Sync {
     /// Short name used on the command line and in findings (`rust`).
     fn name(&self) -> &'static str;
 
+    /// The language's name in prose and reports (`Rust`).
+    fn title(&self) -> &'static str;
+
+    /// The protocols the driver builds guests of (always the echo).
+    fn protocols(&self) -> &'static [Protocol] {
+        &[Protocol::Echo]
+    }
+
+    /// Whether the driver builds guests of `protocol`.
+    fn supports(&self, protocol: Protocol) -> bool {
+        self.protocols().contains(&protocol)
+    }
+
+    /// Words that are keywords, reserved words or common builtins of the
+    /// language or its bindings: the name generator mixes them into
+    /// generated worlds (`keyword_names`), since escaping them is where
+    /// bindings generators go wrong.
+    fn keywords(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Bumped whenever the driver changes what it generates, so that cached
     /// guests from an older driver are not reused.
     fn revision(&self) -> u32;
@@ -86,8 +149,14 @@ pub trait GuestLanguage: Send + Sync {
     /// Writes the guest's sources for `spec` into the empty directory `dir`.
     fn generate(&self, spec: &GuestSpec<'_>, dir: &Path) -> Result<(), GuestError>;
 
-    /// Builds the sources in `dir` and returns the component's bytes.
-    fn build(&self, dir: &Path, cache: &Cache) -> Result<Vec<u8>, GuestError>;
+    /// Builds the sources in `dir`, a guest of `world`, and returns the
+    /// component's bytes.
+    fn build(
+        &self,
+        dir: &Path,
+        world: &ProtocolWorld<'_>,
+        cache: &Cache,
+    ) -> Result<Vec<u8>, GuestError>;
 
     /// Writes the sources of a resources guest (hand-written protocol code
     /// around bindings from the language's generator) into the empty
@@ -107,10 +176,15 @@ pub trait GuestLanguage: Send + Sync {
         Vec::new()
     }
 
-    /// Whether the driver builds resources guests
-    /// ([`GuestLanguage::generate_resources`]).
-    fn supports_resources(&self) -> bool {
-        false
+    /// The benchmark guests ([`crate::bench`]): a component of the bench
+    /// world and, where the language has one, a raw core module doing the
+    /// same work; cached (see [`fixed`]).
+    fn bench(&self, cache: &Cache) -> Result<fixed::BenchGuests, GuestError> {
+        let _ = cache;
+        Err(GuestError::Unsupported {
+            lang: self.name(),
+            protocol: "bench",
+        })
     }
 }
 
@@ -231,24 +305,29 @@ impl GuestBuilder {
     /// The component for `spec`, from the cache or freshly built.
     pub fn build(&self, spec: &GuestSpec<'_>) -> Result<BuiltGuest, GuestError> {
         let key = self.key(spec);
+        let world = ProtocolWorld {
+            wit: spec.wit,
+            world: crate::wit_text::WORLD,
+        };
         self.build_keyed(
             key,
             &self.cache.root().join("guests").join(self.lang.name()),
+            &world,
             |dir| self.lang.generate(spec, dir),
         )
     }
 
     /// The cache key of the resources guest for `spec`.
     pub fn resources_key(&self, spec: &ResourcesSpec<'_>) -> String {
-        let fault = spec.fault.map_or("", |f| f.as_str());
         disk::content_key(&[
             b"resources",
             self.lang.name().as_bytes(),
             &self.lang.revision().to_le_bytes(),
             &self.lang.resources_fingerprint(),
             &self.toolchain.key_bytes(),
-            spec.wit.as_bytes(),
-            fault.as_bytes(),
+            spec.world.wit.as_bytes(),
+            spec.world.world.as_bytes(),
+            spec.fault.as_bytes(),
         ])
     }
 
@@ -260,7 +339,9 @@ impl GuestBuilder {
             .root()
             .join("guests")
             .join(format!("{}-resources", self.lang.name()));
-        self.build_keyed(key, &root, |dir| self.lang.generate_resources(spec, dir))
+        self.build_keyed(key, &root, &spec.world, |dir| {
+            self.lang.generate_resources(spec, dir)
+        })
     }
 
     /// The cached component under `root/<key>`, or one freshly generated by
@@ -269,6 +350,7 @@ impl GuestBuilder {
         &self,
         key: String,
         root: &Path,
+        world: &ProtocolWorld<'_>,
         generate: impl FnOnce(&Path) -> Result<(), GuestError>,
     ) -> Result<BuiltGuest, GuestError> {
         let entry = root.join(&key[..24]);
@@ -304,7 +386,7 @@ impl GuestBuilder {
         }
         std::fs::create_dir_all(&source_dir).map_err(GuestError::io(&source_dir))?;
         generate(&source_dir)?;
-        let component = self.lang.build(&source_dir, &self.cache)?;
+        let component = self.lang.build(&source_dir, world, &self.cache)?;
         disk::write_atomic(&component_path, &component).map_err(GuestError::io(&component_path))?;
         Ok(BuiltGuest {
             component,
@@ -433,26 +515,40 @@ impl Target {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
-    #[error("unknown guest language `{0}` (known: {known})", known = LANGUAGES.join(", "))]
+    #[error("unknown guest language `{0}` (known: {known})", known = names().join(", "))]
     UnknownLanguage(String),
     #[error(transparent)]
     Guest(#[from] GuestError),
 }
 
+/// The drivers, in the order commands list them. A new language is its
+/// driver (a file beside this one) and one line here.
+const DRIVERS: &[fn() -> Box<dyn GuestLanguage>] = &[
+    || Box::new(rust::RustGuest),
+    || Box::new(go::GoGuest::new()),
+    || Box::new(python::PythonGuest::new()),
+];
+
 /// Every guest language witness knows, in the order commands list them.
 pub fn registry() -> Vec<Box<dyn GuestLanguage>> {
-    LANGUAGES.iter().filter_map(|name| language(name)).collect()
+    DRIVERS.iter().map(|make| make()).collect()
 }
 
-/// The guest languages witness knows, by name.
+/// The guest language called `name`.
 pub fn language(name: &str) -> Option<Box<dyn GuestLanguage>> {
-    match name {
-        "rust" => Some(Box::new(rust::RustGuest)),
-        "go" => Some(Box::new(go::GoGuest::new())),
-        "python" => Some(Box::new(python::PythonGuest::new())),
-        _ => None,
-    }
+    registry().into_iter().find(|l| l.name() == name)
 }
 
-/// The names [`language`] accepts.
-pub const LANGUAGES: &[&str] = &["rust", "go", "python"];
+/// The names of the registry's languages.
+pub fn names() -> Vec<&'static str> {
+    registry().iter().map(|l| l.name()).collect()
+}
+
+/// The names of the languages whose drivers build guests of `protocol`.
+pub fn names_supporting(protocol: Protocol) -> Vec<&'static str> {
+    registry()
+        .iter()
+        .filter(|l| l.supports(protocol))
+        .map(|l| l.name())
+        .collect()
+}

@@ -26,7 +26,12 @@
 //! (`<cache>/toolchains/python-venv`, pip without its download cache), the
 //! guest's sources, and componentize-py's temporary files (`TMPDIR`).
 
-use super::{GuestError, GuestLanguage, GuestSpec, ResourcesSpec, ToolchainInfo};
+mod bench;
+
+use super::{
+    GuestError, GuestLanguage, GuestSpec, Protocol as GuestProtocol, ProtocolWorld, ResourcesSpec,
+    ToolchainInfo,
+};
 use crate::disk::Cache;
 use crate::toolchain::{self, ToolchainError};
 use crate::wit_text;
@@ -68,17 +73,14 @@ const RESOURCES_MODULES: &[(&str, &str)] = &[
 /// The line of the resources template that the driver rewrites.
 const FAULT_LINE: &str = "FAULT = \"none\"";
 
-/// The world to build in a guest's sources: the echo's, or the resources
-/// protocol's when `world.wit` is that package.
-fn world_name(dir: &Path) -> Result<&'static str, GuestError> {
-    let path = dir.join(WORLD_FILE);
-    let text = std::fs::read_to_string(&path).map_err(GuestError::io(&path))?;
-    Ok(if crate::resources::world::is_resources_package(&text) {
-        crate::resources::world::WORLD
-    } else {
-        wit_text::WORLD
-    })
-}
+/// Python keywords and builtins, for the name generator.
+#[rustfmt::skip]
+const KEYWORDS: &[&str] = &[
+    "class", "def", "lambda", "global", "nonlocal", "del", "pass", "raise", "except", "finally",
+    "assert", "elif", "is", "not", "and", "or", "dict", "set", "object", "id", "hash", "iter",
+    "next", "float", "bytes", "cls", "input", "open", "format", "repr", "sum", "all", "vars", "dir",
+    "ord", "chr", "exec", "eval",
+];
 
 /// Python guests, built with componentize-py.
 pub struct PythonGuest {
@@ -152,6 +154,22 @@ impl GuestLanguage for PythonGuest {
         "python"
     }
 
+    fn title(&self) -> &'static str {
+        "Python"
+    }
+
+    fn protocols(&self) -> &'static [GuestProtocol] {
+        &[
+            GuestProtocol::Echo,
+            GuestProtocol::Resources,
+            GuestProtocol::Bench,
+        ]
+    }
+
+    fn keywords(&self) -> &'static [&'static str] {
+        KEYWORDS
+    }
+
     fn revision(&self) -> u32 {
         1
     }
@@ -205,19 +223,21 @@ impl GuestLanguage for PythonGuest {
         Ok(())
     }
 
-    fn build(&self, dir: &Path, _cache: &Cache) -> Result<Vec<u8>, GuestError> {
-        self.componentize_world(dir, WORLD_FILE, world_name(dir)?)
-    }
-
-    fn supports_resources(&self) -> bool {
-        true
+    /// `world.wit` in `dir` is `world`'s text (written by `generate`).
+    fn build(
+        &self,
+        dir: &Path,
+        world: &ProtocolWorld<'_>,
+        _cache: &Cache,
+    ) -> Result<Vec<u8>, GuestError> {
+        self.componentize_world(dir, WORLD_FILE, world.world)
     }
 
     fn generate_resources(&self, spec: &ResourcesSpec<'_>, dir: &Path) -> Result<(), GuestError> {
         // The bindings, for whoever reads the guest (componentize-py makes
         // its own when it builds), and to check that the templates' modules
         // are where componentize-py will look for them.
-        let bindings = self.write_bindings(dir, spec.wit, crate::resources::world::WORLD)?;
+        let bindings = self.write_bindings(dir, spec.world.wit, spec.world.world)?;
         for (file, _) in RESOURCES_MODULES {
             let module = file.trim_end_matches(".py");
             if module != APP_MODULE && !bindings.export_modules.iter().any(|m| m == module) {
@@ -230,7 +250,7 @@ impl GuestLanguage for PythonGuest {
                 });
             }
         }
-        let fault = crate::resources::fault::template_value(spec.fault);
+        let fault = spec.fault;
         for (file, text) in RESOURCES_MODULES {
             let text = if text.contains(FAULT_LINE) {
                 text.replacen(FAULT_LINE, &format!("FAULT = {fault:?}"), 1)
@@ -248,6 +268,10 @@ impl GuestLanguage for PythonGuest {
             .iter()
             .flat_map(|(file, text)| [file.as_bytes(), text.as_bytes()].concat())
             .collect()
+    }
+
+    fn bench(&self, cache: &Cache) -> Result<super::fixed::BenchGuests, GuestError> {
+        bench::build(self, cache)
     }
 }
 

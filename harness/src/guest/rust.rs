@@ -14,7 +14,11 @@
 //! `templates/rust/resources/lib.rs` (its `FAULT` constant filled in) around
 //! bindings generated here without stubs.
 
-use super::{GuestError, GuestLanguage, GuestSpec, ResourcesSpec, ToolchainInfo};
+mod bench;
+
+use super::{
+    GuestError, GuestLanguage, GuestSpec, Protocol, ProtocolWorld, ResourcesSpec, ToolchainInfo,
+};
 use crate::disk::{self, Cache};
 use crate::toolchain::{self, ToolchainError};
 use crate::ty::TypeDefKind;
@@ -34,12 +38,35 @@ const RESOURCES_LIB: &str = include_str!("../../templates/rust/resources/lib.rs"
 /// The line of the resources template that the driver rewrites.
 const FAULT_LINE: &str = "const FAULT: &str = \"none\";";
 
+/// Rust keywords, reserved words and prelude names, for the name generator.
+#[rustfmt::skip]
+const KEYWORDS: &[&str] = &[
+    "self", "super", "crate", "dyn", "ref", "move", "unsafe", "where", "impl", "trait", "pub",
+    "mod", "fn", "let", "mut", "loop", "while", "for", "if", "else", "in", "match", "return",
+    "struct", "const", "true", "false", "break", "continue", "await", "yield", "box", "macro",
+    "extern", "abstract", "final", "override", "virtual", "typeof", "try", "gen", "union", "vec",
+    "some", "ok", "err", "none", "default", "drop", "clone", "into", "from-str", "to-string",
+    "usize", "isize", "i32", "i64", "u128", "i8", "str", "sized", "send", "sync",
+];
+
 /// Rust guests.
 pub struct RustGuest;
 
 impl GuestLanguage for RustGuest {
     fn name(&self) -> &'static str {
         "rust"
+    }
+
+    fn title(&self) -> &'static str {
+        "Rust"
+    }
+
+    fn protocols(&self) -> &'static [Protocol] {
+        &[Protocol::Echo, Protocol::Resources, Protocol::Bench]
+    }
+
+    fn keywords(&self) -> &'static [&'static str] {
+        KEYWORDS
     }
 
     fn revision(&self) -> u32 {
@@ -89,24 +116,29 @@ impl GuestLanguage for RustGuest {
         Ok(())
     }
 
-    fn build(&self, dir: &Path, cache: &Cache) -> Result<Vec<u8>, GuestError> {
+    /// The world is in the bindings the sources embed.
+    fn build(
+        &self,
+        dir: &Path,
+        _world: &ProtocolWorld<'_>,
+        cache: &Cache,
+    ) -> Result<Vec<u8>, GuestError> {
         cargo_build(dir, cache, TARGET)
     }
 
-    fn supports_resources(&self) -> bool {
-        true
+    fn bench(&self, cache: &Cache) -> Result<super::fixed::BenchGuests, GuestError> {
+        bench::build(self, cache)
     }
 
     fn generate_resources(&self, spec: &ResourcesSpec<'_>, dir: &Path) -> Result<(), GuestError> {
-        let fault = crate::resources::fault::template_value(spec.fault);
-        let key = disk::content_key(&[spec.wit.as_bytes(), fault.as_bytes()]);
+        let fault = spec.fault;
+        let key = disk::content_key(&[spec.world.wit.as_bytes(), fault.as_bytes()]);
         let crate_name = format!("witness-resources-{}", &key[..12]);
         let bindgen_err = |message: String| GuestError::Bindgen {
             lang: "rust",
             message,
         };
-        let (resolve, world) =
-            crate::resources::world::resolve(spec.wit).map_err(|e| bindgen_err(e.to_string()))?;
+        let (resolve, world) = spec.world.resolve().map_err(bindgen_err)?;
         let opts = wit_bindgen_rust::Opts {
             generate_all: true,
             ..Default::default()

@@ -57,11 +57,7 @@ use step::Step;
 /// The languages `witness resources` runs: those of the registry whose
 /// driver builds resources guests.
 pub fn languages() -> Vec<&'static str> {
-    crate::guest::registry()
-        .iter()
-        .filter(|l| l.supports_resources())
-        .map(|l| l.name())
-        .collect()
+    crate::guest::names_supporting(crate::guest::Protocol::Resources)
 }
 
 /// What a resources run does.
@@ -319,8 +315,11 @@ pub fn build_guest(
         .ok_or_else(|| ResourcesError::UnknownLanguage(language.into()))?;
     let builder = GuestBuilder::new(lang, cache.clone())?;
     let spec = ResourcesSpec {
-        wit: world::WIT,
-        fault,
+        world: crate::guest::ProtocolWorld {
+            wit: world::WIT,
+            world: world::WORLD,
+        },
+        fault: fault::template_value(fault),
     };
     match builder.build_resources(&spec) {
         Ok(built) => Ok(Ok((built.component, builder.toolchain().clone()))),

@@ -24,15 +24,6 @@ pub struct WorldError {
     pub message: String,
 }
 
-/// Whether `text` is (meant to be) a resources protocol package.
-pub fn is_resources_package(text: &str) -> bool {
-    text.lines().any(|l| {
-        l.trim()
-            .strip_prefix("package ")
-            .is_some_and(|p| p.trim_end_matches(';').trim() == PACKAGE)
-    })
-}
-
 /// Resolves `text` (the protocol) and selects its guest world.
 pub fn resolve(text: &str) -> Result<(Resolve, WorldId), WorldError> {
     let err = |message: String| WorldError {
@@ -63,8 +54,6 @@ mod tests {
     fn the_protocol_resolves_and_has_its_world() {
         let (resolve, world) = resolve(WIT).unwrap();
         assert_eq!(resolve.worlds[world].name, WORLD);
-        assert!(is_resources_package(WIT));
-        assert!(!is_resources_package("package witness:case;\n"));
     }
 
     #[test]

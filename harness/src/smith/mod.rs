@@ -18,7 +18,7 @@ mod names;
 use arbitrary::Unstructured;
 
 pub use config::{Config, ConfigError, caps};
-pub use names::KEYWORD_NAMES;
+pub use names::keyword_names;
 
 use crate::ty::{
     Case, CaseWorld, Field, Func, MAX_FLAT_PARAMS, Param, Ty, TypeDef, TypeDefKind, TypeIndex,

@@ -1,47 +1,58 @@
 //! Identifiers for generated worlds: random kebab-case WIT names, unique
 //! within their scope, optionally mixed with words that are keywords or
-//! builtins in WIT, Rust, Go or Python.
+//! builtins in WIT, in a guest language (each driver's
+//! [`GuestLanguage::keywords`](crate::guest::GuestLanguage::keywords)), or
+//! in the bindings generators themselves.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use arbitrary::Unstructured;
 
-/// Names that are keywords, reserved words or common builtins in WIT, Rust,
-/// Go or Python, or that bindings generators are likely to use themselves.
-/// With `keyword_names` on, the generator draws names from here for every
-/// kind of name (types, fields, cases, flags, functions, parameters).
-/// All are valid WIT identifiers once the WIT keywords among them are
-/// written with `%` (see [`crate::wit_text::escape_ident`]).
+/// WIT's keywords and type names.
 #[rustfmt::skip]
-pub const KEYWORD_NAMES: &[&str] = &[
-    // WIT
+const WIT_NAMES: &[&str] = &[
     "use", "type", "func", "u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "f32", "f64",
     "char", "resource", "own", "borrow", "record", "flags", "variant", "enum", "bool", "string",
     "option", "result", "future", "stream", "error-context", "list", "map", "as", "from", "static",
     "interface", "tuple", "world", "import", "export", "package", "constructor", "include", "with",
     "async",
-    // Rust
-    "self", "super", "crate", "dyn", "ref", "move", "unsafe", "where", "impl", "trait", "pub",
-    "mod", "fn", "let", "mut", "loop", "while", "for", "if", "else", "in", "match", "return",
-    "struct", "const", "true", "false", "break", "continue", "await", "yield", "box", "macro",
-    "extern", "abstract", "final", "override", "virtual", "typeof", "try", "gen", "union", "vec",
-    "some", "ok", "err", "none", "default", "drop", "clone", "into", "from-str", "to-string",
-    "usize", "isize", "i32", "i64", "u128", "i8", "str", "sized", "send", "sync",
-    // Go
-    "go", "chan", "defer", "select", "var", "nil", "range", "len", "cap", "make", "new", "copy",
-    "append", "delete", "panic", "recover", "close", "any", "byte", "rune", "error", "fallthrough",
-    "goto", "switch", "case", "iota", "int", "uint", "uintptr", "float32", "float64", "complex",
-    "real", "imag", "print", "println", "min", "max", "clear", "comparable", "main", "init",
-    // Python
-    "class", "def", "lambda", "global", "nonlocal", "del", "pass", "raise", "except", "finally",
-    "assert", "elif", "is", "not", "and", "or", "dict", "set", "object", "id", "hash", "iter",
-    "next", "float", "bytes", "cls", "input", "open", "format", "repr", "sum", "all", "vars", "dir",
-    "ord", "chr", "exec", "eval",
-    // Names bindings generators use themselves
+];
+
+/// Names bindings generators use themselves.
+#[rustfmt::skip]
+const GENERATOR_NAMES: &[&str] = &[
     "guest", "stub", "exports", "imports", "wit-world", "wit-bindgen", "component", "val", "value",
     "handle", "rep", "ptr", "len0", "base", "offset", "ret", "result0", "payload", "tag",
     "ok-value", "err-value", "some-value",
 ];
+
+/// Names that are keywords, reserved words or common builtins in WIT or in
+/// a guest language of the registry (in its order), or that bindings
+/// generators are likely to use themselves; each once. With
+/// `keyword_names` on, the generator draws names from here for every kind
+/// of name (types, fields, cases, flags, functions, parameters). All are
+/// valid WIT identifiers once the WIT keywords among them are written with
+/// `%` (see [`crate::wit_text::escape_ident`]).
+pub fn keyword_names() -> &'static [&'static str] {
+    static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        let mut out: Vec<&'static str> = Vec::new();
+        let languages: Vec<&'static [&'static str]> = crate::guest::registry()
+            .iter()
+            .map(|l| l.keywords())
+            .collect();
+        let all = std::iter::once(WIT_NAMES)
+            .chain(languages)
+            .chain(std::iter::once(GENERATOR_NAMES));
+        for name in all.flatten() {
+            if !out.contains(name) {
+                out.push(name);
+            }
+        }
+        out
+    });
+    &NAMES
+}
 
 /// Ordinary words for ordinary names.
 #[rustfmt::skip]
@@ -81,7 +92,7 @@ impl Scope {
     }
 
     /// A fresh name, unique in this scope. With `keywords`, about one name
-    /// in three is drawn from [`KEYWORD_NAMES`]; without, no name is spelled
+    /// in three is drawn from [`keyword_names()`]; without, no name is spelled
     /// like one of them.
     pub(crate) fn fresh(
         &mut self,
@@ -89,7 +100,7 @@ impl Scope {
         keywords: bool,
     ) -> arbitrary::Result<String> {
         if keywords && u.ratio(1u8, 3u8)? {
-            let name = *u.choose(KEYWORD_NAMES)?;
+            let name = *u.choose(keyword_names())?;
             if self.taken.insert(clash_key(name)) {
                 return Ok(name.to_string());
             }
@@ -106,7 +117,7 @@ impl Scope {
             }
             random_word(u, &mut name)?;
         }
-        if KEYWORD_NAMES.contains(&name.as_str()) {
+        if keyword_names().contains(&name.as_str()) {
             // Keyword names only come from the branch above, so that the
             // switch really switches them off.
             name.push_str("-v");
@@ -163,7 +174,7 @@ mod tests {
 
     #[test]
     fn keyword_names_are_valid_wit_identifiers() {
-        for name in KEYWORD_NAMES.iter().chain(WORDS) {
+        for name in keyword_names().iter().chain(WORDS) {
             assert!(
                 is_valid_wit_id(name),
                 "`{name}` is not a valid WIT identifier"
@@ -178,7 +189,7 @@ mod tests {
     #[test]
     fn keyword_list_has_no_duplicates_and_every_wit_keyword() {
         let mut seen = HashSet::new();
-        for name in KEYWORD_NAMES {
+        for name in keyword_names() {
             assert!(seen.insert(name), "`{name}` is listed twice");
         }
         for keyword in crate::wit_text::WIT_KEYWORDS.iter().filter(|k| **k != "_") {
@@ -206,7 +217,7 @@ mod tests {
                     seen.insert(clash_key(&name)),
                     "`{name}` clashes with an earlier name (hyphens and case aside)"
                 );
-                if KEYWORD_NAMES.contains(&name.as_str()) {
+                if keyword_names().contains(&name.as_str()) {
                     keyword_hits += 1;
                 }
             }

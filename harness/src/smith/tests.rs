@@ -359,7 +359,7 @@ impl Coverage {
             }
         }
         for name in names {
-            if KEYWORD_NAMES.contains(&name.as_str()) {
+            if keyword_names().contains(&name.as_str()) {
                 self.keyword_name = true;
                 self.escaped_keyword |= wit_text::escape_ident(name).starts_with('%');
             }
