@@ -338,7 +338,11 @@ fn run_target(
     let lang = name.as_str();
     let progress_file = progress_path(config, cache, lang);
     let mut progress = if config.fresh {
-        Progress::default()
+        // Saved at once: a fresh campaign killed before its first world
+        // ends resumes from the start, not from older progress.
+        let fresh = Progress::default();
+        save_progress(&progress_file, &fresh)?;
+        fresh
     } else {
         load_progress(&progress_file)?
     };
@@ -374,6 +378,7 @@ fn run_target(
         versions: &versions,
         bars: &bars,
         progress_file: &progress_file,
+        checkpoint: LanguageSummary::default(),
     };
 
     while progress.next_world < total {
@@ -447,6 +452,9 @@ struct WorldRunner<'a> {
     versions: &'a BTreeMap<String, String>,
     bars: &'a Bars,
     progress_file: &'a Path,
+    /// The summary as it was before the world being run: what the journal
+    /// saves, so that a resumed world is counted once.
+    checkpoint: LanguageSummary,
 }
 
 impl WorldRunner<'_> {
@@ -460,6 +468,7 @@ impl WorldRunner<'_> {
             world: i,
             counts_before: BTreeMap::new(),
         });
+        self.checkpoint = progress.summary.clone();
         let calls = if world.funcs.is_empty() {
             0
         } else {
@@ -634,7 +643,12 @@ impl WorldRunner<'_> {
         {
             let before = store.count(&id)?.unwrap_or(0);
             in_flight.counts_before.insert(id.clone(), before);
-            save_progress(self.progress_file, progress)?;
+            let journal = Progress {
+                next_world: progress.next_world,
+                summary: self.checkpoint.clone(),
+                in_flight: Some(in_flight.clone()),
+            };
+            save_progress(self.progress_file, &journal)?;
         }
         let summary_line = failure.summary.clone();
         let written = self

@@ -28,10 +28,10 @@ fn a_finding_made_under_a_small_fuel_limit_reproduces_under_it() {
     let config = CampaignConfig {
         source: CaseSource::Seeded {
             seed: 1,
-            worlds: 1,
+            worlds: 4,
             config: None,
         },
-        calls: 2,
+        calls: 10,
         targets: vec![vec!["rust".into()]],
         values: ValueConfig::default(),
         host: HostConfig {
@@ -159,9 +159,9 @@ fn an_altered_or_missing_call_file_is_an_error_never_a_pass() {
 
 #[test]
 fn a_rebuilt_guest_that_fails_another_way_is_different_not_reproduced() {
-    // A committed Go build finding (a parameter named like a builtin),
-    // with its world edited so that the guest fails to build another way:
-    // the parameter now named like another builtin, in another function.
+    // A committed Go build finding (a parameter `panic: char` shadows the
+    // builtin the generated code calls), with its world edited so that the
+    // guest fails to build another way: the parameter is a string now.
     let src = witness::disk::workspace_root().join("corpus/findings/go-build-f43daa9f");
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("go-build-f43daa9f");
@@ -171,8 +171,12 @@ fn a_rebuilt_guest_that_fails_another_way_is_different_not_reproduced() {
         std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
     }
     let wit = std::fs::read_to_string(dir.join("world.wit")).unwrap();
-    assert!(wit.contains("panic"), "{wit}");
-    std::fs::write(dir.join("world.wit"), wit.replace("panic", "len")).unwrap();
+    assert!(wit.contains("panic: char"), "{wit}");
+    std::fs::write(
+        dir.join("world.wit"),
+        wit.replace("panic: char", "panic: string"),
+    )
+    .unwrap();
     let replayed = replay_finding(&dir, &Cache::from_env(), HostConfig::default()).unwrap();
     let got = replayed.got.clone().expect("it still fails to build");
     assert_ne!(got, replayed.want, "{replayed:#?}");

@@ -1,7 +1,7 @@
 //! A killed campaign, resumed, ends exactly as an uninterrupted one: the
 //! same table, the same findings, the same hit counts. The soak kills the
 //! `witness` binary with SIGKILL at many points of a campaign that writes
-//! findings (every call of it fails: one call's fuel is far too small),
+//! findings (with fuel for a few hundred instructions a call, many calls fail),
 //! resumes it, and compares. A damaged progress file stops the campaign
 //! with exit 2 and names the file and `--fresh`.
 
@@ -25,7 +25,7 @@ fn witness(cache: &Path, corpus: &Path, extra: &[&str]) -> Command {
         "--calls",
         "5",
         "--fuel",
-        "2000",
+        "300",
         "--quiet",
         "--corpus",
     ])
@@ -103,6 +103,7 @@ fn a_campaign_killed_at_random_points_resumes_to_the_uninterrupted_result() {
         // From an empty corpus: start, kill at a point spread over a warm
         // run, resume to the end, compare.
         let _ = std::fs::remove_dir_all(&killed);
+        let _ = std::fs::remove_dir_all(cache.join("campaigns"));
         let mut child = witness(&cache, &killed, &["--fresh"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -119,6 +120,7 @@ fn a_campaign_killed_at_random_points_resumes_to_the_uninterrupted_result() {
         assert_eq!(store_state(&killed), want, "after kill {k} at {at} ms");
         assert_eq!(table(&resumed), table(&reference), "after kill {k} at {at} ms");
     }
+    eprintln!("{kills} of {KILLS} kills landed inside a run (a warm run takes {span} ms)");
     assert!(kills >= KILLS / 2, "only {kills} kills landed in a run");
 }
 

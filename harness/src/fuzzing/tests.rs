@@ -89,14 +89,12 @@ fn a_failing_input_is_shrunk_before_it_is_reported() {
         .map(|(_, rest)| rest)
         .unwrap_or_else(|| panic!("{message}"));
     let bytes: Vec<u32> = list
-        .trim_start_matches("bytes = ")
-        .trim()
-        .trim_start_matches('[')
         .split(']')
         .next()
         .unwrap()
-        .split(',')
-        .map(|b| b.trim().parse().unwrap())
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.parse().unwrap())
         .collect();
     assert_eq!(bytes.len(), 32, "{message}");
     assert_eq!(bytes.iter().filter(|b| **b != 0).collect::<Vec<_>>(), [&200]);
