@@ -526,7 +526,7 @@ impl WorldRunner<'_> {
         summary.note_build(&built);
         self.bars.calls.set_message(format!("world {i}"));
 
-        let component = match self.host.compile(&built.component) {
+        let component = match self.target.compile_checked(self.host, &spec, &built) {
             Ok(c) => c,
             Err(HostError::Compile(message)) => {
                 let failure = Failure {

@@ -14,6 +14,7 @@
 //! error), and [`GuestBuilder::build_resources`].
 
 pub mod chain;
+mod fresh;
 pub mod go;
 pub mod python;
 pub mod rust;
@@ -225,11 +226,7 @@ impl GuestBuilder {
     /// The component for `spec`, from the cache or freshly built.
     pub fn build(&self, spec: &GuestSpec<'_>) -> Result<BuiltGuest, GuestError> {
         let key = self.key(spec);
-        self.build_keyed(
-            key,
-            &self.cache.root().join("guests").join(self.lang.name()),
-            |dir| self.lang.generate(spec, dir),
-        )
+        self.build_keyed(key, &self.echo_root(), |dir| self.lang.generate(spec, dir))
     }
 
     /// The cache key of the resources guest for `spec`.
@@ -265,10 +262,11 @@ impl GuestBuilder {
         root: &Path,
         generate: impl FnOnce(&Path) -> Result<(), GuestError>,
     ) -> Result<BuiltGuest, GuestError> {
-        let entry = root.join(&key[..24]);
-        let component_path = entry.join("component.wasm");
+        let entry = entry_dir(root, &key);
+        let component_path = entry.join(COMPONENT_FILE);
         let source_dir = entry.join("src");
-        if let Ok(component) = std::fs::read(&component_path) {
+        let read_cached = || disk::read_verified(&component_path).map_err(GuestError::io(&component_path));
+        if let Some(component) = read_cached()? {
             return Ok(BuiltGuest {
                 component,
                 key,
@@ -283,7 +281,7 @@ impl GuestBuilder {
         let lock_path = entry.join(".lock");
         let lock = std::fs::File::create(&lock_path).map_err(GuestError::io(&lock_path))?;
         lock.lock().map_err(GuestError::io(&lock_path))?;
-        if let Ok(component) = std::fs::read(&component_path) {
+        if let Some(component) = read_cached()? {
             return Ok(BuiltGuest {
                 component,
                 key,
@@ -299,7 +297,7 @@ impl GuestBuilder {
         std::fs::create_dir_all(&source_dir).map_err(GuestError::io(&source_dir))?;
         generate(&source_dir)?;
         let component = self.lang.build(&source_dir, &self.cache)?;
-        disk::write_atomic(&component_path, &component).map_err(GuestError::io(&component_path))?;
+        disk::write_verified(&component_path, &component).map_err(GuestError::io(&component_path))?;
         Ok(BuiltGuest {
             component,
             key,
@@ -308,6 +306,15 @@ impl GuestBuilder {
             source_dir,
         })
     }
+}
+
+/// A built component's file in its cache entry, sealed with its digest
+/// (see [`disk::read_verified`]).
+const COMPONENT_FILE: &str = "component.wasm.sealed";
+
+/// The cache entry of `key` under `root`.
+fn entry_dir(root: &Path, key: &str) -> PathBuf {
+    root.join(&key[..24])
 }
 
 /// What a campaign calls: one guest, or a chain of guests composed into one
@@ -390,10 +397,10 @@ impl Target {
         let keys: Vec<&[u8]> = built.iter().map(|b| b.key.as_bytes()).collect();
         let key = disk::content_key(&keys);
         let cache = &self.links[0].cache;
-        let entry = cache.root().join("guests").join("chain").join(&key[..24]);
-        let path = entry.join("component.wasm");
+        let entry = entry_dir(&cache.root().join("guests").join("chain"), &key);
+        let path = entry.join(COMPONENT_FILE);
         let all_cached = built.iter().all(|b| b.cached);
-        if let Ok(component) = std::fs::read(&path) {
+        if let Some(component) = disk::read_verified(&path).map_err(GuestError::io(&path))? {
             return Ok(BuiltGuest {
                 component,
                 key,
@@ -409,7 +416,7 @@ impl Target {
             .zip(built.iter().map(|b| b.component.as_slice()))
             .collect();
         let component = chain::compose(&parts)?;
-        disk::write_atomic(&path, &component).map_err(GuestError::io(&path))?;
+        disk::write_verified(&path, &component).map_err(GuestError::io(&path))?;
         Ok(BuiltGuest {
             component,
             key,

@@ -42,11 +42,11 @@ pub struct AbiArgs {
 pub fn run(args: AbiArgs) -> Result<ExitCode> {
     let config = AbiConfig {
         seed: args.seed,
-        cases: args.cases,
+        cases: if args.case.is_some() { args.cases } else { witness::limits::count("--cases", "cases", args.cases)? },
         only: args.case,
         host: HostConfig {
-            fuel_per_call: args.fuel,
-            memory_limit: args.memory_mib << 20,
+            fuel_per_call: witness::limits::fuel(args.fuel)?,
+            memory_limit: witness::limits::memory_mib(args.memory_mib)?,
             ..HostConfig::default()
         },
         findings_dir: (!args.no_findings).then(|| args.corpus.join("findings")),

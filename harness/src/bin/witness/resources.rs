@@ -81,6 +81,7 @@ pub fn run(args: ResourcesArgs) -> Result<ExitCode> {
             )
         })?),
     };
+    witness::limits::resources_work(args.sequences, args.cycles)?;
     let suppressions_path = args.corpus.join("suppressions.toml");
     let config = ResourcesConfig {
         languages,

@@ -86,19 +86,19 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         }
         None => CaseSource::Seeded {
             seed: args.seed,
-            worlds: args.worlds,
+            worlds: witness::limits::count("--worlds", "worlds", args.worlds)?,
             config: None,
         },
     };
     let suppressions_path = args.corpus.join("suppressions.toml");
     let config = CampaignConfig {
         source,
-        calls: args.calls,
+        calls: witness::limits::count("--calls", "calls", args.calls)?,
         targets,
         values: ValueConfig::default(),
         host: HostConfig {
-            fuel_per_call: args.fuel,
-            memory_limit: args.memory_mib << 20,
+            fuel_per_call: witness::limits::fuel(args.fuel)?,
+            memory_limit: witness::limits::memory_mib(args.memory_mib)?,
             ..HostConfig::default()
         },
         findings_dir: args.corpus.join("findings"),

@@ -28,7 +28,7 @@ pub fn run(args: ShrinkArgs) -> Result<ExitCode> {
         max_builds: args.max_builds,
         max_calls: args.max_calls,
         host: HostConfig {
-            fuel_per_call: args.fuel,
+            fuel_per_call: witness::limits::fuel(args.fuel)?,
             ..HostConfig::default()
         },
         overrides: Vec::new(),
