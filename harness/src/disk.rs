@@ -176,7 +176,11 @@ mod tests {
         let good = std::fs::read(&path).unwrap();
         for damaged in damaged_copies(&good) {
             std::fs::write(&path, &damaged).unwrap();
-            assert_eq!(read_verified(&path).unwrap(), None, "{damaged:?} was accepted");
+            assert_eq!(
+                read_verified(&path).unwrap(),
+                None,
+                "{damaged:?} was accepted"
+            );
             assert!(!path.exists(), "the damaged entry is deleted");
         }
         // A file that was never sealed (an entry of an older witness, or

@@ -118,14 +118,25 @@ mod tests {
     fn zero_counts_are_refused_and_name_their_option() {
         assert_eq!(count("--worlds", "worlds", 3), Ok(3));
         let e = count("--worlds", "worlds", 0).unwrap_err();
-        assert!(e.to_string().starts_with("--worlds 0 asks for no worlds"), "{e}");
-        assert!(count("--calls", "calls", 0).unwrap_err().to_string().contains("--calls"));
+        assert!(
+            e.to_string().starts_with("--worlds 0 asks for no worlds"),
+            "{e}"
+        );
+        assert!(
+            count("--calls", "calls", 0)
+                .unwrap_err()
+                .to_string()
+                .contains("--calls")
+        );
     }
 
     #[test]
     fn zero_and_wrapping_memory_caps_are_refused() {
         assert_eq!(memory_mib(1024), Ok(1 << 30));
-        assert!(matches!(memory_mib(0), Err(LimitError::MemoryCap { mib: 0, .. })));
+        assert!(matches!(
+            memory_mib(0),
+            Err(LimitError::MemoryCap { mib: 0, .. })
+        ));
         // 2^44 MiB << 20 wraps to 0 on a 64-bit machine.
         let wrapping = 1usize << (usize::BITS - 20);
         assert_eq!(wrapping.wrapping_shl(20), 0);

@@ -51,9 +51,14 @@ fn build_guest(cache: &Cache) -> BuiltGuest {
     let overrides = [
         (
             "sleepy".to_string(),
-            format!("std::thread::sleep(std::time::Duration::from_secs(3600)); {UPSTREAM}::sleepy(x)"),
+            format!(
+                "std::thread::sleep(std::time::Duration::from_secs(3600)); {UPSTREAM}::sleepy(x)"
+            ),
         ),
-        ("busy".to_string(), "loop { std::hint::black_box(x); }".to_string()),
+        (
+            "busy".to_string(),
+            "loop { std::hint::black_box(x); }".to_string(),
+        ),
         (
             "wall".to_string(),
             format!(
@@ -62,7 +67,9 @@ fn build_guest(cache: &Cache) -> BuiltGuest {
         ),
         (
             "mono".to_string(),
-            format!("let t = std::time::Instant::now(); let _ = {UPSTREAM}::mono(x); t.elapsed().as_nanos() as u64"),
+            format!(
+                "let t = std::time::Instant::now(); let _ = {UPSTREAM}::mono(x); t.elapsed().as_nanos() as u64"
+            ),
         ),
     ];
     Target::new(&["rust".to_string()], cache)
@@ -108,7 +115,10 @@ fn a_guest_sleeping_for_an_hour_is_stopped_by_the_deadline_and_the_next_call_pas
     let started = Instant::now();
     let f = failed(u32_call(&mut inst, "sleepy"));
     assert_eq!(limit_message(&f), "wall-clock deadline of 10 s exceeded");
-    assert!(started.elapsed() < Duration::from_secs(60), "the hour was not slept");
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "the hour was not slept"
+    );
     assert!(inst.is_poisoned());
     let mut next = instance(&host, &built, 2);
     let outcome = u32_call(&mut next, "echo");
@@ -159,8 +169,14 @@ fn guests_see_the_same_virtual_clocks_in_identical_runs() {
     let first = clock_readings(&host, &built, 7);
     let again = clock_readings(&host, &built, 7);
     assert_eq!(first, again, "the same seed reads the same times");
-    assert!(first[2] > first[0], "the wall clock moves forward: {first:?}");
-    assert!(first[1] < 1_000_000_000, "an upstream call takes no real time: {first:?}");
+    assert!(
+        first[2] > first[0],
+        "the wall clock moves forward: {first:?}"
+    );
+    assert!(
+        first[1] < 1_000_000_000,
+        "an upstream call takes no real time: {first:?}"
+    );
     let other = clock_readings(&host, &built, 8);
     assert_ne!(first[0], other[0], "another seed starts at another time");
 }
@@ -233,7 +249,10 @@ fn a_campaign_over_a_damaged_cache_rebuilds_everything_and_files_no_finding() {
     let again = campaign(&cache, &findings);
     assert_eq!(again.failed(), 0, "{}", again.table());
     assert_eq!(again.passed(), first.passed());
-    assert_eq!(again.languages[0].cached_builds, 0, "every guest was rebuilt");
+    assert_eq!(
+        again.languages[0].cached_builds, 0,
+        "every guest was rebuilt"
+    );
     assert!(
         std::fs::read_dir(&findings).map_or(true, |d| d.count() == 0),
         "no finding was filed"

@@ -162,14 +162,23 @@ mod tests {
         assert_eq!(builds.load(Ordering::SeqCst), 1);
         // The entry goes stale with a valid seal (its digest cannot tell):
         // wasmtime rejects it.
-        let entry = first.source_dir.parent().unwrap().join(crate::guest::COMPONENT_FILE);
+        let entry = first
+            .source_dir
+            .parent()
+            .unwrap()
+            .join(crate::guest::COMPONENT_FILE);
         disk::write_verified(&entry, b"(component (stale").unwrap();
         let cached = target.build(&spec(&world)).unwrap();
         assert!(cached.cached);
         assert!(host.compile(&cached.component).is_err());
-        target.compile_checked(&host, &spec(&world), &cached).unwrap();
+        target
+            .compile_checked(&host, &spec(&world), &cached)
+            .unwrap();
         assert_eq!(builds.load(Ordering::SeqCst), 2, "rebuilt once");
-        assert_eq!(disk::read_verified(&entry).unwrap().unwrap(), good.as_bytes());
+        assert_eq!(
+            disk::read_verified(&entry).unwrap().unwrap(),
+            good.as_bytes()
+        );
     }
 
     #[test]
@@ -181,13 +190,17 @@ mod tests {
         let world = CaseWorld::default();
         // Freshly built: rejected at once, no second build.
         let fresh = target.build(&spec(&world)).unwrap();
-        let e = target.compile_checked(&host, &spec(&world), &fresh).unwrap_err();
+        let e = target
+            .compile_checked(&host, &spec(&world), &fresh)
+            .unwrap_err();
         assert!(matches!(e, HostError::Compile(_)), "{e}");
         assert_eq!(builds.load(Ordering::SeqCst), 1);
         // From the cache: rebuilt once, then rejected.
         let cached = target.build(&spec(&world)).unwrap();
         assert!(cached.cached);
-        let e = target.compile_checked(&host, &spec(&world), &cached).unwrap_err();
+        let e = target
+            .compile_checked(&host, &spec(&world), &cached)
+            .unwrap_err();
         assert!(matches!(e, HostError::Compile(_)), "{e}");
         assert_eq!(builds.load(Ordering::SeqCst), 2);
     }
@@ -200,11 +213,18 @@ mod tests {
         let (target, builds) = target(&cache, &good);
         let world = CaseWorld::default();
         let first = target.build(&spec(&world)).unwrap();
-        let entry = first.source_dir.parent().unwrap().join(crate::guest::COMPONENT_FILE);
+        let entry = first
+            .source_dir
+            .parent()
+            .unwrap()
+            .join(crate::guest::COMPONENT_FILE);
         let sealed = std::fs::read(&entry).unwrap();
         let mut flipped = sealed.clone();
         flipped[sealed.len() / 2] ^= 1;
-        for (n, damaged) in [flipped, sealed[..sealed.len() / 2].to_vec()].into_iter().enumerate() {
+        for (n, damaged) in [flipped, sealed[..sealed.len() / 2].to_vec()]
+            .into_iter()
+            .enumerate()
+        {
             std::fs::write(&entry, damaged).unwrap();
             let again = target.build(&spec(&world)).unwrap();
             assert!(!again.cached, "a damaged entry is not a cache hit");

@@ -265,7 +265,8 @@ impl GuestBuilder {
         let entry = entry_dir(root, &key);
         let component_path = entry.join(COMPONENT_FILE);
         let source_dir = entry.join("src");
-        let read_cached = || disk::read_verified(&component_path).map_err(GuestError::io(&component_path));
+        let read_cached =
+            || disk::read_verified(&component_path).map_err(GuestError::io(&component_path));
         if let Some(component) = read_cached()? {
             return Ok(BuiltGuest {
                 component,
@@ -297,7 +298,8 @@ impl GuestBuilder {
         std::fs::create_dir_all(&source_dir).map_err(GuestError::io(&source_dir))?;
         generate(&source_dir)?;
         let component = self.lang.build(&source_dir, &self.cache)?;
-        disk::write_verified(&component_path, &component).map_err(GuestError::io(&component_path))?;
+        disk::write_verified(&component_path, &component)
+            .map_err(GuestError::io(&component_path))?;
         Ok(BuiltGuest {
             component,
             key,

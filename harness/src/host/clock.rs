@@ -45,8 +45,8 @@ impl VirtualTime {
     /// Time starting at a point drawn from `seed` (within the first day, so
     /// that nothing is near an overflow).
     pub fn new(seed: u64) -> Arc<VirtualTime> {
-        let start = crate::seed::SeedStream::new(seed, &[0x636c_6f63_6b]).next_u64()
-            % 86_400_000_000_000;
+        let start =
+            crate::seed::SeedStream::new(seed, &[0x636c_6f63_6b]).next_u64() % 86_400_000_000_000;
         Arc::new(VirtualTime {
             nanos: AtomicU64::new(start),
         })
@@ -174,7 +174,12 @@ mod tests {
         let (wall_a, wall_b) = (VirtualWallClock(a.clone()), VirtualWallClock(b.clone()));
         let (mono_a, mono_b) = (VirtualMonotonicClock(a), VirtualMonotonicClock(b));
         let seq = |w: &VirtualWallClock, m: &VirtualMonotonicClock| {
-            vec![w.now().as_nanos() as u64, m.now(), m.now(), w.now().as_nanos() as u64]
+            vec![
+                w.now().as_nanos() as u64,
+                m.now(),
+                m.now(),
+                w.now().as_nanos() as u64,
+            ]
         };
         let (sa, sb) = (seq(&wall_a, &mono_a), seq(&wall_b, &mono_b));
         assert_eq!(sa, sb);

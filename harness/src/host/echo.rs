@@ -187,11 +187,7 @@ impl<'h> EchoGuest<'h> {
         let instance = self.pre.instantiate(&mut store).map_err(|e| {
             let limit = deadline::limit_reached(&e, store.data(), self.host.config())
                 .map_or_else(String::new, |limit| format!("limit: {limit}: "));
-            HostError::Instantiate(format!(
-                "{limit}{}{}",
-                error_text(&e),
-                output_note(&store)
-            ))
+            HostError::Instantiate(format!("{limit}{}{}", error_text(&e), output_note(&store)))
         })?;
         let api = instance
             .get_export_index(&mut store, None, wit_text::API)
@@ -368,7 +364,11 @@ impl EchoInstance {
 }
 
 /// Splits an error into a trap or a limit (see [`deadline::limit_reached`]).
-fn classify_error<D>(e: &wasmtime::Error, state: &GuestState<D>, config: &HostConfig) -> FailureKind {
+fn classify_error<D>(
+    e: &wasmtime::Error,
+    state: &GuestState<D>,
+    config: &HostConfig,
+) -> FailureKind {
     match deadline::limit_reached(e, state, config) {
         Some(message) => FailureKind::Limit { message },
         None => FailureKind::Trap {
@@ -655,7 +655,11 @@ pub(crate) mod tests {
         // 1 + 100 pages is past 2 MiB (32 pages): the growth is refused.
         let greedy = host.compile(growing_guest(100).as_bytes()).unwrap();
         let guest = EchoGuest::new(&host, &greedy, &world).unwrap();
-        let f = failure(guest.instantiate(1).unwrap().call("f", &[Val::U32(1)], Some(&Val::U32(2))));
+        let f = failure(guest.instantiate(1).unwrap().call(
+            "f",
+            &[Val::U32(1)],
+            Some(&Val::U32(2)),
+        ));
         let FailureKind::Limit { message } = &f.kind else {
             panic!("{f:?}")
         };
@@ -664,9 +668,17 @@ pub(crate) mod tests {
         // growth before it is still a trap.
         let modest = host.compile(growing_guest(10).as_bytes()).unwrap();
         let guest = EchoGuest::new(&host, &modest, &world).unwrap();
-        let outcome = guest.instantiate(1).unwrap().call("f", &[Val::U32(1)], Some(&Val::U32(2)));
+        let outcome = guest
+            .instantiate(1)
+            .unwrap()
+            .call("f", &[Val::U32(1)], Some(&Val::U32(2)));
         assert!(matches!(outcome, CallOutcome::Passed), "{outcome:?}");
-        let (outcome, _) = call(&u32_guest("unreachable"), &world, &[Val::U32(5)], Some(&Val::U32(9)));
+        let (outcome, _) = call(
+            &u32_guest("unreachable"),
+            &world,
+            &[Val::U32(5)],
+            Some(&Val::U32(9)),
+        );
         assert!(matches!(failure(outcome).kind, FailureKind::Trap { .. }));
     }
 }

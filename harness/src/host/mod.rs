@@ -192,7 +192,8 @@ impl Host {
     /// Where the compiled form of `bytes` is cached.
     pub fn compiled_path(&self, bytes: &[u8]) -> PathBuf {
         let key = disk::content_key(&[bytes, self.engine_key.as_bytes()]);
-        self.compiled_dir.join(format!("{}.cwasm.sealed", &key[..32]))
+        self.compiled_dir
+            .join(format!("{}.cwasm.sealed", &key[..32]))
     }
 
     /// A linker with WASI (p2, synchronous) in it.

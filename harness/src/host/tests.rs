@@ -73,7 +73,10 @@ fn damaged_cranelift_entries_are_compiled_again_without_a_crash() {
         assert!(passes(&host, &host.compile(faithful.as_bytes()).unwrap()));
     }
     let entries: Vec<PathBuf> = walk(&dir.path().join(function_cache::DIR));
-    assert!(!entries.is_empty(), "the compilation filled the function cache");
+    assert!(
+        !entries.is_empty(),
+        "the compilation filled the function cache"
+    );
     for how in 0..5 {
         for entry in &entries {
             if let Some(good) = disk::read_verified(entry).unwrap() {
@@ -84,7 +87,10 @@ fn damaged_cranelift_entries_are_compiled_again_without_a_crash() {
         // function cache.
         std::fs::remove_dir_all(dir.path().join("compiled")).unwrap();
         let host = host_in(&cache);
-        assert!(passes(&host, &host.compile(faithful.as_bytes()).unwrap()), "damage {how}");
+        assert!(
+            passes(&host, &host.compile(faithful.as_bytes()).unwrap()),
+            "damage {how}"
+        );
         for entry in &entries {
             assert!(
                 disk::read_verified(entry).unwrap().is_some(),

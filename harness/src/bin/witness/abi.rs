@@ -42,7 +42,11 @@ pub struct AbiArgs {
 pub fn run(args: AbiArgs) -> Result<ExitCode> {
     let config = AbiConfig {
         seed: args.seed,
-        cases: if args.case.is_some() { args.cases } else { witness::limits::count("--cases", "cases", args.cases)? },
+        cases: if args.case.is_some() {
+            args.cases
+        } else {
+            witness::limits::count("--cases", "cases", args.cases)?
+        },
         only: args.case,
         host: HostConfig {
             fuel_per_call: witness::limits::fuel(args.fuel)?,
