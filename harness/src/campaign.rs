@@ -570,7 +570,7 @@ impl WorldRunner<'_> {
                         summary.calls += left;
                         summary.failed += left;
                         let failure = Failure {
-                            kind: "trap",
+                            kind: crate::host::deadline::instantiation_failure_kind(&message),
                             hop: "instantiate".into(),
                             call_index: Some(j),
                             class: finding::normalise_message(&message),

@@ -117,6 +117,21 @@ fn describe_bytes(bytes: usize) -> String {
     }
 }
 
+/// What an instantiation error's message starts with when a limit
+/// stopped it (the rest names the limit).
+pub const INSTANTIATION_LIMIT_PREFIX: &str = "limit: ";
+
+/// The finding kind of a failed instantiation with `message` (from
+/// [`crate::host::HostError::Instantiate`]): `limit` when a sandbox limit
+/// stopped it, else `trap`.
+pub fn instantiation_failure_kind(message: &str) -> &'static str {
+    if message.starts_with(INSTANTIATION_LIMIT_PREFIX) {
+        "limit"
+    } else {
+        "trap"
+    }
+}
+
 /// The message of a call stopped by its deadline, computing or sleeping.
 pub fn deadline_message(deadline: Duration) -> String {
     format!("wall-clock deadline of {} exceeded", describe(deadline))

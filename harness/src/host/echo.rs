@@ -186,7 +186,9 @@ impl<'h> EchoGuest<'h> {
         let mut store = self.host.store::<EchoState>(seed);
         let instance = self.pre.instantiate(&mut store).map_err(|e| {
             let limit = deadline::limit_reached(&e, store.data(), self.host.config())
-                .map_or_else(String::new, |limit| format!("limit: {limit}: "));
+                .map_or_else(String::new, |limit| {
+                    format!("{}{limit}: ", deadline::INSTANTIATION_LIMIT_PREFIX)
+                });
             HostError::Instantiate(format!("{limit}{}{}", error_text(&e), output_note(&store)))
         })?;
         let api = instance
@@ -680,5 +682,35 @@ pub(crate) mod tests {
             Some(&Val::U32(9)),
         );
         assert!(matches!(failure(outcome).kind, FailureKind::Trap { .. }));
+    }
+
+    #[test]
+    fn an_instantiation_that_never_ends_is_stopped_by_its_deadline_as_a_limit() {
+        let cache = Cache::at(tempfile::tempdir().unwrap().keep());
+        let config = HostConfig {
+            fuel_per_call: u64::MAX / 2,
+            instantiation_deadline: std::time::Duration::from_millis(300),
+            ..HostConfig::default()
+        };
+        let host = Host::new(config, &cache).unwrap();
+        // The echo guest, plus a core start function that never returns.
+        let wat = u32_guest("local.get 0 call $up").replace(
+            "(func (export \"f\")",
+            "(func $spin (loop $l br $l)) (start $spin) (func (export \"f\")",
+        );
+        let component = host.compile(wat.as_bytes()).unwrap();
+        let guest = EchoGuest::new(&host, &component, &u32_world()).unwrap();
+        let Err(HostError::Instantiate(message)) = guest.instantiate(1) else {
+            panic!("the instantiation ended")
+        };
+        assert!(
+            message.starts_with("limit: wall-clock deadline of 300 ms exceeded"),
+            "{message}"
+        );
+        assert_eq!(deadline::instantiation_failure_kind(&message), "limit");
+        assert_eq!(
+            deadline::instantiation_failure_kind("wasm trap: unreachable"),
+            "trap"
+        );
     }
 }
