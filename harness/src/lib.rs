@@ -31,6 +31,7 @@ pub mod finding;
 pub mod fuzzing;
 pub mod guest;
 pub mod host;
+pub mod limits;
 pub mod rawguest;
 pub mod pipeline;
 pub mod recorder;

@@ -80,7 +80,9 @@ impl<'t, 'h> EchoPipeline<'t, 'h> {
             Err(e) if e.is_finding() => return Ok(Err(Failure::of_build(&e))),
             Err(e) => return Err(e.into()),
         };
-        let component = match self.host.compile(&built.component) {
+        // A guest wasmtime rejects is rebuilt once before it is believed:
+        // a build finding always comes from a fresh build.
+        let component = match self.target.compile_checked(self.host, &spec, &built) {
             Ok(c) => c,
             Err(HostError::Compile(message)) => return Ok(Err(Failure::of_compile(&message))),
             Err(e) => return Err(e.into()),

@@ -124,10 +124,15 @@ impl Failure {
         failure
     }
 
-    /// Instantiation trapped.
+    /// Instantiation trapped, or was stopped by a limit (fuel, memory, the
+    /// deadline).
     pub fn of_instantiate(message: &str) -> Failure {
+        let kind = match crate::host::deadline::instantiation_failure_kind(message) {
+            "limit" => Kind::Limit,
+            _ => Kind::Trap,
+        };
         let mut failure = Failure::stage(
-            Kind::Trap,
+            kind,
             Stage::Instantiate,
             finding::normalise_message(message),
             format!("instantiation failed: {message}"),

@@ -72,15 +72,17 @@ pub fn cached(
         .join("guests")
         .join(format!("bench-{lang}"))
         .join(&key[..24]);
-    let path = entry.join(name);
-    if let Ok(bytes) = std::fs::read(&path) {
+    // Sealed with its digest, like every cache entry.
+    let path = entry.join(format!("{name}.sealed"));
+    let read_cached = || disk::read_verified(&path).map_err(GuestError::io(&path));
+    if let Some(bytes) = read_cached()? {
         return Ok(bytes);
     }
     std::fs::create_dir_all(&entry).map_err(GuestError::io(&entry))?;
     let lock_path = entry.join(".lock");
     let lock = std::fs::File::create(&lock_path).map_err(GuestError::io(&lock_path))?;
     lock.lock().map_err(GuestError::io(&lock_path))?;
-    if let Ok(bytes) = std::fs::read(&path) {
+    if let Some(bytes) = read_cached()? {
         return Ok(bytes);
     }
     let src = entry.join(format!("src-{}", name.trim_end_matches(".wasm")));
@@ -89,7 +91,7 @@ pub fn cached(
     }
     std::fs::create_dir_all(&src).map_err(GuestError::io(&src))?;
     let bytes = make(&src)?;
-    disk::write_atomic(&path, &bytes).map_err(GuestError::io(&path))?;
+    disk::write_verified(&path, &bytes).map_err(GuestError::io(&path))?;
     Ok(bytes)
 }
 

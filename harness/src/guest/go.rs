@@ -576,12 +576,26 @@ fn support_package_key() -> String {
     disk::content_key(&parts)
 }
 
+/// Whether `root` holds exactly the embedded support package's files.
+pub(super) fn support_package_is_intact(root: &Path) -> bool {
+    SUPPORT_PACKAGE
+        .iter()
+        .all(|(path, text)| std::fs::read(root.join(path)).is_ok_and(|b| b == text.as_bytes()))
+}
+
 /// Writes the embedded support package into the cache once (into a
 /// temporary directory renamed into place) and returns its module root.
-fn install_support_package(toolchains: &Path) -> Result<PathBuf, GuestError> {
+pub(super) fn install_support_package(toolchains: &Path) -> Result<PathBuf, GuestError> {
     let root = toolchains.join(format!("go-pkg-{}", &support_package_key()[..16]));
-    if root.join("go.mod").is_file() {
+    if support_package_is_intact(&root) {
         return Ok(root);
+    }
+    if root.exists() {
+        eprintln!(
+            "witness: dropping damaged Go support package {} (its files differ from witness's copy); it will be installed again",
+            root.display()
+        );
+        std::fs::remove_dir_all(&root).map_err(GuestError::io(&root))?;
     }
     let staging = tempfile::Builder::new()
         .prefix(".go-pkg-")
@@ -597,7 +611,7 @@ fn install_support_package(toolchains: &Path) -> Result<PathBuf, GuestError> {
     let staged = staging.keep();
     if let Err(e) = std::fs::rename(&staged, &root) {
         let _ = std::fs::remove_dir_all(&staged);
-        if !root.join("go.mod").is_file() {
+        if !support_package_is_intact(&root) {
             return Err(GuestError::Io {
                 path: root,
                 source: e,

@@ -22,6 +22,7 @@
 
 pub mod chain;
 pub mod fixed;
+mod fresh;
 pub mod go;
 pub mod python;
 pub mod rust;
@@ -309,12 +310,9 @@ impl GuestBuilder {
             wit: spec.wit,
             world: crate::wit_text::WORLD,
         };
-        self.build_keyed(
-            key,
-            &self.cache.root().join("guests").join(self.lang.name()),
-            &world,
-            |dir| self.lang.generate(spec, dir),
-        )
+        self.build_keyed(key, &self.echo_root(), &world, |dir| {
+            self.lang.generate(spec, dir)
+        })
     }
 
     /// The cache key of the resources guest for `spec`.
@@ -353,10 +351,12 @@ impl GuestBuilder {
         world: &ProtocolWorld<'_>,
         generate: impl FnOnce(&Path) -> Result<(), GuestError>,
     ) -> Result<BuiltGuest, GuestError> {
-        let entry = root.join(&key[..24]);
-        let component_path = entry.join("component.wasm");
+        let entry = entry_dir(root, &key);
+        let component_path = entry.join(COMPONENT_FILE);
         let source_dir = entry.join("src");
-        if let Ok(component) = std::fs::read(&component_path) {
+        let read_cached =
+            || disk::read_verified(&component_path).map_err(GuestError::io(&component_path));
+        if let Some(component) = read_cached()? {
             return Ok(BuiltGuest {
                 component,
                 key,
@@ -371,7 +371,7 @@ impl GuestBuilder {
         let lock_path = entry.join(".lock");
         let lock = std::fs::File::create(&lock_path).map_err(GuestError::io(&lock_path))?;
         lock.lock().map_err(GuestError::io(&lock_path))?;
-        if let Ok(component) = std::fs::read(&component_path) {
+        if let Some(component) = read_cached()? {
             return Ok(BuiltGuest {
                 component,
                 key,
@@ -387,7 +387,8 @@ impl GuestBuilder {
         std::fs::create_dir_all(&source_dir).map_err(GuestError::io(&source_dir))?;
         generate(&source_dir)?;
         let component = self.lang.build(&source_dir, world, &self.cache)?;
-        disk::write_atomic(&component_path, &component).map_err(GuestError::io(&component_path))?;
+        disk::write_verified(&component_path, &component)
+            .map_err(GuestError::io(&component_path))?;
         Ok(BuiltGuest {
             component,
             key,
@@ -396,6 +397,15 @@ impl GuestBuilder {
             source_dir,
         })
     }
+}
+
+/// A built component's file in its cache entry, sealed with its digest
+/// (see [`disk::read_verified`]).
+const COMPONENT_FILE: &str = "component.wasm.sealed";
+
+/// The cache entry of `key` under `root`.
+fn entry_dir(root: &Path, key: &str) -> PathBuf {
+    root.join(&key[..24])
 }
 
 /// What a campaign calls: one guest, or a chain of guests composed into one
@@ -483,10 +493,10 @@ impl Target {
         let keys: Vec<&[u8]> = built.iter().map(|b| b.key.as_bytes()).collect();
         let key = disk::content_key(&keys);
         let cache = &self.links[0].cache;
-        let entry = cache.root().join("guests").join("chain").join(&key[..24]);
-        let path = entry.join("component.wasm");
+        let entry = entry_dir(&cache.root().join("guests").join("chain"), &key);
+        let path = entry.join(COMPONENT_FILE);
         let all_cached = built.iter().all(|b| b.cached);
-        if let Ok(component) = std::fs::read(&path) {
+        if let Some(component) = disk::read_verified(&path).map_err(GuestError::io(&path))? {
             return Ok(BuiltGuest {
                 component,
                 key,
@@ -502,7 +512,7 @@ impl Target {
             .zip(built.iter().map(|b| b.component.as_slice()))
             .collect();
         let component = chain::compose(&parts)?;
-        disk::write_atomic(&path, &component).map_err(GuestError::io(&path))?;
+        disk::write_verified(&path, &component).map_err(GuestError::io(&path))?;
         Ok(BuiltGuest {
             component,
             key,

@@ -46,9 +46,11 @@ pub const COMPONENTIZE_PY_VERSION: &str = "0.25.1";
 
 /// The venv's directory name under `<cache>/toolchains`.
 const VENV_DIR: &str = "python-venv";
-/// Written into the venv once pip has finished, with the installed version:
-/// a venv without it was interrupted half-way and is rebuilt.
-const VENV_MARKER: &str = "witness-componentize-py-version";
+/// Written into the venv once pip has finished, with the installed version,
+/// sealed (see [`crate::disk::write_verified`]): a venv without it (or with
+/// a damaged one) was interrupted half-way or is not to be trusted, and is
+/// rebuilt.
+pub(super) const VENV_MARKER: &str = "witness-componentize-py-version.sealed";
 /// The Python module holding the echo (componentize-py's `APP_NAME`).
 const APP_MODULE: &str = "app";
 /// Where the generated bindings are kept in a guest's sources, for readers;
@@ -403,7 +405,8 @@ impl PythonGuest {
             .into());
         }
         let marker = venv.join(VENV_MARKER);
-        std::fs::write(&marker, COMPONENTIZE_PY_VERSION).map_err(GuestError::io(&marker))?;
+        crate::disk::write_verified(&marker, COMPONENTIZE_PY_VERSION.as_bytes())
+            .map_err(GuestError::io(&marker))?;
         if !venv_is_ready(venv) {
             return Err(ToolchainError::Missing {
                 what: format!("componentize-py {COMPONENTIZE_PY_VERSION}"),
@@ -449,10 +452,18 @@ fn venv_bin(venv: &Path, name: &str) -> PathBuf {
     }
 }
 
+/// Whether `venv`'s install marker is intact and names the pinned version
+/// (a damaged marker is dropped, and the venv reinstalled).
+pub(super) fn venv_marker_is_current(venv: &Path) -> bool {
+    crate::disk::read_verified(&venv.join(VENV_MARKER))
+        .ok()
+        .flatten()
+        .is_some_and(|marker| marker == COMPONENTIZE_PY_VERSION.as_bytes())
+}
+
 /// Whether `venv` holds a finished install of the pinned componentize-py.
 fn venv_is_ready(venv: &Path) -> bool {
-    let marker = std::fs::read_to_string(venv.join(VENV_MARKER)).unwrap_or_default();
-    marker.trim() == COMPONENTIZE_PY_VERSION
+    venv_marker_is_current(venv)
         && toolchain::version_line(&venv_bin(venv, "componentize-py"), &["--version"])
             .is_ok_and(|v| v.split_whitespace().last() == Some(COMPONENTIZE_PY_VERSION))
 }

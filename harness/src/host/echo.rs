@@ -17,13 +17,13 @@
 //! the stack (`import result`), or after the guest returned, while its result
 //! was lifted (`export result`).
 
-use super::{GuestState, Host, HostError, error_text};
+use super::{GuestState, Host, HostConfig, HostError, deadline, error_text};
 use crate::ty::CaseWorld;
 use crate::value::{Divergence, compare};
 use crate::wit_text;
 use std::collections::HashMap;
 use wasmtime::component::{Component, Func, InstancePre, Val};
-use wasmtime::{Store, Trap, WasmBacktrace};
+use wasmtime::{Store, WasmBacktrace};
 
 /// Where in the round trip a failure was observed: one of the call
 /// crossings of the pipeline's [`Stage`]s ([`Stage::is_call`]).
@@ -36,8 +36,8 @@ pub enum FailureKind {
     Mismatch(Divergence),
     /// The call trapped (in the guest or in wasmtime's lifting/lowering).
     Trap { message: String, root_cause: String },
-    /// The call ran out of fuel or memory: a limit of the sandbox, usually a
-    /// hang or a leak in the guest.
+    /// The call ran out of fuel, time or memory: a limit of the sandbox,
+    /// usually a hang or a leak in the guest. The message names the limit.
     Limit { message: String },
     /// The guest broke the echo protocol (did not call `upstream`, called it
     /// twice, or called another function).
@@ -147,7 +147,11 @@ impl<'h> EchoGuest<'h> {
     pub fn instantiate(&self, seed: u64) -> Result<EchoInstance, HostError> {
         let mut store = self.host.store::<EchoState>(seed);
         let instance = self.pre.instantiate(&mut store).map_err(|e| {
-            HostError::Instantiate(format!("{}{}", error_text(&e), output_note(&store)))
+            let limit = deadline::limit_reached(&e, store.data(), self.host.config())
+                .map_or_else(String::new, |limit| {
+                    format!("{}{limit}: ", deadline::INSTANTIATION_LIMIT_PREFIX)
+                });
+            HostError::Instantiate(format!("{limit}{}{}", error_text(&e), output_note(&store)))
         })?;
         let api = instance
             .get_export_index(&mut store, None, wit_text::API)
@@ -164,7 +168,7 @@ impl<'h> EchoGuest<'h> {
             store,
             funcs,
             poisoned: false,
-            fuel_per_call: self.host.config().fuel_per_call,
+            config: self.host.config().clone(),
         })
     }
 }
@@ -183,7 +187,7 @@ pub struct EchoInstance {
     store: Store<GuestState<EchoState>>,
     funcs: HashMap<String, Func>,
     poisoned: bool,
-    fuel_per_call: u64,
+    config: HostConfig,
 }
 
 impl EchoInstance {
@@ -210,9 +214,7 @@ impl EchoInstance {
             state.expected = Some((func.to_string(), result.cloned()));
             state.seen.clear();
         }
-        self.store
-            .set_fuel(self.fuel_per_call)
-            .expect("fuel is enabled on witness engines");
+        deadline::begin_call(&mut self.store, &self.config);
         let mut results = vec![Val::Bool(false); usize::from(result.is_some())];
         let outcome = f.call(&mut self.store, args, &mut results);
         let seen = std::mem::take(&mut self.store.data_mut().data.seen);
@@ -232,7 +234,7 @@ impl EchoInstance {
         match outcome {
             Err(e) => {
                 self.poisoned = true;
-                let kind = classify_error(&e);
+                let kind = classify_error(&e, self.store.data(), &self.config);
                 let hop = if seen.is_empty() {
                     Hop::HostToGuest
                 } else if let Some(d) = arg_divergence {
@@ -325,26 +327,23 @@ impl EchoInstance {
     }
 }
 
-/// Splits an error into a trap or a limit.
-fn classify_error(e: &wasmtime::Error) -> FailureKind {
-    let message = error_text(e);
-    let root_cause = e.root_cause().to_string();
-    match e.downcast_ref::<Trap>() {
-        Some(Trap::OutOfFuel) => FailureKind::Limit {
-            message: "all fuel consumed (the guest ran too long)".into(),
-        },
-        _ if root_cause.contains("memory") && root_cause.contains("limit") => FailureKind::Limit {
-            message: root_cause,
-        },
-        _ => FailureKind::Trap {
-            message,
-            root_cause,
+/// Splits an error into a trap or a limit (see [`deadline::limit_reached`]).
+fn classify_error<D>(
+    e: &wasmtime::Error,
+    state: &GuestState<D>,
+    config: &HostConfig,
+) -> FailureKind {
+    match deadline::limit_reached(e, state, config) {
+        Some(message) => FailureKind::Limit { message },
+        None => FailureKind::Trap {
+            message: error_text(e),
+            root_cause: e.root_cause().to_string(),
         },
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     //! Hand-written WAT guests that break the echo in each possible way: the
     //! oracle must report each at the right hop.
 
@@ -355,7 +354,7 @@ mod tests {
 
     /// `f: func(x: u32) -> u32` with the given core body for the export (it
     /// can call `$up` = the lowered `upstream.f`).
-    fn u32_guest(body: &str) -> String {
+    pub(crate) fn u32_guest(body: &str) -> String {
         format!(
             r#"(component
               (import "witness:case/upstream" (instance $up
@@ -371,7 +370,7 @@ mod tests {
         )
     }
 
-    fn u32_world() -> CaseWorld {
+    pub(crate) fn u32_world() -> CaseWorld {
         CaseWorld {
             types: vec![],
             funcs: vec![Func {
@@ -538,6 +537,142 @@ mod tests {
         let guest = EchoGuest::new(&host, &component, &world).unwrap();
         let mut instance = guest.instantiate(1).unwrap();
         let f = failure(instance.call("f", &[Val::U32(1)], Some(&Val::U32(2))));
-        assert!(matches!(f.kind, FailureKind::Limit { .. }), "{f:?}");
+        assert!(
+            matches!(&f.kind, FailureKind::Limit { message } if message.contains("fuel")),
+            "{f:?}"
+        );
+    }
+
+    /// A host with a huge fuel budget and a short deadline, so that only
+    /// the deadline can stop a runaway guest.
+    fn deadline_host(deadline: std::time::Duration) -> Host {
+        let cache = Cache::at(tempfile::tempdir().unwrap().keep());
+        let config = HostConfig {
+            fuel_per_call: u64::MAX / 2,
+            deadline,
+            ..HostConfig::default()
+        };
+        Host::new(config, &cache).unwrap()
+    }
+
+    #[test]
+    fn the_wall_clock_deadline_stops_a_busy_loop_and_the_next_instance_passes() {
+        let host = deadline_host(std::time::Duration::from_millis(500));
+        let world = u32_world();
+        let looping = host
+            .compile(u32_guest("(loop $l br $l) i32.const 0").as_bytes())
+            .unwrap();
+        let guest = EchoGuest::new(&host, &looping, &world).unwrap();
+        let mut instance = guest.instantiate(1).unwrap();
+        let started = std::time::Instant::now();
+        let f = failure(instance.call("f", &[Val::U32(1)], Some(&Val::U32(2))));
+        let FailureKind::Limit { message } = &f.kind else {
+            panic!("{f:?}")
+        };
+        assert_eq!(message, "wall-clock deadline of 500 ms exceeded");
+        assert!(instance.is_poisoned());
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+        // The next call, on a fresh instance of a faithful guest, passes:
+        // the deadline is per call.
+        let faithful = host
+            .compile(u32_guest("local.get 0 call $up").as_bytes())
+            .unwrap();
+        let guest = EchoGuest::new(&host, &faithful, &world).unwrap();
+        let mut instance = guest.instantiate(2).unwrap();
+        for _ in 0..3 {
+            let outcome = instance.call("f", &[Val::U32(1)], Some(&Val::U32(2)));
+            assert!(matches!(outcome, CallOutcome::Passed), "{outcome:?}");
+        }
+    }
+
+    /// `f` that grows its memory by `pages` before the echo, and traps
+    /// with `unreachable` (as a guest's allocator does) if that fails.
+    fn growing_guest(pages: u32) -> String {
+        format!(
+            r#"(component
+              (import "witness:case/upstream" (instance $up
+                (export "f" (func (param "x" u32) (result u32)))))
+              (core func $up_f (canon lower (func $up "f")))
+              (core module $m
+                (import "up" "f" (func $up (param i32) (result i32)))
+                (memory 1)
+                (func (export "f") (param i32) (result i32)
+                  i32.const {pages} memory.grow i32.const -1 i32.eq
+                  if unreachable end
+                  local.get 0 call $up))
+              (core instance $i (instantiate $m (with "up" (instance (export "f" (func $up_f))))))
+              (func $api_f (param "x" u32) (result u32) (canon lift (core func $i "f")))
+              (instance $api (export "f" (func $api_f)))
+              (export "witness:case/api" (instance $api)))"#
+        )
+    }
+
+    #[test]
+    fn memory_growth_past_the_cap_is_a_limit_naming_it_not_an_unreachable_trap() {
+        let cache = Cache::at(tempfile::tempdir().unwrap().keep());
+        let config = HostConfig {
+            memory_limit: 2 << 20,
+            ..HostConfig::default()
+        };
+        let host = Host::new(config, &cache).unwrap();
+        let world = u32_world();
+        // 1 + 100 pages is past 2 MiB (32 pages): the growth is refused.
+        let greedy = host.compile(growing_guest(100).as_bytes()).unwrap();
+        let guest = EchoGuest::new(&host, &greedy, &world).unwrap();
+        let f = failure(guest.instantiate(1).unwrap().call(
+            "f",
+            &[Val::U32(1)],
+            Some(&Val::U32(2)),
+        ));
+        let FailureKind::Limit { message } = &f.kind else {
+            panic!("{f:?}")
+        };
+        assert_eq!(message, "linear memory limit of 2 MiB reached");
+        // Growth within the cap passes, and an `unreachable` with no refused
+        // growth before it is still a trap.
+        let modest = host.compile(growing_guest(10).as_bytes()).unwrap();
+        let guest = EchoGuest::new(&host, &modest, &world).unwrap();
+        let outcome = guest
+            .instantiate(1)
+            .unwrap()
+            .call("f", &[Val::U32(1)], Some(&Val::U32(2)));
+        assert!(matches!(outcome, CallOutcome::Passed), "{outcome:?}");
+        let (outcome, _) = call(
+            &u32_guest("unreachable"),
+            &world,
+            &[Val::U32(5)],
+            Some(&Val::U32(9)),
+        );
+        assert!(matches!(failure(outcome).kind, FailureKind::Trap { .. }));
+    }
+
+    #[test]
+    fn an_instantiation_that_never_ends_is_stopped_by_its_deadline_as_a_limit() {
+        let cache = Cache::at(tempfile::tempdir().unwrap().keep());
+        let config = HostConfig {
+            fuel_per_call: u64::MAX / 2,
+            instantiation_deadline: std::time::Duration::from_millis(300),
+            ..HostConfig::default()
+        };
+        let host = Host::new(config, &cache).unwrap();
+        // The echo guest, plus a core start function that never returns.
+        let wat = u32_guest("local.get 0 call $up").replace(
+            "(func (export \"f\")",
+            "(func $spin (loop $l br $l)) (start $spin) (func (export \"f\")",
+        );
+        let component = host.compile(wat.as_bytes()).unwrap();
+        let guest = EchoGuest::new(&host, &component, &u32_world()).unwrap();
+        let Err(HostError::Instantiate(message)) = guest.instantiate(1) else {
+            panic!("the instantiation ended")
+        };
+        assert!(
+            message.starts_with("limit: wall-clock deadline of 300 ms exceeded"),
+            "{message}"
+        );
+        assert_eq!(deadline::instantiation_failure_kind(&message), "limit");
+        assert_eq!(
+            deadline::instantiation_failure_kind("wasm trap: unreachable"),
+            "trap"
+        );
     }
 }

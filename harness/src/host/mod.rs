@@ -3,16 +3,28 @@
 //!
 //! Sandbox: WASI with no preopened directories, no environment, no
 //! arguments, no network (TCP, UDP and name lookup all denied), stdin
-//! closed, stdout and stderr captured (they end up in findings), and
-//! deterministic randomness. Limits: fuel per call (a runaway guest traps
-//! with `all fuel consumed`, deterministically) and a cap on linear memory,
-//! tables and instances per store.
+//! closed, stdout and stderr captured (they end up in findings),
+//! deterministic randomness and virtual clocks ([`clock`]). Limits: fuel per
+//! call (a runaway guest traps with `all fuel consumed`, deterministically),
+//! a wall-clock deadline per call and per instantiation ([`deadline`]), and
+//! a cap on linear memory, tables and instances per store.
+//!
+//! Compiled components are cached sealed (see [`crate::disk::read_verified`]):
+//! nothing reaches `Component::deserialize` that does not match the digest
+//! it was written with.
 
+pub mod clock;
+pub mod deadline;
 pub mod echo;
+mod function_cache;
 
 use crate::disk::{self, Cache};
+use clock::{TimeBudget, VirtualMonotonicClock, VirtualTime, VirtualWallClock};
+use function_cache::FunctionCache;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -23,6 +35,11 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 pub struct HostConfig {
     /// Fuel given to each call (and to instantiation).
     pub fuel_per_call: u64,
+    /// Wall-clock time a call may take (computing, or sleeping in virtual
+    /// time) before it is stopped as a `limit`.
+    pub deadline: Duration,
+    /// Likewise for instantiation (a language runtime's start-up).
+    pub instantiation_deadline: Duration,
     /// Maximum linear memory per memory, in bytes.
     pub memory_limit: usize,
     /// Accept `list<T, N>` (wasmtime's fixed-length-lists feature).
@@ -43,9 +60,11 @@ impl Default for HostConfig {
     fn default() -> Self {
         HostConfig {
             fuel_per_call: 5_000_000_000,
+            deadline: Duration::from_secs(10),
+            instantiation_deadline: Duration::from_secs(30),
             memory_limit: 1 << 30,
-            fixed_length_lists: false,
-            maps: false,
+            fixed_length_lists: true,
+            maps: true,
             concurrency_support: true,
             captured_output: 64 * 1024,
             compilation_cache: true,
@@ -59,6 +78,13 @@ impl Default for HostConfig {
 pub enum HostError {
     #[error("wasmtime rejected the engine configuration: {0}")]
     Config(String),
+    /// A setting under which no guest could run.
+    #[error(transparent)]
+    Limits(#[from] crate::limits::LimitError),
+    /// The component needs a feature the pinned wasmtime cannot load (or
+    /// witness does not enable): the harness's limitation, not a finding.
+    #[error("wasmtime {WASMTIME_VERSION} as witness configures it cannot load this case: {0}")]
+    Unsupported(String),
     #[error("the component is not valid or could not be compiled: {0}")]
     Compile(String),
     #[error("could not link the component: {0}")]
@@ -89,9 +115,11 @@ pub struct Host {
 
 impl Host {
     pub fn new(config: HostConfig, cache: &Cache) -> Result<Host, HostError> {
+        config.validate()?;
         let mut wasm = wasmtime::Config::new();
         wasm.wasm_component_model(true)
             .consume_fuel(true)
+            .epoch_interruption(true)
             .concurrency_support(config.concurrency_support)
             .wasm_component_model_fixed_length_lists(config.fixed_length_lists)
             .wasm_component_model_map(config.maps);
@@ -99,14 +127,17 @@ impl Host {
         // most of their code (a CPython or Go runtime), so a new world's
         // component compiles mostly from cached functions.
         if config.compilation_cache {
-            let store = FunctionCache::new(cache.root().join("cranelift"));
+            let store = FunctionCache::new(cache.root().join(function_cache::DIR));
             wasm.enable_incremental_compilation(std::sync::Arc::new(store))
                 .map_err(|e| HostError::Config(error_text(&e)))?;
         }
         let engine = Engine::new(&wasm).map_err(|e| HostError::Config(error_text(&e)))?;
+        deadline::start_ticker(&engine);
+        // The compatibility hash covers the wasmtime version and every
+        // setting that affects the compiled code.
         let mut hasher = std::hash::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
-        let engine_key = format!("{:016x}", hasher.finish());
+        let engine_key = format!("{WASMTIME_VERSION}-{:016x}", hasher.finish());
         let compiled_dir = cache.root().join("compiled");
         Ok(Host {
             engine,
@@ -126,25 +157,43 @@ impl Host {
 
     /// Compiles `bytes`, or loads the compiled form from the cache (keyed by
     /// the component's hash and the engine's compatibility hash, which covers
-    /// the wasmtime version and every setting that affects code).
+    /// the wasmtime version and every setting that affects code; sealed with
+    /// its digest, checked before it is deserialized).
     pub fn compile(&self, bytes: &[u8]) -> Result<Component, HostError> {
-        let key = disk::content_key(&[bytes, self.engine_key.as_bytes()]);
-        let path = self.compiled_dir.join(format!("{}.cwasm", &key[..32]));
-        if path.exists() {
-            // SAFETY: the file was written by `Component::serialize` of this
-            // same engine configuration (the key says so) and replaced only
-            // atomically; a file that fails to load is recompiled.
-            if let Ok(component) = unsafe { Component::deserialize_file(&self.engine, &path) } {
+        let path = self.compiled_path(bytes);
+        let io = |source| HostError::Io {
+            path: path.clone(),
+            source,
+        };
+        if let Some(compiled) = disk::read_verified(&path).map_err(io)? {
+            // SAFETY: these bytes match the digest they were sealed with by
+            // `compile` below, right after `Component::serialize` of an
+            // engine with this compatibility hash (the file name says so):
+            // they are exactly what this engine serialized. A file that
+            // still fails to load is recompiled.
+            if let Ok(component) = unsafe { Component::deserialize(&self.engine, &compiled) } {
                 return Ok(component);
             }
         }
-        let component =
-            Component::new(&self.engine, bytes).map_err(|e| HostError::Compile(error_text(&e)))?;
+        let component = Component::new(&self.engine, bytes).map_err(|e| {
+            let text = error_text(&e);
+            if is_feature_gate(&e) {
+                HostError::Unsupported(text)
+            } else {
+                HostError::Compile(text)
+            }
+        })?;
         if let Ok(serialized) = component.serialize() {
-            disk::write_atomic(&path, &serialized)
-                .map_err(|source| HostError::Io { path, source })?;
+            disk::write_verified(&path, &serialized).map_err(io)?;
         }
         Ok(component)
+    }
+
+    /// Where the compiled form of `bytes` is cached.
+    pub fn compiled_path(&self, bytes: &[u8]) -> PathBuf {
+        let key = disk::content_key(&[bytes, self.engine_key.as_bytes()]);
+        self.compiled_dir
+            .join(format!("{}.cwasm.sealed", &key[..32]))
     }
 
     /// A linker with WASI (p2, synchronous) in it.
@@ -152,12 +201,15 @@ impl Host {
         let mut linker = Linker::new(&self.engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(|e| HostError::Link(error_text(&e)))?;
+        clock::add_virtual_sleeps(&mut linker).map_err(|e| HostError::Link(error_text(&e)))?;
         Ok(linker)
     }
 
-    /// A fresh sandboxed store. `seed` makes the guest's randomness
-    /// reproducible.
+    /// A fresh sandboxed store, armed for instantiation (fuel and the
+    /// instantiation deadline). `seed` makes the guest's randomness and
+    /// clocks reproducible.
     pub fn store<D: Default>(&self, seed: u64) -> Store<GuestState<D>> {
+        let time = VirtualTime::new(seed);
         let stdout = MemoryOutputPipe::new(self.config.captured_output);
         let stderr = MemoryOutputPipe::new(self.config.captured_output);
         let random = crate::seed::bytes(seed, &[0x7261_6e64], 4096);
@@ -171,6 +223,8 @@ impl Host {
             .secure_random(wasmtime_wasi::Deterministic::new(random.clone()))
             .insecure_random(wasmtime_wasi::Deterministic::new(random))
             .insecure_random_seed(u128::from(seed))
+            .wall_clock(VirtualWallClock(time.clone()))
+            .monotonic_clock(VirtualMonotonicClock(time.clone()))
             .build();
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.config.memory_limit)
@@ -183,6 +237,7 @@ impl Host {
             limits,
             memory_bytes: 0,
             growing: 0,
+            refused_growth: false,
         };
         let state = GuestState {
             wasi,
@@ -190,13 +245,21 @@ impl Host {
             limits,
             stdout,
             stderr,
+            budget: TimeBudget {
+                started: time.now(),
+                deadline: self.config.instantiation_deadline,
+            },
+            time,
             data: D::default(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        store
-            .set_fuel(self.config.fuel_per_call)
-            .expect("fuel is enabled on this engine");
+        store.epoch_deadline_trap();
+        deadline::arm(
+            &mut store,
+            self.config.fuel_per_call,
+            self.config.instantiation_deadline,
+        );
         store
     }
 }
@@ -209,6 +272,10 @@ pub struct GuestState<D = ()> {
     limits: SandboxLimits,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
+    /// What the guest's clocks read.
+    time: Arc<VirtualTime>,
+    /// The virtual time the current call may sleep.
+    budget: TimeBudget,
     pub data: D,
 }
 
@@ -219,6 +286,9 @@ struct SandboxLimits {
     memory_bytes: usize,
     /// The growth just allowed, taken back if it fails.
     growing: usize,
+    /// Whether a memory growth was refused (at the cap) since the call
+    /// began: the guest's trap that follows is this limit.
+    refused_growth: bool,
 }
 
 impl ResourceLimiter for SandboxLimits {
@@ -229,6 +299,7 @@ impl ResourceLimiter for SandboxLimits {
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         let allowed = self.limits.memory_growing(current, desired, maximum)?;
+        self.refused_growth |= !allowed;
         self.growing = if allowed {
             desired.saturating_sub(current)
         } else {
@@ -299,47 +370,15 @@ impl<D: Send> WasiView for GuestState<D> {
     }
 }
 
-/// Cranelift's incremental compilation cache on disk: one file per compiled
-/// function, named by a hash of its key, in 256 fan-out directories.
-#[derive(Debug)]
-struct FunctionCache {
-    dir: PathBuf,
-}
-
-impl FunctionCache {
-    fn new(dir: PathBuf) -> FunctionCache {
-        FunctionCache { dir }
-    }
-
-    fn path(&self, key: &[u8]) -> PathBuf {
-        let name = disk::content_key(&[key]);
-        self.dir.join(&name[..2]).join(&name[2..40])
-    }
-}
-
-impl wasmtime::CacheStore for FunctionCache {
-    fn get(&self, key: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
-        std::fs::read(self.path(key))
-            .ok()
-            .map(std::borrow::Cow::Owned)
-    }
-
-    fn insert(&self, key: &[u8], value: Vec<u8>) -> bool {
-        // A plain write then rename (no fsync: a lost entry is only a cache
-        // miss), so that a reader never sees half an entry.
-        let path = self.path(key);
-        let Some(dir) = path.parent() else {
-            return false;
-        };
-        if std::fs::create_dir_all(dir).is_err() {
-            return false;
-        }
-        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let tmp = dir.join(format!(".tmp-{}-{n}", std::process::id()));
-        std::fs::write(&tmp, value).is_ok() && std::fs::rename(&tmp, &path).is_ok()
-    }
+/// Whether `e` (from compiling a component) says the component needs a
+/// wasm feature that is not enabled.
+fn is_feature_gate(e: &wasmtime::Error) -> bool {
+    let text = error_text(e);
+    text.contains("feature") && (text.contains("require") || text.contains("not enabled"))
 }
 
 /// The wasmtime version witness is built with.
 pub const WASMTIME_VERSION: &str = "48.0.8";
+
+#[cfg(test)]
+mod tests;

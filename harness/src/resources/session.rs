@@ -199,7 +199,7 @@ impl<'h> LinkedGuest<'h> {
         Ok(Session {
             store,
             funcs,
-            fuel_per_call: self.host.config().fuel_per_call,
+            config: self.host.config().clone(),
             trapped: false,
         })
     }
@@ -236,7 +236,7 @@ pub const API_FUNCS: &[&str] = &[
 pub struct Session {
     store: Store<SessionState>,
     funcs: Vec<(&'static str, Func)>,
-    fuel_per_call: u64,
+    config: crate::host::HostConfig,
     trapped: bool,
 }
 
@@ -272,9 +272,7 @@ impl Session {
             .find(|(n, _)| *n == name)
             .map(|(_, f)| *f)
             .unwrap_or_else(|| panic!("`{name}` is not a function of the resources protocol"));
-        self.store
-            .set_fuel(self.fuel_per_call)
-            .expect("fuel is enabled on witness engines");
+        crate::host::deadline::begin_call(&mut self.store, &self.config);
         let mut out = vec![Val::Bool(false); results];
         match func.call(&mut self.store, args, &mut out) {
             Ok(()) => Ok(out.pop()),
@@ -292,9 +290,7 @@ impl Session {
     /// Drops a handle the host holds (running the destructor of an own
     /// handle's resource).
     pub fn drop_handle(&mut self, handle: ResourceAny) -> Result<(), CallError> {
-        self.store
-            .set_fuel(self.fuel_per_call)
-            .expect("fuel is enabled on witness engines");
+        crate::host::deadline::begin_call(&mut self.store, &self.config);
         handle.resource_drop(&mut self.store).map_err(|e| {
             let trapped = e.downcast_ref::<Trap>().is_some()
                 || e.downcast_ref::<wasmtime::WasmBacktrace>().is_some();

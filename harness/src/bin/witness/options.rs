@@ -2,7 +2,7 @@
 //! in one struct flattened into each: the seed, the corpus, the sandbox
 //! limits and `--quiet`.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use std::path::PathBuf;
 use witness::host::HostConfig;
 use witness::suppress::Suppressions;
@@ -30,39 +30,17 @@ pub struct LimitOptions {
     #[arg(long, default_value_t = HostConfig::default().fuel_per_call)]
     pub fuel: u64,
     /// Linear memory limit per memory, in MiB.
-    #[arg(long, default_value_t = (HostConfig::default().memory_limit >> 20) as u64)]
-    pub memory_mib: u64,
+    #[arg(long, default_value_t = HostConfig::default().memory_limit >> 20)]
+    pub memory_mib: usize,
 }
 
 impl LimitOptions {
     /// The host configuration with these limits; values that make no test
-    /// are refused.
+    /// are refused ([`witness::limits`]).
     pub fn host(&self) -> Result<HostConfig> {
-        if self.fuel == 0 {
-            bail!(
-                "--fuel 0 gives every call no fuel at all, so every call would fail before \
-                 it starts and nothing would be tested; give a positive amount (the default is {})",
-                HostConfig::default().fuel_per_call
-            );
-        }
-        let Some(bytes) = self
-            .memory_mib
-            .checked_mul(1 << 20)
-            .filter(|b| *b > 0)
-            .and_then(|b| usize::try_from(b).ok())
-        else {
-            bail!(
-                "--memory-mib {} is not a usable cap on linear memory: it must be at least 1 and \
-                 at most {} (the cap in bytes must fit in this machine's address size); the \
-                 default is {}",
-                self.memory_mib,
-                usize::MAX >> 20,
-                HostConfig::default().memory_limit >> 20
-            );
-        };
         Ok(HostConfig {
-            fuel_per_call: self.fuel,
-            memory_limit: bytes,
+            fuel_per_call: witness::limits::fuel(self.fuel)?,
+            memory_limit: witness::limits::memory_mib(self.memory_mib)?,
             ..HostConfig::default()
         })
     }
@@ -80,14 +58,9 @@ impl CampaignOptions {
     }
 }
 
-/// Refuses a count of zero for `option`: a run that tests nothing must not
-/// pass.
-pub fn positive(option: &str, value: u64, what: &str) -> Result<()> {
-    if value == 0 {
-        bail!(
-            "{option} 0 runs no {what}, so the run would test nothing and still pass; give at \
-             least 1"
-        );
-    }
+/// Refuses a count of zero for `option` (`--worlds`), which counts `what`:
+/// a run that tests nothing must not pass.
+pub fn positive(option: &'static str, value: u64, what: &'static str) -> Result<()> {
+    witness::limits::count(option, what, value)?;
     Ok(())
 }

@@ -47,12 +47,7 @@ pub fn run(args: ResourcesArgs) -> Result<ExitCode> {
         return crate::repro::replay(dir, &cache, args.common.limits.host()?);
     }
     let host = args.common.limits.host()?;
-    if args.sequences == 0 && args.cycles == 0 {
-        bail!(
-            "--sequences 0 with --cycles 0 runs no sequence and no leak check, so the run would \
-             test nothing and still pass; give --sequences N, --cycles N, or both"
-        );
-    }
+    witness::limits::resources_work(args.sequences, args.cycles)?;
     let languages: Vec<String> = match args.lang.as_str() {
         "all" => resources::languages().iter().map(|s| s.to_string()).collect(),
         list => list

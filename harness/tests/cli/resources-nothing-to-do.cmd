@@ -1,0 +1,1 @@
+resources --sequences 0 --cycles 0 --corpus {corpus} --quiet

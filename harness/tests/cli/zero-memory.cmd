@@ -1,0 +1,1 @@
+run --memory-mib 0 --worlds 1 --calls 1 --corpus {corpus} --quiet

@@ -1,0 +1,1 @@
+run --worlds 0 --corpus {corpus} --quiet
