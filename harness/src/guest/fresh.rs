@@ -102,7 +102,7 @@ mod tests {
 
     use super::*;
     use crate::disk::{self, Cache};
-    use crate::guest::{GuestLanguage, ToolchainInfo};
+    use crate::guest::{GuestLanguage, ProtocolWorld, ToolchainInfo};
     use crate::ty::CaseWorld;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -117,6 +117,9 @@ mod tests {
         fn name(&self) -> &'static str {
             "counted"
         }
+        fn title(&self) -> &'static str {
+            "Counted"
+        }
         fn revision(&self) -> u32 {
             1
         }
@@ -126,7 +129,12 @@ mod tests {
         fn generate(&self, _: &GuestSpec<'_>, _: &Path) -> Result<(), GuestError> {
             Ok(())
         }
-        fn build(&self, _: &Path, _: &Cache) -> Result<Vec<u8>, GuestError> {
+        fn build(
+            &self,
+            _: &Path,
+            _: &ProtocolWorld<'_>,
+            _: &Cache,
+        ) -> Result<Vec<u8>, GuestError> {
             self.builds.fetch_add(1, Ordering::SeqCst);
             Ok(self.component.clone().into_bytes())
         }
