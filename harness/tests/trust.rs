@@ -82,7 +82,7 @@ fn build_guest(cache: &Cache) -> BuiltGuest {
         .unwrap()
 }
 
-fn instance<'h>(host: &'h Host, built: &BuiltGuest, seed: u64) -> EchoInstance {
+fn instance(host: &Host, built: &BuiltGuest, seed: u64) -> EchoInstance {
     let component = host.compile(&built.component).unwrap();
     let guest = EchoGuest::new(host, &component, &world()).unwrap();
     guest.instantiate(seed).unwrap()

@@ -46,7 +46,7 @@ impl VirtualTime {
     /// that nothing is near an overflow).
     pub fn new(seed: u64) -> Arc<VirtualTime> {
         let start =
-            crate::seed::SeedStream::new(seed, &[0x636c_6f63_6b]).next_u64() % 86_400_000_000_000;
+            crate::seed::SeedStream::new(seed, &[0x0063_6c6f_636b]).next_u64() % 86_400_000_000_000;
         Arc::new(VirtualTime {
             nanos: AtomicU64::new(start),
         })
