@@ -300,28 +300,28 @@ fn progress_path(config: &CampaignConfig, cache: &Cache, lang: &str) -> PathBuf 
         .join(format!("{}.toml", &key[..24]))
 }
 
-/// The saved progress in `path` (none: a new campaign). A file that cannot
-/// be read back is an error, never a silent restart.
+/// The saved progress in `path` (none: a new campaign), sealed with its
+/// digest ([`disk::write_verified`]). A file that cannot be read back, or
+/// whose digest does not match, is an error, never a silent restart.
 fn load_progress(path: &Path) -> Result<Progress, CampaignError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Progress::default()),
-        Err(e) => {
-            return Err(CampaignError::DamagedProgress {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            });
-        }
-    };
-    toml::from_str(&text).map_err(|e| CampaignError::DamagedProgress {
+    let damaged = |reason: String| CampaignError::DamagedProgress {
         path: path.to_path_buf(),
-        reason: e.message().to_string(),
-    })
+        reason,
+    };
+    let sealed = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Progress::default()),
+        Err(e) => return Err(damaged(e.to_string())),
+    };
+    let text = disk::unseal(&sealed)
+        .ok_or_else(|| damaged("its digest does not match its content".into()))?;
+    let text = std::str::from_utf8(text).map_err(|e| damaged(e.to_string()))?;
+    toml::from_str(text).map_err(|e| damaged(e.message().to_string()))
 }
 
 fn save_progress(path: &Path, progress: &Progress) -> Result<(), CampaignError> {
     let text = toml::to_string(progress).expect("progress serialises");
-    disk::write_atomic(path, text.as_bytes()).map_err(|source| CampaignError::Io {
+    disk::write_verified(path, text.as_bytes()).map_err(|source| CampaignError::Io {
         path: path.to_path_buf(),
         source,
     })

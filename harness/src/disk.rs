@@ -134,7 +134,9 @@ pub fn write_verified(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 pub fn write_verified_unsynced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(dir)?;
     tmp.write_all(&seal(bytes))?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())

@@ -255,10 +255,11 @@ fn a_killed_campaign_resumes_where_it_stopped() {
         .unwrap()
         .unwrap()
         .path();
-    let text = std::fs::read_to_string(&file).unwrap();
+    let sealed = std::fs::read(&file).unwrap();
+    let text = String::from_utf8(witness::disk::unseal(&sealed).unwrap().to_vec()).unwrap();
     let rewound = text.replacen("next_world = 3", "next_world = 1", 1);
     assert_ne!(text, rewound);
-    std::fs::write(&file, rewound).unwrap();
+    std::fs::write(&file, witness::disk::seal(rewound.as_bytes())).unwrap();
     let resumed = campaign::run(&config, &cache).unwrap();
     let (a, b) = (&first.languages[0], &resumed.languages[0]);
     assert_eq!(

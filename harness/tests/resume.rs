@@ -136,15 +136,21 @@ fn a_damaged_progress_file_stops_the_campaign_and_names_the_fix() {
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().is_some_and(|e| e == "toml"))
         .unwrap();
-    let text = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(&file, &text[..text.len() / 2]).unwrap();
-    let before = store_state(&corpus);
-    let out = run_to_end(&cache, &corpus, &[]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains(&file.display().to_string()), "{stderr}");
-    assert!(stderr.contains("--fresh"), "{stderr}");
-    assert_eq!(store_state(&corpus), before, "no finding is lost or counted");
+    // Truncated, then one bit flipped: both are refused.
+    let bytes = std::fs::read(&file).unwrap();
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 2;
+    flipped[last] ^= 1;
+    for damaged in [bytes[..bytes.len() / 2].to_vec(), flipped] {
+        std::fs::write(&file, &damaged).unwrap();
+        let before = store_state(&corpus);
+        let out = run_to_end(&cache, &corpus, &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+        assert!(stderr.contains("--fresh"), "{stderr}");
+        assert_eq!(store_state(&corpus), before, "no finding is lost or counted");
+    }
     // --fresh starts over from it.
     let out = run_to_end(&cache, &corpus, &["--fresh"]);
     assert_eq!(out.status.code(), Some(1));

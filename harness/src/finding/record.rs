@@ -128,6 +128,13 @@ pub struct Limits {
     pub fuel_per_call: u64,
     /// The cap on each linear memory, in bytes.
     pub memory_bytes: u64,
+    /// The wall-clock deadline of each call, in milliseconds.
+    #[serde(default = "default_deadline_ms")]
+    pub deadline_ms: u64,
+}
+
+fn default_deadline_ms() -> u64 {
+    crate::host::HostConfig::default().deadline.as_millis() as u64
 }
 
 impl Limits {
@@ -136,6 +143,7 @@ impl Limits {
         Limits {
             fuel_per_call: host.fuel_per_call,
             memory_bytes: host.memory_limit as u64,
+            deadline_ms: host.deadline.as_millis() as u64,
         }
     }
 
@@ -144,6 +152,7 @@ impl Limits {
         crate::host::HostConfig {
             fuel_per_call: self.fuel_per_call,
             memory_limit: usize::try_from(self.memory_bytes).unwrap_or(usize::MAX),
+            deadline: std::time::Duration::from_millis(self.deadline_ms),
             ..host
         }
     }
@@ -158,6 +167,9 @@ impl Limits {
         }
         if self.memory_bytes != default.memory_bytes {
             out.push_str(&format!(" --memory-mib {}", self.memory_bytes >> 20));
+        }
+        if self.deadline_ms != default.deadline_ms {
+            out.push_str(&format!(" --deadline-ms {}", self.deadline_ms));
         }
         out
     }
@@ -270,6 +282,7 @@ mod tests {
         let small = Limits {
             fuel_per_call: 2000,
             memory_bytes: 64 << 20,
+            ..default
         };
         let abi = Replay::Abi { seed: 2, case: 9 };
         assert_eq!(
@@ -306,6 +319,7 @@ mod tests {
             limits: Limits {
                 fuel_per_call: 10,
                 memory_bytes: 1 << 20,
+                deadline_ms: 500,
             },
         };
         let text = toml::to_string_pretty(&doc).unwrap();

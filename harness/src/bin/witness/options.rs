@@ -32,17 +32,24 @@ pub struct LimitOptions {
     /// Linear memory limit per memory, in MiB.
     #[arg(long, default_value_t = HostConfig::default().memory_limit >> 20)]
     pub memory_mib: usize,
+    /// Wall-clock deadline per call, in milliseconds (a guest that computes
+    /// or sleeps past it is stopped, a `limit` finding).
+    #[arg(long, default_value_t = HostConfig::default().deadline.as_millis() as u64)]
+    pub deadline_ms: u64,
 }
 
 impl LimitOptions {
     /// The host configuration with these limits; values that make no test
     /// are refused ([`witness::limits`]).
     pub fn host(&self) -> Result<HostConfig> {
-        Ok(HostConfig {
+        let host = HostConfig {
             fuel_per_call: witness::limits::fuel(self.fuel)?,
             memory_limit: witness::limits::memory_mib(self.memory_mib)?,
+            deadline: std::time::Duration::from_millis(self.deadline_ms),
             ..HostConfig::default()
-        })
+        };
+        host.validate()?;
+        Ok(host)
     }
 }
 
