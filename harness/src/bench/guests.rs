@@ -4,7 +4,7 @@
 //!
 //! The components' bindings come from each language's own generator, run
 //! as the guest drivers run it (wit-bindgen-rust, wit-bindgen-go,
-//! componentize-py); the
+//! componentize-py, wit-bindgen-c); the
 //! function bodies are fixed templates (`templates/<lang>/bench/`) written
 //! against those bindings. The raw modules are templates too
 //! (`templates/<lang>/bench-raw/`), with no bindings at all; Python has none
@@ -15,6 +15,7 @@
 
 use super::{WORLD, WORLD_WIT};
 use crate::disk::{self, Cache};
+use crate::guest::c::CGuest;
 use crate::guest::go::GoGuest;
 use crate::guest::python::PythonGuest;
 use crate::guest::rust::{self as rust_driver, RustGuest};
@@ -35,6 +36,8 @@ const PYTHON_API: &str = include_str!("../../templates/python/bench/api.py");
 const GO_BENCH: &str = include_str!("../../templates/go/bench/bench.go");
 const GO_RAW_MOD: &str = include_str!("../../templates/go/bench-raw/go.mod");
 const GO_RAW_MAIN: &str = include_str!("../../templates/go/bench-raw/main.go");
+const C_BENCH: &str = include_str!("../../templates/c/bench/bench_impl.c");
+const C_RAW: &str = include_str!("../../templates/c/bench-raw/bench_raw.c");
 /// Where the Go guest's own code goes: the package of the exported
 /// interface, which the generated `wit_exports.go` calls into.
 const GO_EXPORT_PACKAGE: &str = "export_witness_bench_api";
@@ -76,6 +79,7 @@ pub fn build(lang: &str, cache: &Cache) -> Result<BenchGuests, BenchGuestError> 
         "rust" => build_rust(cache).map_err(wrap),
         "go" => build_go(cache).map_err(wrap),
         "python" => build_python(cache).map_err(wrap),
+        "c" => build_c(cache).map_err(wrap),
         other => Err(BenchGuestError::UnknownLanguage(other.to_string())),
     }
 }
@@ -302,6 +306,61 @@ fn build_python(cache: &Cache) -> Result<BenchGuests, GuestError> {
         component_how: format!(
             "`{componentize_py}`: bindings and CPython with the guest's code snapshotted into one component \
              (`harness/templates/python/bench/`)"
+        ),
+        toolchain,
+    })
+}
+
+fn build_c(cache: &Cache) -> Result<BenchGuests, GuestError> {
+    let c = CGuest::new();
+    let toolchain = c.prepare(cache)?;
+    let (resolve, world) =
+        resolve_world().map_err(|message| GuestError::Bindgen { lang: "c", message })?;
+    let bindings = crate::guest::c::generate_bindings(&resolve, world)?;
+    let mut joined = Vec::new();
+    for (name, bytes) in &bindings {
+        joined.extend_from_slice(name.as_bytes());
+        joined.push(0);
+        joined.extend_from_slice(bytes);
+        joined.push(0);
+    }
+    let joined = String::from_utf8_lossy(&joined).into_owned();
+    let key = key("c", &toolchain, &[C_BENCH, C_RAW, &joined]);
+    let component = cached(cache, "c", &key, "component.wasm", |dir| {
+        for (name, bytes) in &bindings {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).map_err(|source| GuestError::Io { path, source })?;
+        }
+        write(dir.join("bench_impl.c"), C_BENCH)?;
+        let core = c.build_core_module(dir, cache, &[])?;
+        crate::guest::c::componentize(&core).map_err(|log| GuestError::Build {
+            lang: "c",
+            dir: dir.to_path_buf(),
+            log: format!("componentizing: {log}"),
+        })
+    })?;
+    let raw = cached(cache, "c", &key, "raw.wasm", |dir| {
+        write(dir.join("bench_raw.c"), C_RAW)?;
+        c.build_core_module(dir, cache, &[])
+    })?;
+    Ok(BenchGuests {
+        lang: "c".into(),
+        component,
+        raw: Some(raw),
+        raw_how: format!(
+            "hand-written C (`harness/templates/c/bench-raw/`), exported functions taking pointer and \
+             length, no bindings, built like the component's core module (`zig cc -target {} \
+             -mexec-model=reactor -O2`), run with WASI preview1",
+            crate::guest::c::TARGET
+        ),
+        component_how: format!(
+            "wit-bindgen-c {} bindings, `zig cc -target {} -mexec-model=reactor -O2` (zig {}), \
+             wit-component {} with the preview1 reactor adapter {}",
+            crate::guest::c::WIT_BINDGEN_C_VERSION,
+            crate::guest::c::TARGET,
+            crate::guest::c::ZIGLANG_VERSION,
+            crate::guest::go::WIT_COMPONENT_VERSION,
+            crate::guest::go::ADAPTER_VERSION
         ),
         toolchain,
     })

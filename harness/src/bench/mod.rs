@@ -48,7 +48,7 @@ pub const RECORD_COUNT: usize = 100;
 pub const READING_SIZE: usize = 24;
 
 /// The guest languages the benchmarks cover, in report order.
-pub const LANGUAGES: &[&str] = &["rust", "go", "python"];
+pub const LANGUAGES: &[&str] = &["rust", "go", "python", "c"];
 
 /// One payload shape: a function of the benchmark world and its argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

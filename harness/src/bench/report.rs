@@ -88,6 +88,7 @@ fn lang_name(lang: &str) -> String {
         "rust" => "Rust".into(),
         "go" => "Go".into(),
         "python" => "Python".into(),
+        "c" => "C".into(),
         other => other.to_string(),
     }
 }

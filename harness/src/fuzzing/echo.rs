@@ -181,10 +181,12 @@ impl EchoFixture {
         static RUST: OnceLock<EchoFixture> = OnceLock::new();
         static GO: OnceLock<EchoFixture> = OnceLock::new();
         static PYTHON: OnceLock<EchoFixture> = OnceLock::new();
+        static C: OnceLock<EchoFixture> = OnceLock::new();
         let cell = match language {
             "rust" => &RUST,
             "go" => &GO,
             "python" => &PYTHON,
+            "c" => &C,
             other => panic!("no echo fixture for language `{other}`"),
         };
         cell.get_or_init(|| EchoFixture::build(language))
@@ -406,6 +408,7 @@ fn report(fixture: &EchoFixture, fw: &FixtureWorld, call: &Call, failure: &Failu
     let target = match fixture.language.as_str() {
         "go" => "echo_go",
         "python" => "echo_python",
+        "c" => "echo_c",
         _ => "echo_rust",
     };
     FuzzFinding::new(target, failure.summary.clone(), detail)
@@ -424,4 +427,9 @@ pub fn echo_go(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
 /// `echo_values("python", u)`.
 pub fn echo_python(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     echo_values("python", u)
+}
+
+/// `echo_values("c", u)`.
+pub fn echo_c(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
+    echo_values("c", u)
 }

@@ -15,7 +15,7 @@
 //! | `world_generation` | every generated world prints as WIT that resolves, imports back to itself, and encodes as a component that wit-component and wasmtime accept |
 //! | `wit_smith_import` | WIT packages from wasm-tools' `wit-smith` go through the `--wit` path: a clean error, or an echo case that passes `world_generation`'s checks |
 //! | `core_guest` | wasm-smith core code behind the real canonical ABI of an echo world: the host classifies every outcome and never panics, fuel and memory limits hold |
-//! | `echo_rust`, `echo_go`, `echo_python` | values through prebuilt guests of the corpus worlds (built once per process): every call round-trips, or its failure is a suppressed known bug |
+//! | `echo_rust`, `echo_go`, `echo_python`, `echo_c` | values through prebuilt guests of the corpus worlds (built once per process): every call round-trips, or its failure is a suppressed known bug |
 //! | `abi_layout` | raw guests (one, or a chain with different string encodings): every byte wasmtime lowers and every value it lifts agrees with the reference ABI |
 //! | `abi_invalid` | one invalid encoding per call (discriminant, char, UTF-8/16, pointer bounds and alignment, length limits, bad `realloc` results): wasmtime traps where the spec does, with the same kind of trap |
 //! | `resource_sequences` | own/borrow/drop sequences from the reference model on a prebuilt resources guest: destructors, live counts and traps as the model says |
@@ -35,7 +35,7 @@ mod tests;
 pub use abi::{abi_invalid, abi_layout};
 pub use core_guest::{CoreGuestStats, check_core_component, core_guest, core_guest_stats};
 pub use echo::{
-    EchoFixture, corpus_worlds, echo_go, echo_python, echo_rust, echo_values, suppressions,
+    EchoFixture, corpus_worlds, echo_c, echo_go, echo_python, echo_rust, echo_values, suppressions,
 };
 pub use resources::{LANGUAGE_VAR as RESOURCES_LANGUAGE_VAR, check_sequence, resource_sequences};
 pub use worlds::{check_wit_package, check_world, wit_smith_import, world_generation};
@@ -54,6 +54,7 @@ pub const TARGETS: &[(&str, TargetFn)] = &[
     ("echo_rust", echo_rust),
     ("echo_go", echo_go),
     ("echo_python", echo_python),
+    ("echo_c", echo_c),
     ("abi_layout", abi_layout),
     ("abi_invalid", abi_invalid),
     ("resource_sequences", resource_sequences),

@@ -196,6 +196,11 @@ fn echo_python_passes_over_seeds() {
     echo_over_seeds("python", 30);
 }
 
+#[test]
+fn echo_c_passes_over_seeds() {
+    echo_over_seeds("c", 60);
+}
+
 fn corpus_dir(target: &str) -> PathBuf {
     crate::disk::workspace_root()
         .join("corpus/fuzz")

@@ -13,6 +13,7 @@
 //! languages without it leave to its default (an [`GuestError::Unsupported`]
 //! error), and [`GuestBuilder::build_resources`].
 
+pub mod c;
 pub mod chain;
 pub mod go;
 pub mod python;
@@ -434,9 +435,10 @@ pub fn language(name: &str) -> Option<Box<dyn GuestLanguage>> {
         "rust" => Some(Box::new(rust::RustGuest)),
         "go" => Some(Box::new(go::GoGuest::new())),
         "python" => Some(Box::new(python::PythonGuest::new())),
+        "c" => Some(Box::new(c::CGuest::new())),
         _ => None,
     }
 }
 
 /// The names [`language`] accepts.
-pub const LANGUAGES: &[&str] = &["rust", "go", "python"];
+pub const LANGUAGES: &[&str] = &["rust", "go", "python", "c"];

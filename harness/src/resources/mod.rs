@@ -57,7 +57,7 @@ use step::Step;
 pub const FINDING_KIND: &str = "resource";
 
 /// The language names `witness resources` accepts.
-pub const LANGUAGES: &[&str] = &["rust", "go", "python"];
+pub const LANGUAGES: &[&str] = &["rust", "go", "python", "c"];
 
 /// What a resources run does.
 #[derive(Debug, Clone)]
