@@ -418,6 +418,31 @@ mod tests {
     }
 
     #[test]
+    fn the_c_template_defines_what_the_c_header_declares() {
+        let (resolve, world) = resolve_world().unwrap();
+        let files = crate::guest::c::generate_bindings(&resolve, world).unwrap();
+        let header = String::from_utf8(files["bench.h"].clone()).unwrap();
+        for name in [
+            "nop",
+            "add_one",
+            "string_len",
+            "bytes_len",
+            "sum_ids",
+            "area",
+            "bump",
+            "constructor_counter",
+            "counter_destructor",
+        ] {
+            let function = format!("exports_witness_bench_api_{name}(");
+            assert!(header.contains(&function), "bench.h declares no {function}");
+            assert!(
+                C_BENCH.contains(&function),
+                "the C template has no {function}"
+            );
+        }
+    }
+
+    #[test]
     fn unknown_languages_are_named() {
         let err = build("cobol", &Cache::at("/nonexistent")).unwrap_err();
         assert!(

@@ -13,7 +13,7 @@ use witness::suppress::Suppressions;
 
 #[derive(clap::Args)]
 pub struct ResourcesArgs {
-    /// Guest languages: rust, go, python, a comma-separated list of them,
+    /// Guest languages: rust, go, python, c, a comma-separated list of them,
     /// or all.
     #[arg(long, default_value = "rust")]
     lang: String,
