@@ -332,7 +332,7 @@ fn build_c(cache: &Cache) -> Result<BenchGuests, GuestError> {
             std::fs::write(&path, bytes).map_err(|source| GuestError::Io { path, source })?;
         }
         write(dir.join("bench_impl.c"), C_BENCH)?;
-        let core = c.build_core_module(dir, cache, &[])?;
+        let core = c.build_core_module(dir, cache)?;
         crate::guest::c::componentize(&core).map_err(|log| GuestError::Build {
             lang: "c",
             dir: dir.to_path_buf(),
@@ -341,7 +341,7 @@ fn build_c(cache: &Cache) -> Result<BenchGuests, GuestError> {
     })?;
     let raw = cached(cache, "c", &key, "raw.wasm", |dir| {
         write(dir.join("bench_raw.c"), C_RAW)?;
-        c.build_core_module(dir, cache, &[])
+        c.build_core_module(dir, cache)
     })?;
     Ok(BenchGuests {
         lang: "c".into(),

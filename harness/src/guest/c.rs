@@ -90,8 +90,9 @@ pub const TARGET: &str = "wasm32-wasi";
 /// and names; the world's custom section stays).
 const CFLAGS: &[&str] = &["-target", TARGET, "-mexec-model=reactor", "-O2", "-s"];
 
-/// Where a guest's sources keep the world they were generated from (read
-/// again by `build` to componentize).
+/// Where a guest's sources keep the world they were generated from, for
+/// whoever reads them (the core module carries its own copy, from the
+/// generator's `*_component_type.o`).
 const WORLD_FILE: &str = "wit/world.wit";
 /// The file the echo is written to.
 const ECHO_FILE: &str = "witness_echo.c";
@@ -147,7 +148,6 @@ impl CGuest {
         &self,
         dir: &Path,
         cache: &Cache,
-        extra_flags: &[&str],
     ) -> Result<Vec<u8>, GuestError> {
         let tools = self.tools(cache)?;
         let mut inputs: Vec<String> = std::fs::read_dir(dir)
@@ -158,7 +158,7 @@ impl CGuest {
             .collect();
         inputs.sort();
         let mut cmd = tools.zig_command(dir);
-        cmd.arg("cc").args(CFLAGS).args(extra_flags);
+        cmd.arg("cc").args(CFLAGS);
         if dir.join(ALLOC_HEADER_FILE).is_file() {
             cmd.args(["-include", ALLOC_HEADER_FILE]);
         }
@@ -229,7 +229,7 @@ impl GuestLanguage for CGuest {
     }
 
     fn build(&self, dir: &Path, cache: &Cache) -> Result<Vec<u8>, GuestError> {
-        let core = self.build_core_module(dir, cache, &[])?;
+        let core = self.build_core_module(dir, cache)?;
         let component = componentize(&core).map_err(|e| GuestError::Build {
             lang: "c",
             dir: dir.to_path_buf(),

@@ -399,3 +399,26 @@ fn the_toolchain_reports_the_pinned_versions() {
     let entry = format!("name = \"wit-bindgen-c\"\nversion = \"{WIT_BINDGEN_C_VERSION}\"");
     assert!(lock.contains(&entry), "Cargo.lock does not pin {entry}");
 }
+
+/// The wit-bindgen-c bug in corpus/findings/c-build-c62a968f: `typeof` (a
+/// keyword of GNU C and C23) is not escaped, so the generated header does
+/// not compile. When this fails, the bug is fixed: drop its suppression.
+#[test]
+fn a_case_named_typeof_breaks_the_generated_c() {
+    let wit = std::fs::read_to_string(
+        crate::disk::workspace_root().join("corpus/findings/c-build-c62a968f/world.wit"),
+    )
+    .unwrap();
+    let world = crate::wit_import::echo_case(&wit).unwrap();
+    let spec = GuestSpec {
+        world: &world,
+        wit: &wit,
+        overrides: &[],
+    };
+    let err = builder().build(&spec).unwrap_err();
+    assert!(err.is_finding(), "{err}");
+    assert!(
+        matches!(&err, GuestError::Build { log, .. } if log.contains("'typeof'")),
+        "{err}"
+    );
+}
