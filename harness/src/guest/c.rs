@@ -11,7 +11,11 @@
 //! function's C name from the generator's own naming function
 //! ([`wit_bindgen_c::c_func_name`]) and its C prototype from the generated
 //! header, so no C naming or signature rule is guessed: the echo forwards
-//! the export's C parameters, in order, to the import of the same name.
+//! the export's C parameters, in order, to the import of the same name. The
+//! generator names an anonymous type once per interface (`api`'s
+//! `list<chunk>` and `upstream`'s are two typedefs of one layout); where the
+//! two sides' types are not the same typedef chain, the echo casts the
+//! pointer.
 //!
 //! # Memory ownership (wit-bindgen-c's rules, and what the echo does)
 //!
