@@ -11,7 +11,7 @@
 //! the steps, unless `corpus/suppressions.toml` knows its signature.
 //!
 //! The guest is Rust's unless `WITNESS_FUZZ_RESOURCES_LANG` names another
-//! language (`go`, `python`). The Go and Python guests fail most sequences
+//! language (`go`, `python`, `c`). The Go and Python guests fail most sequences
 //! on their known bindings bugs (see the README), so a coverage-guided run
 //! over them stops at once until those are fixed or suppressed.
 

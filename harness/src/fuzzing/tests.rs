@@ -259,6 +259,17 @@ fn echo_python_passes_over_seeds() {
     echo_over_seeds("python", 30);
 }
 
+/// The `echo` target in every language of the registry that has no test
+/// of its own above: a new language is fuzzed with no new target or test.
+#[test]
+fn echo_passes_over_seeds_in_every_other_language() {
+    for language in crate::guest::names() {
+        if !["rust", "go", "python"].contains(&language) {
+            echo_over_seeds(language, 60);
+        }
+    }
+}
+
 fn corpus_dir(target: &str) -> PathBuf {
     crate::disk::workspace_root()
         .join("corpus/fuzz")

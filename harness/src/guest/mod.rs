@@ -20,6 +20,7 @@
 //! [`GuestLanguage::keywords`]. A new language is one driver file (with its
 //! templates) and one line in [`DRIVERS`].
 
+pub mod c;
 pub mod chain;
 pub mod fixed;
 mod fresh;
@@ -537,6 +538,7 @@ const DRIVERS: &[fn() -> Box<dyn GuestLanguage>] = &[
     || Box::new(rust::RustGuest),
     || Box::new(go::GoGuest::new()),
     || Box::new(python::PythonGuest::new()),
+    || Box::new(c::CGuest::new()),
 ];
 
 /// Every guest language witness knows, in the order commands list them.

@@ -12,7 +12,7 @@ use witness::resources::{self, Fault, ResourcesConfig};
 
 #[derive(clap::Args)]
 pub struct ResourcesArgs {
-    /// Guest languages: rust, go, python, a comma-separated list of them,
+    /// Guest languages: rust, go, python, c, a comma-separated list of them,
     /// or all.
     #[arg(long, default_value = "rust")]
     lang: String,
