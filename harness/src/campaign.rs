@@ -271,9 +271,8 @@ struct InFlight {
 /// Runs a campaign over every configured target.
 pub fn run(config: &CampaignConfig, cache: &Cache) -> Result<Summary, CampaignError> {
     let host = Host::new(config.host.clone(), cache)?;
-    let mut recorder =
-        Recorder::open(Some(&config.findings_dir), config.suppressions.clone())?
-            .with_command_prefix(&config.command_prefix);
+    let mut recorder = Recorder::open(Some(&config.findings_dir), config.suppressions.clone())?
+        .with_command_prefix(&config.command_prefix);
     let mut summary = Summary::default();
     for names in &config.targets {
         let target = Target::new(names, cache)?;
@@ -691,4 +690,3 @@ pub fn call_values(
     };
     Some((args, result))
 }
-

@@ -68,7 +68,10 @@ impl<'t, 'h> EchoPipeline<'t, 'h> {
     }
 
     /// Builds, compiles and links the guest of `world`.
-    pub fn load(&self, world: &CaseWorld) -> Result<Result<LoadedGuest<'h>, Failure>, PipelineError> {
+    pub fn load(
+        &self,
+        world: &CaseWorld,
+    ) -> Result<Result<LoadedGuest<'h>, Failure>, PipelineError> {
         let wit = wit_text::echo_package(world);
         let spec = GuestSpec {
             world,
@@ -134,13 +137,12 @@ impl<'t, 'h> EchoPipeline<'t, 'h> {
     }
 }
 
+/// A function's parameters (names and types) and result type.
+pub type FuncTypes = (Vec<(String, Type)>, Option<Type>);
+
 /// The parameter and result types of `func` of `world`, from the world's
 /// type component compiled by `host`'s engine (nothing is instantiated).
-pub fn func_types(
-    host: &Host,
-    world: &CaseWorld,
-    func: &str,
-) -> Result<(Vec<(String, Type)>, Option<Type>), CallFileError> {
+pub fn func_types(host: &Host, world: &CaseWorld, func: &str) -> Result<FuncTypes, CallFileError> {
     if !world.funcs.iter().any(|f| f.name == func) {
         return Err(CallFileError::NoFunction(func.to_string()));
     }

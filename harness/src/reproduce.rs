@@ -472,13 +472,15 @@ fn replay_resource_build(
     host: HostConfig,
 ) -> Result<Outcome, ReproduceError> {
     let host = Host::new(host, cache)?;
-    Ok(match resources::prepare(language, fault, &host, cache, 1)? {
-        Ok(_) => (None, format!("the {language} resources guest builds")),
-        Err(e) => (
-            Some(resources::build_signature(language, &e)),
-            format!("the {language} resources guest does not build:\n{e}"),
-        ),
-    })
+    Ok(
+        match resources::prepare(language, fault, &host, cache, 1)? {
+            Ok(_) => (None, format!("the {language} resources guest builds")),
+            Err(e) => (
+                Some(resources::build_signature(language, &e)),
+                format!("the {language} resources guest does not build:\n{e}"),
+            ),
+        },
+    )
 }
 
 fn replay_abi(

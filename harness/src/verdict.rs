@@ -31,7 +31,11 @@ pub struct Call {
 impl Call {
     /// The weight of the values, for choosing the lightest reproducer.
     pub fn weight(&self) -> usize {
-        self.args.iter().chain(&self.result).map(value::val_weight).sum()
+        self.args
+            .iter()
+            .chain(&self.result)
+            .map(value::val_weight)
+            .sum()
     }
 
     /// The call file (`call.wave`) of this call in `world`.
@@ -278,7 +282,9 @@ pub fn build_class(log: &str) -> String {
 pub fn classify(failure: &CallFailure) -> (Kind, String) {
     match &failure.kind {
         FailureKind::Mismatch(d) => (Kind::Mismatch, d.kind.as_str().to_string()),
-        FailureKind::Trap { root_cause, .. } => (Kind::Trap, finding::normalise_message(root_cause)),
+        FailureKind::Trap { root_cause, .. } => {
+            (Kind::Trap, finding::normalise_message(root_cause))
+        }
         FailureKind::Limit { message } => (Kind::Limit, finding::normalise_message(message)),
         FailureKind::Protocol { message } => (Kind::Protocol, finding::normalise_message(message)),
     }

@@ -396,11 +396,8 @@ pub fn type_component(world: &CaseWorld) -> Result<Vec<u8>, WitTextError> {
     let encode = |e: anyhow::Error| WitTextError::Encode {
         message: format!("{e:#}"),
     };
-    let mut module = wit_component::dummy_module(
-        &resolve,
-        world_id,
-        wit_parser::ManglingAndAbi::Standard32,
-    );
+    let mut module =
+        wit_component::dummy_module(&resolve, world_id, wit_parser::ManglingAndAbi::Standard32);
     wit_component::embed_component_metadata(
         &mut module,
         &resolve,

@@ -245,9 +245,10 @@ fn a_call_finding_without_its_call_file_is_an_error_not_a_pass() {
     // A build finding turned into a call finding whose call.wave is gone.
     let (_tmp, copy) = echo_copy("cannot call panic");
     let meta = std::fs::read_to_string(copy.join("finding.toml")).unwrap();
-    let as_call = meta
-        .replace("kind = \"build\"", "kind = \"trap\"")
-        .replace("hop = \"build\"", "hop = \"export-result\"\nfunction = \"f\"");
+    let as_call = meta.replace("kind = \"build\"", "kind = \"trap\"").replace(
+        "hop = \"build\"",
+        "hop = \"export-result\"\nfunction = \"f\"",
+    );
     std::fs::write(copy.join("finding.toml"), as_call).unwrap();
     let _ = std::fs::remove_file(copy.join("call.wave"));
     let error = witness::reproduce::replay_finding(&copy, &cache, HostConfig::default())

@@ -15,19 +15,8 @@ const KILLS: u64 = 20;
 fn witness(cache: &Path, corpus: &Path, extra: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_witness"));
     cmd.args([
-        "run",
-        "--lang",
-        "rust",
-        "--seed",
-        "7",
-        "--worlds",
-        "6",
-        "--calls",
-        "5",
-        "--fuel",
-        "300",
-        "--quiet",
-        "--corpus",
+        "run", "--lang", "rust", "--seed", "7", "--worlds", "6", "--calls", "5", "--fuel", "300",
+        "--quiet", "--corpus",
     ])
     .arg(corpus)
     .args(extra)
@@ -118,7 +107,11 @@ fn a_campaign_killed_at_random_points_resumes_to_the_uninterrupted_result() {
         child.wait().unwrap();
         let resumed = run_to_end(&cache, &killed, &[]);
         assert_eq!(store_state(&killed), want, "after kill {k} at {at} ms");
-        assert_eq!(table(&resumed), table(&reference), "after kill {k} at {at} ms");
+        assert_eq!(
+            table(&resumed),
+            table(&reference),
+            "after kill {k} at {at} ms"
+        );
     }
     eprintln!("{kills} of {KILLS} kills landed inside a run (a warm run takes {span} ms)");
     assert!(kills >= KILLS / 2, "only {kills} kills landed in a run");
@@ -149,7 +142,11 @@ fn a_damaged_progress_file_stops_the_campaign_and_names_the_fix() {
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         assert!(stderr.contains(&file.display().to_string()), "{stderr}");
         assert!(stderr.contains("--fresh"), "{stderr}");
-        assert_eq!(store_state(&corpus), before, "no finding is lost or counted");
+        assert_eq!(
+            store_state(&corpus),
+            before,
+            "no finding is lost or counted"
+        );
     }
     // --fresh starts over from it.
     let out = run_to_end(&cache, &corpus, &["--fresh"]);

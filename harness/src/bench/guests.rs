@@ -13,8 +13,8 @@
 //! with the drivers' toolchains ([`crate::guest`]) and cached by a key over
 //! the world, the templates, the toolchain versions and [`REVISION`].
 
-pub use crate::guest::fixed::{BenchGuests, REVISION};
 use crate::disk::Cache;
+pub use crate::guest::fixed::{BenchGuests, REVISION};
 use crate::guest::{GuestError, Protocol};
 
 /// Why a benchmark guest could not be built.
@@ -36,10 +36,12 @@ pub fn build(lang: &str, cache: &Cache) -> Result<BenchGuests, BenchGuestError> 
     let driver = crate::guest::language(lang)
         .filter(|l| l.supports(Protocol::Bench))
         .ok_or_else(|| BenchGuestError::UnknownLanguage(lang.to_string()))?;
-    driver.bench(cache).map_err(|source| BenchGuestError::Guest {
-        lang: lang.to_string(),
-        source,
-    })
+    driver
+        .bench(cache)
+        .map_err(|source| BenchGuestError::Guest {
+            lang: lang.to_string(),
+            source,
+        })
 }
 
 #[cfg(test)]

@@ -628,7 +628,10 @@ mod tests {
         let first = text.lines().next().unwrap();
         assert_eq!(
             first,
-            format!("# witness finding: replay with `witness repro {}`", rec.dir.display())
+            format!(
+                "# witness finding: replay with `witness repro {}`",
+                rec.dir.display()
+            )
         );
         assert!(!text.contains("corpus/findings"), "{text}");
     }

@@ -110,7 +110,10 @@ impl Stage {
     pub fn is_call(self) -> bool {
         matches!(
             self,
-            Stage::HostToGuest | Stage::GuestToHostImport | Stage::ImportResult | Stage::ExportResult
+            Stage::HostToGuest
+                | Stage::GuestToHostImport
+                | Stage::ImportResult
+                | Stage::ExportResult
         )
     }
 }
@@ -233,7 +236,10 @@ impl Replay {
     /// under `limits`, starting with `prefix` (how they run witness).
     pub fn command(&self, prefix: &str, dir: &Path, limits: &Limits) -> String {
         let limits = limits.options();
-        let fault = |f: &Option<String>| f.as_ref().map_or(String::new(), |f| format!(" --fault {f}"));
+        let fault = |f: &Option<String>| {
+            f.as_ref()
+                .map_or(String::new(), |f| format!(" --fault {f}"))
+        };
         match self {
             Replay::Echo { .. } => format!("{prefix} repro {}", dir.display()),
             Replay::ResourceSteps { .. } => {

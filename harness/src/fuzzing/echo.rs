@@ -27,14 +27,14 @@ use crate::host::echo::{EchoGuest, EchoInstance};
 use crate::host::{Host, HostConfig, WASMTIME_VERSION};
 use crate::pipeline::EchoPipeline;
 use crate::suppress::Suppressions;
-use crate::verdict::{Call, Failure};
 use crate::ty::CaseWorld;
 use crate::value::{self, ValueConfig};
+use crate::verdict::{Call, Failure};
 use crate::{smith, wit_import, wit_text};
 use arbitrary::Unstructured;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use wasmtime::component::Component;
 
@@ -188,7 +188,7 @@ impl EchoFixture {
                 crate::guest::names().join(", ")
             );
         }
-        let cell: &'static OnceLock<EchoFixture> = *FIXTURES
+        let cell: &'static OnceLock<EchoFixture> = FIXTURES
             .get_or_init(Default::default)
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -406,7 +406,7 @@ fn report(fixture: &EchoFixture, fw: &FixtureWorld, call: &Call, failure: &Failu
         fw.name, finding.world_wit
     ));
     FuzzFinding::new(
-        &format!("echo_{}", fixture.language),
+        format!("echo_{}", fixture.language),
         failure.summary.clone(),
         detail,
     )

@@ -97,7 +97,10 @@ fn a_failing_input_is_shrunk_before_it_is_reported() {
         .map(|w| w.parse().unwrap())
         .collect();
     assert_eq!(bytes.len(), 32, "{message}");
-    assert_eq!(bytes.iter().filter(|b| **b != 0).collect::<Vec<_>>(), [&200]);
+    assert_eq!(
+        bytes.iter().filter(|b| **b != 0).collect::<Vec<_>>(),
+        [&200]
+    );
 }
 
 #[test]

@@ -286,11 +286,8 @@ impl GuestLanguage for CGuest {
                 "the resources template has no `{FAULT_LINE}` line"
             )));
         }
-        let guest = RESOURCES_GUEST.replacen(
-            FAULT_LINE,
-            &format!("#define FAULT {:?}", spec.fault),
-            1,
-        );
+        let guest =
+            RESOURCES_GUEST.replacen(FAULT_LINE, &format!("#define FAULT {:?}", spec.fault), 1);
         write_files(dir, &files)?;
         write_file(&dir.join(RESOURCES_GUEST_FILE), guest.as_bytes())?;
         write_file(&dir.join(ALLOC_HEADER_FILE), ALLOC_HEADER.as_bytes())?;

@@ -129,12 +129,7 @@ mod tests {
         fn generate(&self, _: &GuestSpec<'_>, _: &Path) -> Result<(), GuestError> {
             Ok(())
         }
-        fn build(
-            &self,
-            _: &Path,
-            _: &ProtocolWorld<'_>,
-            _: &Cache,
-        ) -> Result<Vec<u8>, GuestError> {
+        fn build(&self, _: &Path, _: &ProtocolWorld<'_>, _: &Cache) -> Result<Vec<u8>, GuestError> {
             self.builds.fetch_add(1, Ordering::SeqCst);
             Ok(self.component.clone().into_bytes())
         }

@@ -441,7 +441,10 @@ impl Target {
 
     /// The language of every link, outermost first.
     pub fn link_names(&self) -> Vec<String> {
-        self.links.iter().map(|l| l.language().to_string()).collect()
+        self.links
+            .iter()
+            .map(|l| l.language().to_string())
+            .collect()
     }
 
     pub fn is_chain(&self) -> bool {

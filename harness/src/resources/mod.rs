@@ -37,6 +37,8 @@ pub mod step;
 pub mod world;
 
 #[cfg(test)]
+mod machine_tests;
+#[cfg(test)]
 pub(crate) mod test_support;
 
 pub use fault::Fault;
@@ -729,10 +731,12 @@ pub fn replay(
     };
     let fault = match fault {
         None => None,
-        Some(name) => Some(Fault::parse(name).ok_or_else(|| ResourcesError::BadFinding {
-            path: dir.join("finding.toml"),
-            message: format!("unknown guest fault `{name}`"),
-        })?),
+        Some(name) => Some(
+            Fault::parse(name).ok_or_else(|| ResourcesError::BadFinding {
+                path: dir.join("finding.toml"),
+                message: format!("unknown guest fault `{name}`"),
+            })?,
+        ),
     };
     let text = found.steps.ok_or_else(|| {
         bad("the file is missing; a resources finding keeps its steps there".into())
@@ -740,7 +744,9 @@ pub fn replay(
     let steps = step::parse_steps(&text)
         .map_err(|e| bad(format!("{e}; restore the file from version control")))?;
     if steps.is_empty() {
-        return Err(bad("it holds no steps; restore the file from version control".into()));
+        return Err(bad(
+            "it holds no steps; restore the file from version control".into(),
+        ));
     }
     if model::normalise(&steps).len() != steps.len() {
         return Err(bad(

@@ -679,7 +679,7 @@ fn pick_key(u: &mut Unstructured<'_>, keys: &[Key], known: &[Key]) -> arbitrary:
 }
 
 /// Generates one step for `model`'s state, or `None` when nothing fits.
-fn generate_step(
+pub(crate) fn generate_step(
     u: &mut Unstructured<'_>,
     model: &Model,
     config: &GenConfig,

@@ -49,7 +49,10 @@ pub fn run(args: ResourcesArgs) -> Result<ExitCode> {
     let host = args.common.limits.host()?;
     witness::limits::resources_work(args.sequences, args.cycles)?;
     let languages: Vec<String> = match args.lang.as_str() {
-        "all" => resources::languages().iter().map(|s| s.to_string()).collect(),
+        "all" => resources::languages()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         list => list
             .split(',')
             .map(|s| s.trim().to_string())

@@ -84,7 +84,10 @@ mod tests {
         ] {
             let function = format!("exports_witness_bench_api_{name}(");
             assert!(header.contains(&function), "bench.h declares no {function}");
-            assert!(BENCH.contains(&function), "the C template has no {function}");
+            assert!(
+                BENCH.contains(&function),
+                "the C template has no {function}"
+            );
         }
     }
 }
