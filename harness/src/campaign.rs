@@ -480,7 +480,7 @@ impl WorldRunner<'_> {
             // A world that cannot be built or linked fails all its calls.
             Err(failure) => {
                 progress.summary.calls += calls;
-                return self.record(progress, &failure, world, i, None, 0, calls);
+                return self.record(progress, &failure, world, i, None, 0, calls, None);
             }
         };
         progress.summary.note_build(&loaded.built);
@@ -506,6 +506,7 @@ impl WorldRunner<'_> {
                             Some((j, None)),
                             instance_seed,
                             left,
+                            None,
                         );
                     }
                 }
@@ -533,7 +534,7 @@ impl WorldRunner<'_> {
                         failure.summary = format!("{} [{where_}]", failure.summary);
                         link = Some(where_);
                     }
-                    self.record_with_link(
+                    self.record(
                         progress,
                         &failure,
                         world,
@@ -581,33 +582,10 @@ impl WorldRunner<'_> {
         "every shorter sub-chain passes: only the whole chain fails".to_string()
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn record(
-        &mut self,
-        progress: &mut Progress,
-        failure: &Failure,
-        world: &CaseWorld,
-        world_index: u64,
-        call: Option<(u64, Option<&Call>)>,
-        instance_seed: u64,
-        hits: u64,
-    ) -> Result<(), CampaignError> {
-        self.record_with_link(
-            progress,
-            failure,
-            world,
-            world_index,
-            call,
-            instance_seed,
-            hits,
-            None,
-        )
-    }
-
     /// Writes (or counts) the finding of `hits` failures, journalling the
     /// count it had before in the progress file first (see [`InFlight`]).
     #[allow(clippy::too_many_arguments)]
-    fn record_with_link(
+    fn record(
         &mut self,
         progress: &mut Progress,
         failure: &Failure,

@@ -104,28 +104,36 @@ impl Failure {
         failure
     }
 
-    /// wasmtime rejected the component a toolchain made.
-    pub fn of_compile(message: &str) -> Failure {
+    /// A stage that failed with wasmtime's `message` (kept as the trap).
+    fn of_stage_error(kind: Kind, stage: Stage, what: &str, message: &str) -> Failure {
         let mut failure = Failure::stage(
-            Kind::Build,
-            Stage::Compile,
+            kind,
+            stage,
             finding::normalise_message(message),
-            format!("wasmtime rejected the guest: {message}"),
+            format!("{what}: {message}"),
         );
         failure.trap = Some(message.to_string());
         failure
     }
 
+    /// wasmtime rejected the component a toolchain made.
+    pub fn of_compile(message: &str) -> Failure {
+        Failure::of_stage_error(
+            Kind::Build,
+            Stage::Compile,
+            "wasmtime rejected the guest",
+            message,
+        )
+    }
+
     /// The guest does not link against the echo world.
     pub fn of_link(message: &str) -> Failure {
-        let mut failure = Failure::stage(
+        Failure::of_stage_error(
             Kind::Protocol,
             Stage::Link,
-            finding::normalise_message(message),
-            format!("the guest does not link against the echo world: {message}"),
-        );
-        failure.trap = Some(message.to_string());
-        failure
+            "the guest does not link against the echo world",
+            message,
+        )
     }
 
     /// Instantiation trapped, or was stopped by a limit (fuel, memory, the
@@ -135,14 +143,7 @@ impl Failure {
             "limit" => Kind::Limit,
             _ => Kind::Trap,
         };
-        let mut failure = Failure::stage(
-            kind,
-            Stage::Instantiate,
-            finding::normalise_message(message),
-            format!("instantiation failed: {message}"),
-        );
-        failure.trap = Some(message.to_string());
-        failure
+        Failure::of_stage_error(kind, Stage::Instantiate, "instantiation failed", message)
     }
 
     /// The failure of `call` in `world`.

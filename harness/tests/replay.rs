@@ -109,13 +109,7 @@ fn faulty_finding(store: &FindingStore) -> PathBuf {
         "rust",
         &world,
         Some(&call),
-        Replay::Echo {
-            links: vec!["rust".into()],
-            instance_seed: 0,
-            seed: None,
-            world: None,
-            call: None,
-        },
+        Replay::echo(vec!["rust".into()], 0),
         Limits::of(&HostConfig::default()),
         reproducer.versions(),
     );

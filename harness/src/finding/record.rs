@@ -232,6 +232,18 @@ pub enum Replay {
 }
 
 impl Replay {
+    /// An echo case on `links` in an instance seeded `instance_seed`, not
+    /// drawn from a campaign (a test's, a fuzz input's).
+    pub fn echo(links: Vec<String>, instance_seed: u64) -> Replay {
+        Replay::Echo {
+            links,
+            instance_seed,
+            seed: None,
+            world: None,
+            call: None,
+        }
+    }
+
     /// The command a person runs to replay the finding stored in `dir`
     /// under `limits`, starting with `prefix` (how they run witness).
     pub fn command(&self, prefix: &str, dir: &Path, limits: &Limits) -> String {

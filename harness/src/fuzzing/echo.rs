@@ -370,13 +370,7 @@ fn report(fixture: &EchoFixture, fw: &FixtureWorld, call: &Call, failure: &Failu
         &fixture.language,
         &fw.world,
         Some(call),
-        Replay::Echo {
-            links: vec![fixture.language.clone()],
-            instance_seed: 0,
-            seed: None,
-            world: None,
-            call: None,
-        },
+        Replay::echo(vec![fixture.language.clone()], 0),
         Limits::of(&fuzz_host()),
         fixture.versions.clone(),
     );

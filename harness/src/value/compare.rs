@@ -208,10 +208,14 @@ fn diverge<'v>(path: &mut String, e: &'v Val, a: &'v Val) -> Found<'v> {
             if xs.len() != ys.len() {
                 return differ(K::MapLength, true);
             }
-            for (i, ((xk, xv), (yk, yv))) in xs.iter().zip(ys).enumerate() {
-                if let found @ Some(_) = step(path, format_args!("{{{i}}}.key"), xk, yk) {
-                    return found;
-                }
+            // A map is a set of entries: bindings keep them in hash maps, so
+            // the order they come back in is not the order they were sent
+            // in. Each key sent must arrive once, with its value.
+            for (i, (xk, xv)) in xs.iter().enumerate() {
+                let Some((_, yv)) = ys.iter().find(|(yk, _)| same(xk, yk)) else {
+                    // The key is missing: show it against the entry in its place.
+                    return step(path, format_args!("{{{i}}}.key"), xk, &ys[i].0);
+                };
                 if let found @ Some(_) = step(path, format_args!("{{{i}}}.value"), xv, yv) {
                     return found;
                 }

@@ -345,3 +345,36 @@ fn handles_compare_by_identity_and_have_no_wave_text() {
         crate::value::WaveError::Unsupported { what: "resource" }
     );
 }
+
+#[test]
+fn map_entries_compare_as_a_set_of_keys_each_with_its_value() {
+    let sent = Val::Map(vec![
+        (s("a"), Val::U8(0)),
+        (s("b"), Val::U8(1)),
+        (s("c"), Val::U8(2)),
+    ]);
+    // A guest's hash map gives the entries back in another order: not a
+    // divergence.
+    let reordered = Val::Map(vec![
+        (s("c"), Val::U8(2)),
+        (s("a"), Val::U8(0)),
+        (s("b"), Val::U8(1)),
+    ]);
+    assert!(compare("x", &sent, &reordered).is_ok());
+    // One key twice and another missing is: the missing one is named.
+    let twice = Val::Map(vec![
+        (s("c"), Val::U8(2)),
+        (s("a"), Val::U8(0)),
+        (s("a"), Val::U8(0)),
+    ]);
+    let d = compare("x", &sent, &twice).unwrap_err();
+    assert_eq!(d.path, "x{1}.key");
+    // A value changed under a moved key is found by the key.
+    let changed = Val::Map(vec![
+        (s("b"), Val::U8(7)),
+        (s("a"), Val::U8(0)),
+        (s("c"), Val::U8(2)),
+    ]);
+    let d = compare("x", &sent, &changed).unwrap_err();
+    assert_eq!(d.path, "x{1}.value");
+}
