@@ -36,7 +36,7 @@ export WITNESS_CACHE="${WITNESS_CACHE:-$WORK/witness-cache}"
 export WITNESS_FUZZ_EXPORT_GUESTS="$OUT/witness-guests"
 for target in $targets; do
   case "$target" in
-    echo_*|resource_sequences) "$bin_dir/$target" -runs=1 ;;
+    echo|echo_*|resource_sequences) "$bin_dir/$target" -runs=1 ;;
   esac
 done
 ls -R "$OUT/witness-guests"
