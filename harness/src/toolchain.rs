@@ -89,10 +89,28 @@ pub fn version_line(program: &Path, args: &[&str]) -> Result<String, ToolchainEr
 
 /// Finds `name` on `PATH`.
 pub fn which(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
+    which_in(name, None)
+}
+
+/// Finds `name` on `search_path` (a `PATH`-style list), or on `PATH` when
+/// there is none.
+pub fn which_in(name: &str, search_path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
+    let path = match search_path {
+        Some(path) => path.to_os_string(),
+        None => std::env::var_os("PATH")?,
+    };
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
+}
+
+/// `lib/python*/site-packages/<relative>` of the virtual environment
+/// `venv`, if it is there (where a PyPI package ships its binary).
+pub fn venv_package_file(venv: &Path, relative: &Path) -> Option<PathBuf> {
+    let lib = std::fs::read_dir(venv.join("lib")).ok()?;
+    lib.flatten()
+        .map(|python| python.path().join("site-packages").join(relative))
+        .find(|file| file.is_file())
 }
 
 /// Finds `name` on `PATH`, or fails with `fix` as the advice.

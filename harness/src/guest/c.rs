@@ -267,7 +267,7 @@ impl GuestLanguage for CGuest {
         cache: &Cache,
     ) -> Result<Vec<u8>, GuestError> {
         let core = self.build_core_module(dir, cache)?;
-        let component = componentize(&core).map_err(|e| GuestError::Build {
+        let component = super::componentize_reactor(&core).map_err(|e| GuestError::Build {
             lang: "c",
             dir: dir.to_path_buf(),
             log: format!("componentizing {}: {e}", dir.join(CORE_WASM).display()),
@@ -348,22 +348,6 @@ pub(crate) fn generate_bindings(
         .iter()
         .map(|(name, bytes)| (name.to_string(), bytes.to_vec()))
         .collect())
-}
-
-/// Makes the core module (which carries its world in the custom section the
-/// generator's `*_component_type.o` brought) a component, with the WASI
-/// preview1 reactor adapter.
-pub(crate) fn componentize(core: &[u8]) -> Result<Vec<u8>, String> {
-    let mut encoder = wit_component::ComponentEncoder::default();
-    encoder.validate(true);
-    encoder.module(core).map_err(|e| format!("{e:#}"))?;
-    encoder
-        .adapter(
-            wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME,
-            wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
-        )
-        .map_err(|e| format!("the preview1 adapter: {e:#}"))?;
-    encoder.encode().map_err(|e| format!("{e:#}"))
 }
 
 /// One parameter of a generated C prototype.

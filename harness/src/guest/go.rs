@@ -176,13 +176,7 @@ impl GoGuest {
     }
 
     fn which(&self, name: &str) -> Option<PathBuf> {
-        let path = self
-            .search_path
-            .clone()
-            .or_else(|| std::env::var_os("PATH"))?;
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(name))
-            .find(|candidate| candidate.is_file())
+        toolchain::which_in(name, self.search_path.as_deref())
     }
 
     fn tools(&self, cache: &Cache) -> Result<&GoTools, GuestError> {
@@ -553,17 +547,7 @@ fn minimum_go_version() -> (u32, u32, u32) {
 
 /// `site-packages/go/bin/go` of a venv, if it is there.
 fn venv_go(venv: &Path) -> Option<PathBuf> {
-    let lib = std::fs::read_dir(venv.join("lib")).ok()?;
-    lib.flatten()
-        .map(|python| {
-            python
-                .path()
-                .join("site-packages")
-                .join("go")
-                .join("bin")
-                .join("go")
-        })
-        .find(|go| go.is_file())
+    toolchain::venv_package_file(venv, Path::new("go/bin/go"))
 }
 
 /// A key over the embedded support package's files.
@@ -955,16 +939,7 @@ pub(crate) fn componentize(
         false,
     )
     .map_err(|e| format!("embedding the world: {e:#}"))?;
-    let mut encoder = wit_component::ComponentEncoder::default();
-    encoder.validate(true);
-    encoder.module(&core).map_err(|e| format!("{e:#}"))?;
-    encoder
-        .adapter(
-            wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME,
-            wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
-        )
-        .map_err(|e| format!("the preview1 adapter: {e:#}"))?;
-    encoder.encode().map_err(|e| format!("{e:#}"))
+    super::componentize_reactor(&core)
 }
 
 #[cfg(test)]

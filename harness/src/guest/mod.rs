@@ -535,6 +535,22 @@ pub enum TargetError {
     Guest(#[from] GuestError),
 }
 
+/// Wraps a core module that already carries its world (embedded, or linked
+/// in as a component-type object) into a component, with the WASI preview1
+/// reactor adapter: how the Go and C drivers componentize.
+pub(crate) fn componentize_reactor(core: &[u8]) -> Result<Vec<u8>, String> {
+    let mut encoder = wit_component::ComponentEncoder::default();
+    encoder.validate(true);
+    encoder.module(core).map_err(|e| format!("{e:#}"))?;
+    encoder
+        .adapter(
+            wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME,
+            wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
+        )
+        .map_err(|e| format!("the preview1 adapter: {e:#}"))?;
+    encoder.encode().map_err(|e| format!("{e:#}"))
+}
+
 /// The drivers, in the order commands list them. A new language is its
 /// driver (a file beside this one) and one line here.
 const DRIVERS: &[fn() -> Box<dyn GuestLanguage>] = &[

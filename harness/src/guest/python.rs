@@ -434,12 +434,7 @@ impl PythonGuest {
 
     /// `name` on this driver's search path.
     fn find(&self, name: &str) -> Option<PathBuf> {
-        match &self.search_path {
-            None => toolchain::which(name),
-            Some(path) => std::env::split_paths(path)
-                .map(|dir| dir.join(name))
-                .find(|c| c.is_file()),
-        }
+        toolchain::which_in(name, self.search_path.as_deref())
     }
 }
 

@@ -3,8 +3,9 @@
 //! (`templates/c/bench-raw/`, exported functions taking pointer and length,
 //! no bindings) built like the component's core module.
 
-use super::{CGuest, TARGET, WIT_BINDGEN_C_VERSION, ZIGLANG_VERSION, componentize};
+use super::{CGuest, TARGET, WIT_BINDGEN_C_VERSION, ZIGLANG_VERSION};
 use crate::disk::Cache;
+use crate::guest::componentize_reactor;
 use crate::guest::fixed::{self, BenchGuests, cached, write};
 use crate::guest::go::{ADAPTER_VERSION, WIT_COMPONENT_VERSION};
 use crate::guest::{GuestError, GuestLanguage};
@@ -32,7 +33,7 @@ pub(super) fn build(c: &CGuest, cache: &Cache) -> Result<BenchGuests, GuestError
         }
         write(dir.join("bench_impl.c"), BENCH)?;
         let core = c.build_core_module(dir, cache)?;
-        componentize(&core).map_err(|log| GuestError::Build {
+        componentize_reactor(&core).map_err(|log| GuestError::Build {
             lang: "c",
             dir: dir.to_path_buf(),
             log: format!("componentizing: {log}"),

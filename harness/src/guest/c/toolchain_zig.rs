@@ -88,32 +88,13 @@ impl ZigTools {
 
 /// `site-packages/ziglang/zig` of a venv, if it is there.
 fn venv_zig(venv: &Path) -> Option<PathBuf> {
-    let lib = std::fs::read_dir(venv.join("lib")).ok()?;
-    lib.flatten()
-        .map(|python| {
-            python
-                .path()
-                .join("site-packages")
-                .join("ziglang")
-                .join("zig")
-        })
-        .find(|zig| zig.is_file())
+    toolchain::venv_package_file(venv, Path::new("ziglang/zig"))
 }
 
 /// Whether `venv` holds a finished install of the pinned ziglang.
 fn venv_is_ready(venv: &Path) -> bool {
     let marker = std::fs::read_to_string(venv.join(VENV_MARKER)).unwrap_or_default();
     marker.trim() == ZIGLANG_VERSION && venv_zig(venv).is_some()
-}
-
-/// `name` on `search_path` (or the process's `PATH`).
-fn find(name: &str, search_path: Option<&OsStr>) -> Option<PathBuf> {
-    match search_path {
-        None => toolchain::which(name),
-        Some(path) => std::env::split_paths(path)
-            .map(|dir| dir.join(name))
-            .find(|c| c.is_file()),
-    }
 }
 
 /// Makes the venv at `venv` (replacing whatever is there) and installs
@@ -128,7 +109,7 @@ fn install(venv: &Path, toolchains: &Path, search_path: Option<&OsStr>) -> Resul
             venv.display()
         ),
     };
-    let python3 = find("python3", search_path)
+    let python3 = toolchain::which_in("python3", search_path)
         .ok_or_else(|| missing("`python3` was not found on PATH.".into()))?;
     if venv.exists() {
         std::fs::remove_dir_all(venv).map_err(GuestError::io(venv))?;
