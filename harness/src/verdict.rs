@@ -139,10 +139,7 @@ impl Failure {
     /// Instantiation trapped, or was stopped by a limit (fuel, memory, the
     /// deadline).
     pub fn of_instantiate(message: &str) -> Failure {
-        let kind = match crate::host::deadline::instantiation_failure_kind(message) {
-            "limit" => Kind::Limit,
-            _ => Kind::Trap,
-        };
+        let kind = crate::host::deadline::instantiation_failure_kind(message);
         Failure::of_stage_error(kind, Stage::Instantiate, "instantiation failed", message)
     }
 

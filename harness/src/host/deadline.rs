@@ -124,11 +124,11 @@ pub const INSTANTIATION_LIMIT_PREFIX: &str = "limit: ";
 /// The finding kind of a failed instantiation with `message` (from
 /// [`crate::host::HostError::Instantiate`]): `limit` when a sandbox limit
 /// stopped it, else `trap`.
-pub fn instantiation_failure_kind(message: &str) -> &'static str {
+pub fn instantiation_failure_kind(message: &str) -> crate::finding::Kind {
     if message.starts_with(INSTANTIATION_LIMIT_PREFIX) {
-        "limit"
+        crate::finding::Kind::Limit
     } else {
-        "trap"
+        crate::finding::Kind::Trap
     }
 }
 

@@ -669,10 +669,13 @@ pub(crate) mod tests {
             message.starts_with("limit: wall-clock deadline of 300 ms exceeded"),
             "{message}"
         );
-        assert_eq!(deadline::instantiation_failure_kind(&message), "limit");
+        assert_eq!(
+            deadline::instantiation_failure_kind(&message),
+            crate::finding::Kind::Limit
+        );
         assert_eq!(
             deadline::instantiation_failure_kind("wasm trap: unreachable"),
-            "trap"
+            crate::finding::Kind::Trap
         );
     }
 }
