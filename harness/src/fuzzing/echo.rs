@@ -182,18 +182,21 @@ impl EchoFixture {
     pub fn get(language: &str) -> &'static EchoFixture {
         type Fixtures = Mutex<HashMap<String, &'static OnceLock<EchoFixture>>>;
         static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
-        if crate::guest::language(language).is_none() {
-            panic!(
-                "no echo fixture for language `{language}` (known: {})",
-                crate::guest::names().join(", ")
-            );
-        }
         let cell: &'static OnceLock<EchoFixture> = FIXTURES
             .get_or_init(Default::default)
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .entry(language.to_string())
-            .or_insert_with(|| Box::leak(Box::new(OnceLock::new())));
+            .or_insert_with(|| {
+                // Checked once per language, not on every input.
+                if crate::guest::language(language).is_none() {
+                    panic!(
+                        "no echo fixture for language `{language}` (known: {})",
+                        crate::guest::names().join(", ")
+                    );
+                }
+                Box::leak(Box::new(OnceLock::new()))
+            });
         cell.get_or_init(|| EchoFixture::build(language))
     }
 
