@@ -20,7 +20,7 @@ use crate::disk::{self, Cache};
 use crate::finding::{self, Limits, Replay};
 use crate::guest::{BuiltGuest, Target, TargetError};
 use crate::host::echo::EchoInstance;
-use crate::host::{Host, HostConfig, HostError, WASMTIME_VERSION};
+use crate::host::{Host, HostConfig, HostError};
 use crate::pipeline::{EchoPipeline, PipelineError};
 use crate::recorder::{self, Recorder, Tally};
 use crate::smith;
@@ -368,7 +368,8 @@ fn run_target(
         );
     }
     let bars = Bars::new(config.progress, lang, total, config.calls);
-    let mut versions = BTreeMap::from([("wasmtime".to_string(), WASMTIME_VERSION.to_string())]);
+    let mut versions =
+        BTreeMap::from([("wasmtime".to_string(), host.runtime().version.to_string())]);
     versions.extend(target.toolchain().versions);
     let mut runner = WorldRunner {
         config,

@@ -105,6 +105,13 @@ impl<'t, 'h> EchoPipeline<'t, 'h> {
         match loaded.guest.instantiate(seed) {
             Ok(instance) => Ok(Ok(instance)),
             Err(HostError::Instantiate(message)) => Ok(Err(Failure::of_instantiate(&message))),
+            Err(HostError::Crash(crash)) => Ok(Err(Failure::of_crash(
+                crate::finding::Stage::Instantiate,
+                &crash,
+            ))),
+            // The executor rejected what witness's engine compiled.
+            Err(HostError::Compile(message)) => Ok(Err(Failure::of_compile(&message))),
+            Err(HostError::Link(message)) => Ok(Err(Failure::of_link(&message))),
             Err(e) => Err(e.into()),
         }
     }

@@ -17,7 +17,7 @@ use crate::abi_oracle;
 use crate::disk::Cache;
 use crate::finding::{self, Finding, FindingError, Kind, Replay, Signature};
 use crate::guest::{GuestError, Target, TargetError};
-use crate::host::{Host, HostConfig, HostError, WASMTIME_VERSION};
+use crate::host::{Host, HostConfig, HostError};
 use crate::pipeline::{self, CallFileError, EchoPipeline, PipelineError};
 use crate::resources::runner::{Cycle, Violation};
 use crate::resources::{self, Fault, ResourcesError};
@@ -127,7 +127,10 @@ impl Reproducer {
 
     /// wasmtime's and the target's toolchain versions, as findings list them.
     pub fn versions(&self) -> BTreeMap<String, String> {
-        let mut versions = BTreeMap::from([("wasmtime".to_string(), WASMTIME_VERSION.to_string())]);
+        let mut versions = BTreeMap::from([(
+            "wasmtime".to_string(),
+            self.host.runtime().version.to_string(),
+        )]);
         versions.extend(self.target.toolchain().versions);
         versions
     }
@@ -300,6 +303,9 @@ pub fn replay_finding(
         })?;
     let host = found.meta.limits.apply(host);
     let family = FindingFamily::of(&found.meta.replay);
+    if family == FindingFamily::Resource {
+        resources::check_placement(&host)?;
+    }
     let (got, what) = match &found.meta.replay {
         Replay::Echo { links, .. } => replay_echo(dir, &found, links, cache, host)?,
         Replay::ResourceSteps { .. } => replay_steps(dir, &found, cache, host)?,

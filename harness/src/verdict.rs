@@ -116,6 +116,23 @@ impl Failure {
         failure
     }
 
+    /// The runtime under test crashed or hung (in its executor) at `stage`.
+    pub fn of_crash(stage: Stage, crash: &crate::runtime::executor::Crash) -> Failure {
+        let kind = if crash.is_hang() {
+            Kind::Hang
+        } else {
+            Kind::HostCrash
+        };
+        let mut failure = Failure::stage(
+            kind,
+            stage,
+            crash.class(),
+            format!("the runtime died at {stage}: {}", crash.class()),
+        );
+        failure.trap = Some(crash.detail());
+        failure
+    }
+
     /// wasmtime rejected the component a toolchain made.
     pub fn of_compile(message: &str) -> Failure {
         Failure::of_stage_error(
@@ -152,6 +169,7 @@ impl Failure {
                 (None, Some(message.clone()))
             }
             FailureKind::Protocol { .. } => (None, None),
+            FailureKind::Crash(crash) => (None, Some(crash.detail())),
         };
         let observed = match (&failure.observed_args, &failure.observed_result) {
             (None, None) => None,
@@ -285,6 +303,14 @@ pub fn classify(failure: &CallFailure) -> (Kind, String) {
         }
         FailureKind::Limit { message } => (Kind::Limit, finding::normalise_message(message)),
         FailureKind::Protocol { message } => (Kind::Protocol, finding::normalise_message(message)),
+        FailureKind::Crash(crash) => (
+            if crash.is_hang() {
+                Kind::Hang
+            } else {
+                Kind::HostCrash
+            },
+            crash.class(),
+        ),
     }
 }
 

@@ -46,6 +46,22 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// The finding kind: `host-crash` or `hang` when the runtime died (in
+    /// its executor, or a panic in process), else `abi`.
+    pub fn kind(&self) -> crate::finding::Kind {
+        use crate::finding::Kind;
+        if self.class == "wasmtime hangs" {
+            Kind::Hang
+        } else if ["wasmtime panics", "wasmtime crashes", "wasmtime exits"]
+            .iter()
+            .any(|p| self.class.starts_with(p))
+        {
+            Kind::HostCrash
+        } else {
+            Kind::Abi
+        }
+    }
+
     fn new(phase: Phase, class: impl Into<String>, detail: impl Into<String>) -> Self {
         Failure {
             phase,

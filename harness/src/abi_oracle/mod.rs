@@ -43,11 +43,12 @@ use sim::{ExpectedEnd, Phase};
 
 use crate::abi::Abi;
 use crate::disk::Cache;
-use crate::finding::{Finding, FindingError, FindingMeta, Kind, Limits, Replay, Signature};
-use crate::host::{Host, HostConfig, HostError, WASMTIME_VERSION};
+use crate::finding::{Finding, FindingError, FindingMeta, Limits, Replay, Signature};
+use crate::host::{Host, HostConfig, HostError};
 use crate::rawguest::host::{Observation, RawProgram, compile};
 use crate::rawguest::{RawError, RawGuest, build, compose};
 use crate::recorder::{self, Recorder, Tally};
+use crate::runtime::RuntimeSpec;
 use crate::suppress::Suppressions;
 
 /// How an abi campaign runs.
@@ -225,12 +226,32 @@ pub fn run_case_observed(host: &Host, case: &Case) -> Result<CaseRun, AbiError> 
         Err(e) => return Err(e.into()),
     };
     let program = RawProgram::new(host, &component, &case.func.name)?;
+    // Where a dead runtime died is unknown; the phase a finding names is
+    // where the reference traps (the case's invalid crossing), else the
+    // first crossing.
+    let died = |crash: &crate::runtime::executor::Crash| {
+        let phase = match &case.sim.end {
+            ExpectedEnd::Trap { phase, .. } => *phase,
+            ExpectedEnd::Value { .. } => first,
+        };
+        failed(vec![Failure {
+            phase,
+            class: crash.class(),
+            detail: format!(
+                "{}\n(the runtime died during the call; {} is where the reference traps, or the \
+                 call's first crossing)",
+                crash.detail(),
+                phase.describe(case.chain.guests.len())
+            ),
+        }])
+    };
     let has_result = case.func.result.is_some();
     let plan = case.sim.plan.clone();
     let run = std::panic::catch_unwind(AssertUnwindSafe(|| {
         program.run(plan, &case.chain.args, has_result, case.seed)
     }));
     let obs = match run {
+        Ok(Err(HostError::Crash(crash))) => return died(&crash),
         Ok(obs) => obs?,
         Err(panic) => {
             let message = panic
@@ -347,13 +368,13 @@ pub fn signature(case: &Case, failure: &Failure) -> Signature {
         .to_string();
     Signature {
         language,
-        kind: Kind::Abi,
+        kind: failure.kind(),
         site: hop,
         class: format!("{}: {}", case.class.name(), failure.class),
     }
 }
 
-fn finding(case: &Case, failure: &Failure, limits: Limits) -> Finding {
+fn finding(case: &Case, failure: &Failure, limits: Limits, runtime: &RuntimeSpec) -> Finding {
     let n = case.chain.guests.len();
     let sig = signature(case, failure);
     let params: Vec<(String, wasmtime::component::Val)> = case
@@ -375,7 +396,7 @@ fn finding(case: &Case, failure: &Failure, limits: Limits) -> Finding {
         meta: FindingMeta {
             id: sig.id(),
             signature: sig.text(),
-            kind: Kind::Abi,
+            kind: sig.kind,
             language: sig.language.clone(),
             hop: None,
             violation: None,
@@ -395,7 +416,7 @@ fn finding(case: &Case, failure: &Failure, limits: Limits) -> Finding {
                 case: case.index,
             },
             limits,
-            versions: BTreeMap::from([("wasmtime".to_string(), WASMTIME_VERSION.to_string())]),
+            versions: BTreeMap::from([("wasmtime".to_string(), runtime.version.to_string())]),
         },
         world_wit: crate::wit_text::echo_package(&case.world),
         call: Some(call),
@@ -419,6 +440,7 @@ fn say(bar: &indicatif::ProgressBar, line: impl AsRef<str>) {
 /// Runs the cases of `config` and records a finding per failed case.
 pub fn run(config: &AbiConfig, cache: &Cache) -> Result<AbiSummary, AbiError> {
     let host = Host::new(config.host.clone(), cache)?;
+    let runtime = host.runtime();
     let limits = Limits::of(&config.host);
     let mut recorder = Recorder::open(config.findings_dir.as_deref(), config.suppressions.clone())?
         .with_command_prefix(&config.command_prefix);
@@ -452,7 +474,18 @@ pub fn run(config: &AbiConfig, cache: &Cache) -> Result<AbiSummary, AbiError> {
                 continue;
             }
         };
-        let failures = run_case(&host, &case)?;
+        let failures = match run_case(&host, &case) {
+            Ok(failures) => failures,
+            // A case this runtime version cannot load (a type it predates).
+            Err(AbiError::Host(HostError::Unsupported(message))) => {
+                summary.skipped += 1;
+                if config.verbose || config.only.is_some() {
+                    say(&bar, format!("case {i}: skipped: {message}"));
+                }
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         if config.verbose {
             say(&bar, describe(&case));
             for f in &failures {
@@ -477,7 +510,11 @@ pub fn run(config: &AbiConfig, cache: &Cache) -> Result<AbiSummary, AbiError> {
             }
         }
         if let Some(first) = failures.first() {
-            let written = recorder.record(&mut summary.tally, finding(&case, first, limits), 1)?;
+            let written = recorder.record(
+                &mut summary.tally,
+                finding(&case, first, limits, &runtime),
+                1,
+            )?;
             let known = written.known.is_some();
             summary.tally.fail(failed_checks, known);
             let line = format!(

@@ -314,9 +314,18 @@ impl FindingStore {
     }
 
     /// The command that replays `meta` as stored in this store.
+    /// A finding made on another runtime than the in-process one is
+    /// replayed on that runtime (`--runtime`).
     pub fn replay_command(&self, meta: &FindingMeta) -> String {
-        meta.replay
-            .command(&self.command_prefix, &self.dir.join(&meta.id), &meta.limits)
+        let command =
+            meta.replay
+                .command(&self.command_prefix, &self.dir.join(&meta.id), &meta.limits);
+        match meta.versions.get("wasmtime") {
+            Some(v) if v != crate::host::WASMTIME_VERSION => {
+                format!("{command} --runtime wasmtime@{v}")
+            }
+            _ => command,
+        }
     }
 
     /// Records a hit: a new directory for a new signature, else the count is

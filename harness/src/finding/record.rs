@@ -31,10 +31,16 @@ pub enum Kind {
     Resource,
     /// A disagreement of the byte-level ABI oracle (`witness abi`).
     Abi,
+    /// The runtime under test panicked, aborted or was killed by a signal
+    /// (SIGSEGV, SIGBUS, SIGILL, ...) in its executor, or in process.
+    HostCrash,
+    /// The runtime under test did not answer within the wall deadline (in
+    /// host code, where the sandbox's epoch deadline cannot stop it).
+    Hang,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Build,
         Kind::Trap,
         Kind::Mismatch,
@@ -42,6 +48,8 @@ impl Kind {
         Kind::Limit,
         Kind::Resource,
         Kind::Abi,
+        Kind::HostCrash,
+        Kind::Hang,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +61,8 @@ impl Kind {
             Kind::Limit => "limit",
             Kind::Resource => "resource",
             Kind::Abi => "abi",
+            Kind::HostCrash => "host-crash",
+            Kind::Hang => "hang",
         }
     }
 

@@ -134,7 +134,7 @@ pub fn check_core_component(
         ..CoreGuestStats::default()
     };
     let host = host();
-    let compiled = match wasmtime::component::Component::new(host.engine(), component) {
+    let compiled = match host.compile_uncached(component) {
         Ok(c) => c,
         Err(e) => {
             return Ok(Err(FuzzFinding::new(
@@ -199,6 +199,15 @@ pub fn check_core_component(
                 FailureKind::Trap { .. } => stats.traps += 1,
                 FailureKind::Limit { .. } => stats.limits += 1,
                 FailureKind::Protocol { .. } => stats.protocol += 1,
+                // Only an executor reports one; a fuzz target's host runs in
+                // process, where a crash takes the fuzzer down itself.
+                FailureKind::Crash(crash) => {
+                    return Ok(Err(FuzzFinding::new(
+                        TARGET,
+                        "the runtime crashed",
+                        format!("{}\n--- world.wit ---\n{}", crash.detail(), text()),
+                    )));
+                }
             },
         }
     }

@@ -36,7 +36,6 @@ use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
-use wasmtime::component::Component;
 
 /// Most calls one input makes.
 pub const MAX_CALLS: u32 = 8;
@@ -226,8 +225,7 @@ impl EchoFixture {
             let path = dir.join(prebuilt_name(&wit_text::echo_package(&world)));
             let guest = (|| {
                 let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-                let component =
-                    Component::new(host().engine(), &bytes).map_err(|e| format!("{e:#}"))?;
+                let component = host().compile_uncached(&bytes).map_err(|e| e.to_string())?;
                 let guest =
                     EchoGuest::new(host(), &component, &world).map_err(|e| e.to_string())?;
                 guest.instantiate(0).map_err(|e| e.to_string())?;

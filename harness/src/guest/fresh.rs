@@ -12,7 +12,6 @@
 use super::{BuiltGuest, GuestBuilder, GuestError, GuestSpec, Target, entry_dir};
 use crate::host::{Host, HostError};
 use std::path::{Path, PathBuf};
-use wasmtime::component::Component;
 
 impl GuestBuilder {
     /// Where the echo guests of this language are cached.
@@ -65,7 +64,7 @@ impl Target {
         host: &Host,
         spec: &GuestSpec<'_>,
         built: &BuiltGuest,
-    ) -> Result<Component, HostError> {
+    ) -> Result<crate::host::Compiled, HostError> {
         let rejection = match host.compile(&built.component) {
             Err(HostError::Compile(message)) if built.cached => message,
             other => return other,

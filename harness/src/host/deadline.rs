@@ -99,13 +99,15 @@ pub fn limit_reached<D>(
     // The guest's allocator traps (usually `unreachable`) once memory.grow
     // has failed: the cause is the cap the limiter enforced.
     if state.limits.refused_growth {
-        return Some(format!(
-            "linear memory limit of {} reached",
-            describe_bytes(config.memory_limit)
-        ));
+        return Some(memory_limit_message(config.memory_limit));
     }
     let root_cause = e.root_cause().to_string();
     (root_cause.contains("memory") && root_cause.contains("limit")).then_some(root_cause)
+}
+
+/// What a call stopped by the linear memory cap says.
+pub fn memory_limit_message(limit: usize) -> String {
+    format!("linear memory limit of {} reached", describe_bytes(limit))
 }
 
 /// `64 MiB`, or `1000 bytes` when not a whole number of MiB.

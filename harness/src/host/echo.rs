@@ -17,13 +17,19 @@
 //! the stack (`import result`), or after the guest returned, while its result
 //! was lifted (`export result`).
 
-use super::{GuestState, Host, HostConfig, HostError, deadline, error_text};
+use super::{Compiled, GuestState, Host, HostConfig, HostError, deadline, error_text};
+use crate::runtime::executor::{
+    Crash, Ended, Executor, ExecutorError, ImportAnswer, LoadRequest, Signatures,
+};
 use crate::ty::CaseWorld;
 use crate::value::{Divergence, compare};
 use crate::wit_text;
 use std::collections::HashMap;
-use wasmtime::component::{Component, Func, InstancePre, Val};
+use std::sync::{Arc, Mutex};
+use wasmtime::component::types::ComponentFunc;
+use wasmtime::component::{Func, InstancePre, Val};
 use wasmtime::{Store, WasmBacktrace};
+use witness_executor_protocol::{FailedStage, Limit, Reply};
 
 /// Where in the round trip a failure was observed: one of the call
 /// crossings of the pipeline's [`Stage`]s ([`Stage::is_call`]).
@@ -42,6 +48,8 @@ pub enum FailureKind {
     /// The guest broke the echo protocol (did not call `upstream`, called it
     /// twice, or called another function).
     Protocol { message: String },
+    /// The runtime under test crashed or hung in its executor.
+    Crash(Crash),
 }
 
 /// A failed call, with everything a finding needs.
@@ -74,6 +82,7 @@ impl CallFailure {
             FailureKind::Trap { root_cause, .. } => format!("{}: trap: {root_cause}", self.hop),
             FailureKind::Limit { message } => format!("{}: limit: {message}", self.hop),
             FailureKind::Protocol { message } => format!("{}: protocol: {message}", self.hop),
+            FailureKind::Crash(crash) => format!("{}: {}", self.hop, crash.class()),
         }
     }
 }
@@ -100,21 +109,71 @@ pub struct EchoState {
     seen: Vec<UpstreamCall>,
 }
 
+impl EchoState {
+    /// `upstream.name(params)`: recorded, and answered with the result the
+    /// host expects `api.name` to return (an error when the guest called
+    /// another function than the one the host called).
+    fn answer(&mut self, name: &str, params: &[Val]) -> Result<Option<Val>, String> {
+        self.seen.push(UpstreamCall {
+            func: name.to_string(),
+            args: params.to_vec(),
+        });
+        let (expected, result) = self.expected.clone().unwrap_or_default();
+        if expected != name {
+            return Err(format!(
+                "the guest called upstream `{name}` while the host called api `{expected}`"
+            ));
+        }
+        Ok(result)
+    }
+}
+
 /// A compiled echo guest, linked and ready to instantiate.
 pub struct EchoGuest<'h> {
     host: &'h Host,
-    pre: InstancePre<GuestState<EchoState>>,
+    backend: GuestBackend,
     funcs: Vec<String>,
+}
+
+/// Where an echo guest runs.
+enum GuestBackend {
+    InProcess(InstancePre<GuestState<EchoState>>),
+    Executor(Remote),
+}
+
+/// An echo guest in the host's executor.
+#[derive(Clone)]
+struct Remote {
+    executor: Arc<Mutex<Executor>>,
+    load: LoadRequest,
+    signatures: Signatures,
 }
 
 impl<'h> EchoGuest<'h> {
     /// Links `component` against WASI and a dynamic `upstream` with every
     /// function of `world`.
-    pub fn new(
-        host: &'h Host,
-        component: &Component,
-        world: &CaseWorld,
-    ) -> Result<Self, HostError> {
+    pub fn new(host: &'h Host, component: &Compiled, world: &CaseWorld) -> Result<Self, HostError> {
+        let funcs: Vec<String> = world.funcs.iter().map(|f| f.name.clone()).collect();
+        if let Some(executor) = host.executor() {
+            let imports = vec![(wit_text::UPSTREAM.to_string(), funcs.clone())];
+            let exports: Vec<_> = funcs
+                .iter()
+                .map(|f| (Some(wit_text::API.to_string()), f.clone()))
+                .collect();
+            let signatures = Signatures::of(host.engine(), component, &imports, &exports)
+                .map_err(HostError::Link)?;
+            let load =
+                host.load_request(&executor.lock().expect("executor"), component, imports)?;
+            return Ok(EchoGuest {
+                host,
+                backend: GuestBackend::Executor(Remote {
+                    executor: executor.clone(),
+                    load,
+                    signatures,
+                }),
+                funcs,
+            });
+        }
         let mut linker = host.linker::<EchoState>()?;
         let link_err = |e: wasmtime::Error| HostError::Link(error_text(&e));
         let mut upstream = linker.instance(wit_text::UPSTREAM).map_err(link_err)?;
@@ -122,12 +181,11 @@ impl<'h> EchoGuest<'h> {
             let name = func.name.clone();
             upstream
                 .func_new(&func.name, move |mut store, _ty, params, results| {
-                    let state = &mut store.data_mut().data;
-                    state.seen.push(UpstreamCall { func: name.clone(), args: params.to_vec() });
-                    let (expected, result) = state.expected.clone().unwrap_or_default();
-                    if expected != name {
-                        wasmtime::bail!("the guest called upstream `{name}` while the host called api `{expected}`");
-                    }
+                    let result = store
+                        .data_mut()
+                        .data
+                        .answer(&name, params)
+                        .map_err(wasmtime::Error::msg)?;
                     if let (Some(slot), Some(result)) = (results.first_mut(), result) {
                         *slot = result;
                     }
@@ -138,15 +196,19 @@ impl<'h> EchoGuest<'h> {
         let pre = linker.instantiate_pre(component).map_err(link_err)?;
         Ok(EchoGuest {
             host,
-            pre,
-            funcs: world.funcs.iter().map(|f| f.name.clone()).collect(),
+            backend: GuestBackend::InProcess(pre),
+            funcs,
         })
     }
 
     /// A fresh instance in a fresh sandboxed store.
     pub fn instantiate(&self, seed: u64) -> Result<EchoInstance, HostError> {
+        let pre = match &self.backend {
+            GuestBackend::InProcess(pre) => pre,
+            GuestBackend::Executor(remote) => return self.instantiate_remote(remote, seed),
+        };
         let mut store = self.host.store::<EchoState>(seed);
-        let instance = self.pre.instantiate(&mut store).map_err(|e| {
+        let instance = pre.instantiate(&mut store).map_err(|e| {
             let limit = deadline::limit_reached(&e, store.data(), self.host.config())
                 .map_or_else(String::new, |limit| {
                     format!("{}{limit}: ", deadline::INSTANTIATION_LIMIT_PREFIX)
@@ -164,12 +226,96 @@ impl<'h> EchoGuest<'h> {
                 .ok_or_else(|| HostError::MissingExport(format!("{}#{name}", wit_text::API)))?;
             funcs.insert(name.clone(), func);
         }
+        let types = funcs
+            .iter()
+            .map(|(n, f)| (n.clone(), f.ty(&store)))
+            .collect();
         Ok(EchoInstance {
-            store,
-            funcs,
+            backend: InstanceBackend::InProcess { store, funcs },
+            types,
             poisoned: false,
             config: self.host.config().clone(),
         })
+    }
+
+    /// A fresh instance in the executor (the executor holds one at a time:
+    /// instantiating another guest there ends this one's instance).
+    fn instantiate_remote(&self, remote: &Remote, seed: u64) -> Result<EchoInstance, HostError> {
+        let mut executor = remote.executor.lock().expect("executor");
+        let mut unexpected = |iface: &str, func: &str, _: Vec<Val>| -> ImportAnswer {
+            Err(format!(
+                "the guest called `{iface}#{func}` while it was instantiated"
+            ))
+        };
+        match executor.instantiate(&remote.load, seed, &remote.signatures, &mut unexpected)? {
+            Ended::Reply(Reply::Instantiated) => {}
+            Ended::Reply(Reply::Failed {
+                stage,
+                error,
+                output,
+            }) => {
+                let note = if output.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!("\nguest output:\n{output}")
+                };
+                return Err(match stage {
+                    FailedStage::Compile => HostError::Compile(error.message),
+                    FailedStage::Unsupported => HostError::Unsupported(error.message),
+                    FailedStage::Link => HostError::Link(error.message),
+                    FailedStage::Instantiate => {
+                        let limit = error.limit.map_or_else(String::new, |l| {
+                            format!(
+                                "{}{}: ",
+                                deadline::INSTANTIATION_LIMIT_PREFIX,
+                                limit_message(l, self.host.config(), true)
+                            )
+                        });
+                        HostError::Instantiate(format!("{limit}{}{note}", error.message))
+                    }
+                });
+            }
+            Ended::Died(crash) => return Err(HostError::Crash(crash)),
+            Ended::Reply(other) => {
+                return Err(HostError::Executor(ExecutorError::Protocol {
+                    runtime: executor.runtime().clone(),
+                    message: format!("an unexpected reply to instantiate: {other:?}"),
+                }));
+            }
+        }
+        let types = self
+            .funcs
+            .iter()
+            .filter_map(|f| {
+                remote
+                    .signatures
+                    .export(Some(wit_text::API), f)
+                    .map(|t| (f.clone(), t.clone()))
+            })
+            .collect();
+        Ok(EchoInstance {
+            backend: InstanceBackend::Executor {
+                remote: remote.clone(),
+                output: String::new(),
+            },
+            types,
+            poisoned: false,
+            config: self.host.config().clone(),
+        })
+    }
+}
+
+/// The message of a limit reported by an executor, as the in-process host
+/// words it ([`deadline::limit_reached`]).
+fn limit_message(limit: Limit, config: &HostConfig, instantiation: bool) -> String {
+    match limit {
+        Limit::Fuel => "all fuel consumed (the guest ran too long)".into(),
+        Limit::Deadline => deadline::deadline_message(if instantiation {
+            config.instantiation_deadline
+        } else {
+            config.deadline
+        }),
+        Limit::Memory => deadline::memory_limit_message(config.memory_limit),
     }
 }
 
@@ -184,10 +330,32 @@ fn output_note(store: &Store<GuestState<EchoState>>) -> String {
 
 /// A live echo guest.
 pub struct EchoInstance {
-    store: Store<GuestState<EchoState>>,
-    funcs: HashMap<String, Func>,
+    backend: InstanceBackend,
+    /// The type of each `api` function.
+    types: HashMap<String, ComponentFunc>,
     poisoned: bool,
     config: HostConfig,
+}
+
+enum InstanceBackend {
+    InProcess {
+        store: Store<GuestState<EchoState>>,
+        funcs: HashMap<String, Func>,
+    },
+    Executor {
+        remote: Remote,
+        /// The guest's output as of the last call.
+        output: String,
+    },
+}
+
+/// How a call ended, before the echo is judged.
+enum CallEnd {
+    Returned(Option<Val>),
+    Failed {
+        kind: FailureKind,
+        wasm_frames: bool,
+    },
 }
 
 impl EchoInstance {
@@ -200,7 +368,7 @@ impl EchoInstance {
     /// Calls `api.func(args)` with `upstream.func` answering `result`, and
     /// checks both crossings.
     pub fn call(&mut self, func: &str, args: &[Val], result: Option<&Val>) -> CallOutcome {
-        let Some(f) = self.funcs.get(func).copied() else {
+        if !self.types.contains_key(func) {
             return self.fail(
                 Hop::HostToGuest,
                 FailureKind::Protocol {
@@ -208,18 +376,53 @@ impl EchoInstance {
                 },
                 None,
             );
-        };
-        {
-            let state = &mut self.store.data_mut().data;
-            state.expected = Some((func.to_string(), result.cloned()));
-            state.seen.clear();
         }
-        deadline::begin_call(&mut self.store, &self.config);
-        let mut results = vec![Val::Bool(false); usize::from(result.is_some())];
-        let outcome = f.call(&mut self.store, args, &mut results);
-        let seen = std::mem::take(&mut self.store.data_mut().data.seen);
-        let observed_args = seen.first().map(|c| c.args.clone());
+        let (end, seen) = match &mut self.backend {
+            InstanceBackend::InProcess { store, funcs } => {
+                let f = funcs[func];
+                {
+                    let state = &mut store.data_mut().data;
+                    state.expected = Some((func.to_string(), result.cloned()));
+                    state.seen.clear();
+                }
+                deadline::begin_call(store, &self.config);
+                let mut results = vec![Val::Bool(false); usize::from(result.is_some())];
+                let outcome = f.call(&mut *store, args, &mut results);
+                let seen = std::mem::take(&mut store.data_mut().data.seen);
+                let end = match outcome {
+                    Ok(()) => CallEnd::Returned(results.into_iter().next()),
+                    Err(e) => CallEnd::Failed {
+                        kind: classify_error(&e, store.data(), &self.config),
+                        wasm_frames: e
+                            .downcast_ref::<WasmBacktrace>()
+                            .is_some_and(|bt| !bt.frames().is_empty()),
+                    },
+                };
+                (end, seen)
+            }
+            InstanceBackend::Executor { remote, output } => {
+                let mut state = EchoState {
+                    expected: Some((func.to_string(), result.cloned())),
+                    seen: Vec::new(),
+                };
+                let end = call_remote(remote, output, &mut state, func, args, &self.config);
+                (end, state.seen)
+            }
+        };
+        self.judge(func, args, result, end, seen)
+    }
 
+    /// The echo's verdict on a call that ended with `end`, `upstream`
+    /// having seen `seen`.
+    fn judge(
+        &mut self,
+        func: &str,
+        args: &[Val],
+        result: Option<&Val>,
+        end: CallEnd,
+        seen: Vec<UpstreamCall>,
+    ) -> CallOutcome {
+        let observed_args = seen.first().map(|c| c.args.clone());
         // The arguments, as far as `upstream` saw them.
         let arg_divergence = seen.first().and_then(|call| {
             if call.func != func {
@@ -231,10 +434,9 @@ impl EchoInstance {
                 .find_map(|((sent, got), name)| compare(&name, sent, got).err())
         });
 
-        match outcome {
-            Err(e) => {
+        match end {
+            CallEnd::Failed { kind, wasm_frames } => {
                 self.poisoned = true;
-                let kind = classify_error(&e, self.store.data(), &self.config);
                 let hop = if seen.is_empty() {
                     Hop::HostToGuest
                 } else if let Some(d) = arg_divergence {
@@ -244,18 +446,14 @@ impl EchoInstance {
                         FailureKind::Mismatch(d),
                         observed_args,
                     );
-                } else if e
-                    .downcast_ref::<WasmBacktrace>()
-                    .is_some_and(|bt| !bt.frames().is_empty())
-                {
+                } else if wasm_frames {
                     Hop::ImportResult
                 } else {
                     Hop::ExportResult
                 };
                 self.fail(hop, kind, observed_args)
             }
-            Ok(()) => {
-                let observed_result = results.into_iter().next();
+            CallEnd::Returned(observed_result) => {
                 let failure = if seen.is_empty() {
                     Some((
                         Hop::HostToGuest,
@@ -296,13 +494,23 @@ impl EchoInstance {
     }
 
     fn param_names(&self, func: &str, n: usize) -> Vec<String> {
-        let f = self.funcs[func];
-        let ty = f.ty(&self.store);
-        let names: Vec<String> = ty.params().map(|(name, _)| name.to_string()).collect();
+        let names: Vec<String> = self
+            .types
+            .get(func)
+            .map(|ty| ty.params().map(|(name, _)| name.to_string()).collect())
+            .unwrap_or_default();
         if names.len() == n {
             names
         } else {
             (0..n).map(|i| format!("arg{i}")).collect()
+        }
+    }
+
+    /// What the guest wrote to stdout and stderr so far.
+    fn output(&self) -> String {
+        match &self.backend {
+            InstanceBackend::InProcess { store, .. } => store.data().captured_output(),
+            InstanceBackend::Executor { output, .. } => output.clone(),
         }
     }
 
@@ -317,13 +525,73 @@ impl EchoInstance {
             kind,
             observed_args,
             observed_result: None,
-            guest_output: self.store.data().captured_output(),
+            guest_output: self.output(),
         }))
     }
 
     /// The wasmtime function type of an `api` function (for reading WAVE).
-    pub fn func_type(&self, func: &str) -> Option<wasmtime::component::types::ComponentFunc> {
-        self.funcs.get(func).map(|f| f.ty(&self.store))
+    pub fn func_type(&self, func: &str) -> Option<ComponentFunc> {
+        self.types.get(func).cloned()
+    }
+}
+
+/// One call in the executor: `upstream` answered by `state`.
+fn call_remote(
+    remote: &Remote,
+    output: &mut String,
+    state: &mut EchoState,
+    func: &str,
+    args: &[Val],
+    config: &HostConfig,
+) -> CallEnd {
+    let mut executor = remote.executor.lock().expect("executor");
+    let mut answer = |_: &str, name: &str, params: Vec<Val>| -> ImportAnswer {
+        state.answer(name, &params).map(|r| r.into_iter().collect())
+    };
+    let broken = |message: String| CallEnd::Failed {
+        kind: FailureKind::Protocol {
+            message: format!("the executor: {message}"),
+        },
+        wasm_frames: false,
+    };
+    let ended = executor.call(
+        &remote.load,
+        Some(wit_text::API),
+        func,
+        args,
+        &remote.signatures,
+        &mut answer,
+    );
+    match ended {
+        Err(e) => broken(e.to_string()),
+        Ok(Ended::Reply(Reply::Returned { results, output: o })) => {
+            *output = o;
+            match executor.results(&remote.signatures, Some(wit_text::API), func, &results) {
+                Ok(mut values) => CallEnd::Returned(values.pop()),
+                Err(e) => broken(e.to_string()),
+            }
+        }
+        Ok(Ended::Reply(Reply::Trapped { error, output: o })) => {
+            *output = o;
+            let kind = match error.limit {
+                Some(limit) => FailureKind::Limit {
+                    message: limit_message(limit, config, false),
+                },
+                None => FailureKind::Trap {
+                    message: error.message,
+                    root_cause: error.root_cause,
+                },
+            };
+            CallEnd::Failed {
+                kind,
+                wasm_frames: error.wasm_frames,
+            }
+        }
+        Ok(Ended::Died(crash)) => CallEnd::Failed {
+            kind: FailureKind::Crash(crash),
+            wasm_frames: false,
+        },
+        Ok(Ended::Reply(other)) => broken(format!("an unexpected reply to a call: {other:?}")),
     }
 }
 

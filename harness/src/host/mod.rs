@@ -19,16 +19,19 @@ pub mod echo;
 mod function_cache;
 
 use crate::disk::{self, Cache};
+use crate::runtime::executor::{Executor, LoadRequest};
+use crate::runtime::{Placement, RuntimeSpec};
 use clock::{TimeBudget, VirtualMonotonicClock, VirtualTime, VirtualWallClock};
 use function_cache::FunctionCache;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use witness_executor_protocol::Sandbox;
 
 /// Limits and features of the host.
 #[derive(Debug, Clone)]
@@ -54,6 +57,9 @@ pub struct HostConfig {
     /// components that are compiled once and never again, such as the
     /// random core code of the `core_guest` fuzz target).
     pub compilation_cache: bool,
+    /// Where guests run: in this process (wasmtime 48.0.8), or in an
+    /// executor of the runtime under test (`--runtime`, `--isolate`).
+    pub placement: Placement,
 }
 
 impl Default for HostConfig {
@@ -68,6 +74,7 @@ impl Default for HostConfig {
             concurrency_support: true,
             captured_output: 64 * 1024,
             compilation_cache: true,
+            placement: Placement::InProcess,
         }
     }
 }
@@ -83,7 +90,7 @@ pub enum HostError {
     Limits(#[from] crate::limits::LimitError),
     /// The component needs a feature the pinned wasmtime cannot load (or
     /// witness does not enable): the harness's limitation, not a finding.
-    #[error("wasmtime {WASMTIME_VERSION} as witness configures it cannot load this case: {0}")]
+    #[error("the runtime under test, as witness configures it, cannot load this case: {0}")]
     Unsupported(String),
     #[error("the component is not valid or could not be compiled: {0}")]
     Compile(String),
@@ -93,6 +100,13 @@ pub enum HostError {
     Instantiate(String),
     #[error("the component does not export `{0}`")]
     MissingExport(String),
+    /// The executor of the runtime under test could not be built or
+    /// started, or broke the protocol (witness's problem, not a finding).
+    #[error(transparent)]
+    Executor(#[from] crate::runtime::executor::ExecutorError),
+    /// The runtime under test crashed or hung (in its executor): a finding.
+    #[error("the runtime under test died: {}", .0.class())]
+    Crash(crate::runtime::executor::Crash),
     #[error("I/O error at {path}: {source}")]
     Io {
         path: PathBuf,
@@ -111,6 +125,9 @@ pub struct Host {
     config: HostConfig,
     compiled_dir: PathBuf,
     engine_key: String,
+    /// The executor guests run in, when they do not run in this process
+    /// (another wasmtime version, or `--isolate`).
+    executor: Option<Arc<Mutex<Executor>>>,
 }
 
 impl Host {
@@ -139,11 +156,66 @@ impl Host {
         engine.precompile_compatibility_hash().hash(&mut hasher);
         let engine_key = format!("{WASMTIME_VERSION}-{:016x}", hasher.finish());
         let compiled_dir = cache.root().join("compiled");
+        // Guests run where the placement says: here, or in an executor of
+        // the runtime under test (built if need be, saying so on stderr).
+        // witness's own engine still compiles every component, for its
+        // types.
+        let executor = match &config.placement {
+            Placement::InProcess => None,
+            Placement::Executor(runtime) => {
+                Some(Arc::new(Mutex::new(Executor::start(runtime, true)?)))
+            }
+            Placement::Binary(runtime, binary) => Some(Arc::new(Mutex::new(
+                Executor::start_binary(runtime, binary.clone())?,
+            ))),
+        };
         Ok(Host {
             engine,
             config,
             compiled_dir,
             engine_key,
+            executor,
+        })
+    }
+
+    /// The executor guests run in, if they do not run in process.
+    pub fn executor(&self) -> Option<&Arc<Mutex<Executor>>> {
+        self.executor.as_ref()
+    }
+
+    /// The runtime under test.
+    pub fn runtime(&self) -> RuntimeSpec {
+        match &self.executor {
+            Some(e) => e.lock().expect("executor").runtime().clone(),
+            None => RuntimeSpec::in_process(),
+        }
+    }
+
+    /// The sandbox's limits as an executor of `runtime` is told them.
+    pub fn sandbox(&self, runtime: &RuntimeSpec) -> Sandbox {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        Sandbox {
+            fuel_per_call: self.config.fuel_per_call,
+            deadline_ms: ms(self.config.deadline),
+            instantiation_deadline_ms: ms(self.config.instantiation_deadline),
+            memory_bytes: self.config.memory_limit as u64,
+            captured_output: self.config.captured_output as u64,
+            fixed_length_lists: self.config.fixed_length_lists && runtime.has_fixed_length_lists(),
+            maps: self.config.maps && runtime.has_maps(),
+        }
+    }
+
+    /// The executor's load request for `compiled`, answering `imports`.
+    pub fn load_request(
+        &self,
+        executor: &Executor,
+        compiled: &Compiled,
+        imports: Vec<(String, Vec<String>)>,
+    ) -> Result<LoadRequest, HostError> {
+        Ok(LoadRequest {
+            component: executor.component_file(&compiled.bytes)?,
+            sandbox: self.sandbox(executor.runtime()),
+            imports,
         })
     }
 
@@ -159,7 +231,7 @@ impl Host {
     /// the component's hash and the engine's compatibility hash, which covers
     /// the wasmtime version and every setting that affects code; sealed with
     /// its digest, checked before it is deserialized).
-    pub fn compile(&self, bytes: &[u8]) -> Result<Component, HostError> {
+    pub fn compile(&self, bytes: &[u8]) -> Result<Compiled, HostError> {
         let path = self.compiled_path(bytes);
         let io = |source| HostError::Io {
             path: path.clone(),
@@ -172,9 +244,19 @@ impl Host {
             // they are exactly what this engine serialized. A file that
             // still fails to load is recompiled.
             if let Ok(component) = unsafe { Component::deserialize(&self.engine, &compiled) } {
-                return Ok(component);
+                return Ok(self::compiled(component, bytes));
             }
         }
+        let component = self.compile_uncached(bytes)?;
+        if let Ok(serialized) = component.serialize() {
+            disk::write_verified(&path, &serialized).map_err(io)?;
+        }
+        Ok(component)
+    }
+
+    /// Compiles `bytes` without the disk cache (for components made once,
+    /// such as raw guests and fuzzed core code, which would only fill it).
+    pub fn compile_uncached(&self, bytes: &[u8]) -> Result<Compiled, HostError> {
         let component = Component::new(&self.engine, bytes).map_err(|e| {
             let text = error_text(&e);
             if is_feature_gate(&e) {
@@ -183,10 +265,7 @@ impl Host {
                 HostError::Compile(text)
             }
         })?;
-        if let Ok(serialized) = component.serialize() {
-            disk::write_verified(&path, &serialized).map_err(io)?;
-        }
-        Ok(component)
+        Ok(compiled(component, bytes))
     }
 
     /// Where the compiled form of `bytes` is cached.
@@ -261,6 +340,35 @@ impl Host {
             self.config.instantiation_deadline,
         );
         store
+    }
+}
+
+/// A component compiled by witness's engine (for its types, and to run in
+/// process), with the bytes it was compiled from (what an executor loads).
+#[derive(Clone)]
+pub struct Compiled {
+    pub component: Component,
+    pub bytes: Arc<[u8]>,
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Compiled({} bytes)", self.bytes.len())
+    }
+}
+
+impl std::ops::Deref for Compiled {
+    type Target = Component;
+
+    fn deref(&self) -> &Component {
+        &self.component
+    }
+}
+
+fn compiled(component: Component, bytes: &[u8]) -> Compiled {
+    Compiled {
+        component,
+        bytes: Arc::from(bytes),
     }
 }
 

@@ -12,7 +12,7 @@ fn host_in(cache: &Cache) -> Host {
 }
 
 /// Whether `component` is the faithful echo (it passes a call).
-fn passes(host: &Host, component: &Component) -> bool {
+fn passes(host: &Host, component: &super::Compiled) -> bool {
     let guest = EchoGuest::new(host, component, &u32_world()).unwrap();
     let outcome = guest
         .instantiate(1)

@@ -7,11 +7,17 @@
 
 use std::collections::VecDeque;
 
-use wasmtime::component::{Component, InstancePre, Val};
+use std::sync::{Arc, Mutex};
+
+use wasmtime::component::{InstancePre, Val};
 use wasmtime::{Store, Trap};
+use witness_executor_protocol::{FailedStage, Reply};
 
 use super::layout::*;
-use crate::host::{GuestState, Host, HostError, error_text};
+use crate::host::{Compiled, GuestState, Host, HostError, error_text};
+use crate::runtime::executor::{
+    Ended, Executor, ExecutorError, ImportAnswer, LoadRequest, Signatures,
+};
 
 /// One step a guest is told to take (see the [module documentation](super)).
 #[derive(Debug, Clone, PartialEq)]
@@ -126,79 +132,203 @@ impl RawState {
         self.pending.push((id, Vec::new(), None));
         self.pending.last_mut().expect("just pushed")
     }
+
+    /// `probe.flat(id, bits)`.
+    fn flat(&mut self, id: u32, bits: u64) {
+        self.pending(id).1.push(bits);
+    }
+
+    /// `probe.control(id, bytes)`.
+    fn control(&mut self, id: u32, bytes: Vec<u8>) {
+        self.pending(id).2 = Some(bytes);
+    }
+
+    /// `probe.memory(id, memory)`: the report is complete.
+    fn memory(&mut self, id: u32, memory: Vec<u8>) {
+        let (_, flat, control) = std::mem::take(self.pending(id));
+        self.pending.retain(|p| p.0 != id);
+        self.events.push(Event::Report(Report {
+            id,
+            flat,
+            control: control.unwrap_or_default(),
+            memory,
+        }));
+    }
+
+    /// `probe.next(id)`: the next step's bytes.
+    fn next(&mut self, id: u32) -> Result<Vec<u8>, String> {
+        self.events.push(Event::Step(id));
+        let step = self
+            .plan
+            .steps
+            .get_mut(id as usize)
+            .and_then(VecDeque::pop_front);
+        match step {
+            Some(step) => Ok(step.encode()),
+            None => Err(format!(
+                "witness: the plan has no step left for raw guest {id}"
+            )),
+        }
+    }
+
+    /// `upstream.f(params)`: the plan's next answer.
+    fn upstream(&mut self, params: &[Val]) -> Result<Option<Val>, String> {
+        self.events.push(Event::Upstream(params.to_vec()));
+        self.plan
+            .upstream
+            .pop_front()
+            .ok_or_else(|| "witness: the plan has no upstream answer left".to_string())
+    }
+
+    /// An import call made in an executor, answered by the same methods.
+    fn answer(&mut self, iface: &str, func: &str, args: Vec<Val>) -> ImportAnswer {
+        let id = || match args.first() {
+            Some(Val::U32(id)) => Ok(*id),
+            _ => Err(format!("witness: `{iface}#{func}` without a guest id")),
+        };
+        let bytes = |v: Option<&Val>| match v {
+            Some(Val::List(items)) => items
+                .iter()
+                .map(|b| match b {
+                    Val::U8(b) => Ok(*b),
+                    _ => Err("witness: a list that is not bytes".to_string()),
+                })
+                .collect::<Result<Vec<u8>, String>>(),
+            _ => Err(format!("witness: `{iface}#{func}` without bytes")),
+        };
+        match (iface, func) {
+            (PROBE, PROBE_FUNC_FLAT) => match args.get(1) {
+                Some(Val::U64(bits)) => {
+                    self.flat(id()?, *bits);
+                    Ok(vec![])
+                }
+                _ => Err("witness: `probe.flat` without bits".into()),
+            },
+            (PROBE, PROBE_FUNC_CONTROL) => {
+                self.control(id()?, bytes(args.get(1))?);
+                Ok(vec![])
+            }
+            (PROBE, PROBE_FUNC_MEMORY) => {
+                self.memory(id()?, bytes(args.get(1))?);
+                Ok(vec![])
+            }
+            (PROBE, PROBE_FUNC_NEXT) => {
+                let step = self.next(id()?)?;
+                Ok(vec![Val::List(step.into_iter().map(Val::U8).collect())])
+            }
+            (UPSTREAM, _) => Ok(self.upstream(&args)?.into_iter().collect()),
+            _ => Err(format!(
+                "witness: no import `{iface}#{func}` in a raw guest"
+            )),
+        }
+    }
 }
 
 /// A compiled raw guest (or chain), linked and ready to run calls.
 pub struct RawProgram<'h> {
     host: &'h Host,
-    pre: InstancePre<GuestState<RawState>>,
+    backend: Backend,
     func: String,
+}
+
+enum Backend {
+    InProcess(InstancePre<GuestState<RawState>>),
+    Executor {
+        executor: Arc<Mutex<Executor>>,
+        load: LoadRequest,
+        signatures: Signatures,
+    },
 }
 
 /// Compiles raw guest bytes without the disk cache (each case makes a new
 /// component, which would only fill the cache).
-pub fn compile(host: &Host, bytes: &[u8]) -> Result<Component, HostError> {
-    Component::new(host.engine(), bytes).map_err(|e| HostError::Compile(error_text(&e)))
+pub fn compile(host: &Host, bytes: &[u8]) -> Result<Compiled, HostError> {
+    host.compile_uncached(bytes).map_err(|e| match e {
+        HostError::Unsupported(m) => HostError::Compile(m),
+        e => e,
+    })
+}
+
+/// The imports of a raw guest of `func`, which the host answers.
+fn raw_imports(func: &str) -> Vec<(String, Vec<String>)> {
+    vec![
+        (
+            PROBE.to_string(),
+            [
+                PROBE_FUNC_FLAT,
+                PROBE_FUNC_CONTROL,
+                PROBE_FUNC_MEMORY,
+                PROBE_FUNC_NEXT,
+            ]
+            .map(str::to_string)
+            .to_vec(),
+        ),
+        (UPSTREAM.to_string(), vec![func.to_string()]),
+    ]
 }
 
 impl<'h> RawProgram<'h> {
     /// Links `component` (whose `api` exports `func`) against the probe and
-    /// a dynamic `upstream.func` that serves the plan.
-    pub fn new(host: &'h Host, component: &Component, func: &str) -> Result<Self, HostError> {
+    /// a dynamic `upstream.func` that serves the plan: in process, or in the
+    /// host's executor.
+    pub fn new(host: &'h Host, component: &Compiled, func: &str) -> Result<Self, HostError> {
+        if let Some(executor) = host.executor() {
+            let imports = raw_imports(func);
+            let exports = [
+                (Some(API.to_string()), func.to_string()),
+                (Some(CONTROL.to_string()), FUNC_TAKE_LOG.to_string()),
+            ];
+            let signatures = Signatures::of(host.engine(), component, &imports, &exports)
+                .map_err(HostError::Link)?;
+            let load =
+                host.load_request(&executor.lock().expect("executor"), component, imports)?;
+            return Ok(RawProgram {
+                host,
+                backend: Backend::Executor {
+                    executor: executor.clone(),
+                    load,
+                    signatures,
+                },
+                func: func.to_string(),
+            });
+        }
         let mut linker = host.linker::<RawState>()?;
         let link_err = |e: wasmtime::Error| HostError::Link(error_text(&e));
         let mut probe = linker.instance(PROBE).map_err(link_err)?;
         probe
             .func_wrap(PROBE_FUNC_FLAT, |mut cx, (id, bits): (u32, u64)| {
-                cx.data_mut().data.pending(id).1.push(bits);
+                cx.data_mut().data.flat(id, bits);
                 Ok(())
             })
             .map_err(link_err)?;
         probe
             .func_wrap(PROBE_FUNC_CONTROL, |mut cx, (id, bytes): (u32, Vec<u8>)| {
-                cx.data_mut().data.pending(id).2 = Some(bytes);
+                cx.data_mut().data.control(id, bytes);
                 Ok(())
             })
             .map_err(link_err)?;
         probe
             .func_wrap(PROBE_FUNC_MEMORY, |mut cx, (id, memory): (u32, Vec<u8>)| {
-                let state = &mut cx.data_mut().data;
-                let (_, flat, control) = std::mem::take(state.pending(id));
-                state.pending.retain(|p| p.0 != id);
-                state.events.push(Event::Report(Report {
-                    id,
-                    flat,
-                    control: control.unwrap_or_default(),
-                    memory,
-                }));
+                cx.data_mut().data.memory(id, memory);
                 Ok(())
             })
             .map_err(link_err)?;
         probe
             .func_wrap(PROBE_FUNC_NEXT, |mut cx, (id,): (u32,)| {
-                let state = &mut cx.data_mut().data;
-                state.events.push(Event::Step(id));
-                let step = state
-                    .plan
-                    .steps
-                    .get_mut(id as usize)
-                    .and_then(VecDeque::pop_front);
-                match step {
-                    Some(step) => Ok((step.encode(),)),
-                    None => {
-                        wasmtime::bail!("witness: the plan has no step left for raw guest {id}")
-                    }
+                match cx.data_mut().data.next(id) {
+                    Ok(bytes) => Ok((bytes,)),
+                    Err(message) => Err(wasmtime::Error::msg(message)),
                 }
             })
             .map_err(link_err)?;
         let mut upstream = linker.instance(UPSTREAM).map_err(link_err)?;
         upstream
             .func_new(func, |mut cx, _ty, params, results| {
-                let state = &mut cx.data_mut().data;
-                state.events.push(Event::Upstream(params.to_vec()));
-                let Some(answer) = state.plan.upstream.pop_front() else {
-                    wasmtime::bail!("witness: the plan has no upstream answer left");
-                };
+                let answer = cx
+                    .data_mut()
+                    .data
+                    .upstream(params)
+                    .map_err(wasmtime::Error::msg)?;
                 if let (Some(slot), Some(v)) = (results.first_mut(), answer) {
                     *slot = v;
                 }
@@ -208,12 +338,13 @@ impl<'h> RawProgram<'h> {
         let pre = linker.instantiate_pre(component).map_err(link_err)?;
         Ok(RawProgram {
             host,
-            pre,
+            backend: Backend::InProcess(pre),
             func: func.to_string(),
         })
     }
 
-    /// Instantiates afresh and calls `api.f(args)`, serving `plan`.
+    /// Instantiates afresh and calls `api.f(args)`, serving `plan`. A crash
+    /// or hang of the runtime in its executor is [`HostError::Crash`].
     pub fn run(
         &self,
         plan: Plan,
@@ -221,11 +352,21 @@ impl<'h> RawProgram<'h> {
         has_result: bool,
         seed: u64,
     ) -> Result<Observation, HostError> {
+        let pre = match &self.backend {
+            Backend::InProcess(pre) => pre,
+            Backend::Executor {
+                executor,
+                load,
+                signatures,
+            } => {
+                let mut executor = executor.lock().expect("executor");
+                return self.run_in(&mut executor, load, signatures, plan, args, seed);
+            }
+        };
         let mut store: Store<GuestState<RawState>> = self.host.store(seed);
         store.set_hostcall_fuel(usize::MAX);
         store.data_mut().data.plan = plan;
-        let instance = self
-            .pre
+        let instance = pre
             .instantiate(&mut store)
             .map_err(|e| HostError::Instantiate(error_text(&e)))?;
         let export = |store: &mut Store<GuestState<RawState>>, iface: &str, name: &str| {
@@ -249,16 +390,7 @@ impl<'h> RawProgram<'h> {
             take_log
                 .call(&mut store, &[], &mut out)
                 .ok()
-                .and_then(|()| match &out[0] {
-                    Val::List(bytes) => bytes
-                        .iter()
-                        .map(|b| match b {
-                            Val::U8(b) => Some(*b),
-                            _ => None,
-                        })
-                        .collect(),
-                    _ => None,
-                })
+                .and_then(|()| log_bytes(&out[0]))
         } else {
             None
         };
@@ -268,6 +400,96 @@ impl<'h> RawProgram<'h> {
             outcome,
             control_after,
         })
+    }
+
+    /// [`RawProgram::run`] in an executor.
+    fn run_in(
+        &self,
+        executor: &mut Executor,
+        load: &LoadRequest,
+        signatures: &Signatures,
+        plan: Plan,
+        args: &[Val],
+        seed: u64,
+    ) -> Result<Observation, HostError> {
+        let mut state = RawState {
+            plan,
+            ..RawState::default()
+        };
+        let mut answer = |iface: &str, func: &str, args: Vec<Val>| state.answer(iface, func, args);
+        match executor.instantiate(load, seed, signatures, &mut answer)? {
+            Ended::Reply(Reply::Instantiated) => {}
+            Ended::Reply(Reply::Failed { stage, error, .. }) => {
+                return Err(match stage {
+                    FailedStage::Compile => HostError::Compile(error.message),
+                    FailedStage::Unsupported => HostError::Unsupported(error.message),
+                    FailedStage::Link => HostError::Link(error.message),
+                    FailedStage::Instantiate => HostError::Instantiate(error.message),
+                });
+            }
+            Ended::Died(crash) => return Err(HostError::Crash(crash)),
+            Ended::Reply(other) => return Err(unexpected(executor, &other)),
+        }
+        let ended = executor.call(load, Some(API), &self.func, args, signatures, &mut answer)?;
+        let outcome = match ended {
+            Ended::Reply(Reply::Returned { results, .. }) => {
+                let mut values = executor.results(signatures, Some(API), &self.func, &results)?;
+                Ok(values.pop())
+            }
+            Ended::Reply(Reply::Trapped { error, .. }) => Err(CallError {
+                message: error.message,
+                root_cause: error.root_cause,
+                trap: error.trap,
+                limit: error.limit.is_some(),
+            }),
+            Ended::Died(crash) => return Err(HostError::Crash(crash)),
+            Ended::Reply(other) => return Err(unexpected(executor, &other)),
+        };
+        let control_after = if outcome.is_ok() {
+            match executor.call(
+                load,
+                Some(CONTROL),
+                FUNC_TAKE_LOG,
+                &[],
+                signatures,
+                &mut answer,
+            )? {
+                Ended::Reply(Reply::Returned { results, .. }) => executor
+                    .results(signatures, Some(CONTROL), FUNC_TAKE_LOG, &results)?
+                    .first()
+                    .and_then(log_bytes),
+                Ended::Died(crash) => return Err(HostError::Crash(crash)),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        Ok(Observation {
+            events: std::mem::take(&mut state.events),
+            outcome,
+            control_after,
+        })
+    }
+}
+
+fn unexpected(executor: &Executor, reply: &Reply) -> HostError {
+    HostError::Executor(ExecutorError::Protocol {
+        runtime: executor.runtime().clone(),
+        message: format!("an unexpected reply: {reply:?}"),
+    })
+}
+
+/// The bytes of `take-log`'s result.
+fn log_bytes(v: &Val) -> Option<Vec<u8>> {
+    match v {
+        Val::List(bytes) => bytes
+            .iter()
+            .map(|b| match b {
+                Val::U8(b) => Some(*b),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
     }
 }
 

@@ -118,6 +118,24 @@ pub enum ResourcesError {
     Finding(#[from] FindingError),
     #[error("{path}: {message}")]
     BadFinding { path: PathBuf, message: String },
+    /// The resources protocol drives wasmtime's resource API itself, in
+    /// process: it has no executor yet.
+    #[error(
+        "`witness resources` runs on the in-process wasmtime {} only (its resource protocol \
+         has no executor yet): drop --runtime {runtime} / --isolate",
+        crate::host::WASMTIME_VERSION,
+        runtime = .0
+    )]
+    NotInExecutor(crate::runtime::RuntimeSpec),
+}
+
+/// Refuses a placement other than in process (see
+/// [`ResourcesError::NotInExecutor`]).
+pub fn check_placement(host: &crate::host::HostConfig) -> Result<(), ResourcesError> {
+    match &host.placement {
+        crate::runtime::Placement::InProcess => Ok(()),
+        other => Err(ResourcesError::NotInExecutor(other.runtime())),
+    }
 }
 
 /// What one language did.
@@ -508,6 +526,7 @@ fn finding(report: &Report<'_>, limits: Limits) -> Finding {
 
 /// Runs every configured language.
 pub fn run(config: &ResourcesConfig, cache: &Cache) -> Result<Summary, ResourcesError> {
+    check_placement(&config.host)?;
     let host = Host::new(config.host.clone(), cache)?;
     let mut recorder = Recorder::open(Some(&config.findings_dir), config.suppressions.clone())?
         .with_command_prefix(&config.command_prefix);

@@ -8,6 +8,7 @@
 mod abi;
 mod bench;
 mod options;
+mod rediscover;
 mod report;
 mod repro;
 mod resources;
@@ -45,6 +46,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Write reports/perf.md and its plots from the benchmarks' results.
     Report(report::ReportArgs),
+    /// Run one seeded campaign on two runtime versions and stop at the
+    /// first finding the affected one has and the fixed one does not.
+    Rediscover(rediscover::RediscoverArgs),
 }
 
 /// Exit status for bad input or set-up.
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
         Command::Shrink(args) => shrink::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Report(args) => report::run(args),
+        Command::Rediscover(args) => rediscover::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,10 +1,12 @@
 //! The options every campaign command shares (`run`, `resources`, `abi`),
 //! in one struct flattened into each: the seed, the corpus, the sandbox
-//! limits and `--quiet`.
+//! limits, the runtime under test and `--quiet`. `repro` and `shrink`
+//! flatten the runtime options alone (a finding's limits are its own).
 
 use anyhow::Result;
 use std::path::PathBuf;
 use witness::host::HostConfig;
+use witness::runtime::{Placement, RuntimeSpec};
 use witness::suppress::Suppressions;
 
 #[derive(clap::Args, Debug, Clone)]
@@ -36,6 +38,36 @@ pub struct LimitOptions {
     /// or sleeps past it is stopped, a `limit` finding).
     #[arg(long, default_value_t = HostConfig::default().deadline.as_millis() as u64)]
     pub deadline_ms: u64,
+    #[command(flatten)]
+    pub runtime: RuntimeOptions,
+}
+
+/// The runtime under test.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RuntimeOptions {
+    /// The runtime to test: `wasmtime@X.Y.Z`, 39.0.2 to 48.0.8. 48.0.8 (the
+    /// default) runs in process; any other version runs in an executor
+    /// that witness builds on demand (once, minutes).
+    #[arg(long, value_name = "wasmtime@X.Y.Z")]
+    pub runtime: Option<RuntimeSpec>,
+    /// Run the default runtime in an executor too, so that a host crash or
+    /// hang is a finding rather than the end of the run.
+    #[arg(long)]
+    pub isolate: bool,
+}
+
+impl RuntimeOptions {
+    pub fn placement(&self) -> Placement {
+        Placement::of(self.runtime.as_ref(), self.isolate)
+    }
+
+    /// The default host configuration, on this runtime.
+    pub fn host(&self) -> HostConfig {
+        HostConfig {
+            placement: self.placement(),
+            ..HostConfig::default()
+        }
+    }
 }
 
 impl LimitOptions {
@@ -46,7 +78,7 @@ impl LimitOptions {
             fuel_per_call: witness::limits::fuel(self.fuel)?,
             memory_limit: witness::limits::memory_mib(self.memory_mib)?,
             deadline: std::time::Duration::from_millis(self.deadline_ms),
-            ..HostConfig::default()
+            ..self.runtime.host()
         };
         host.validate()?;
         Ok(host)

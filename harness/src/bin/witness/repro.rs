@@ -15,10 +15,12 @@ use witness::reproduce;
 pub struct ReproArgs {
     /// The finding's directory.
     finding: PathBuf,
+    #[command(flatten)]
+    runtime: crate::options::RuntimeOptions,
 }
 
 pub fn run(args: ReproArgs) -> Result<ExitCode> {
-    replay(&args.finding, &Cache::from_env(), HostConfig::default())
+    replay(&args.finding, &Cache::from_env(), args.runtime.host())
 }
 
 /// Replays the finding in `dir` and prints the verdict: exit 1 when it

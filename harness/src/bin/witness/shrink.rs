@@ -5,7 +5,6 @@ use anyhow::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use witness::disk::Cache;
-use witness::host::HostConfig;
 use witness::shrink::{self, ShrinkConfig};
 
 #[derive(clap::Args)]
@@ -18,6 +17,8 @@ pub struct ShrinkArgs {
     /// Most calls (candidate values).
     #[arg(long, default_value_t = ShrinkConfig::default().max_calls)]
     max_calls: usize,
+    #[command(flatten)]
+    runtime: crate::options::RuntimeOptions,
 }
 
 pub fn run(args: ShrinkArgs) -> Result<ExitCode> {
@@ -25,7 +26,7 @@ pub fn run(args: ShrinkArgs) -> Result<ExitCode> {
         max_builds: args.max_builds,
         max_calls: args.max_calls,
         // The finding's own limits apply.
-        host: HostConfig::default(),
+        host: args.runtime.host(),
         overrides: Vec::new(),
     };
     let report = shrink::shrink(&args.finding, &Cache::from_env(), &config)?;

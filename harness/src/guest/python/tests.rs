@@ -877,7 +877,7 @@ fn compile(
     builder: &GuestBuilder,
     spec: &GuestSpec<'_>,
     cache: &Cache,
-) -> (Host, wasmtime::component::Component) {
+) -> (Host, crate::host::Compiled) {
     let built = builder.build(spec).unwrap_or_else(|e| panic!("{e}"));
     eprintln!(
         "python guest: {} bytes, cached={}, built in {:?}, sources in {}",

@@ -1,0 +1,1 @@
+abi --runtime wasmer@4.0.0 --cases 1 --corpus {corpus} --quiet
