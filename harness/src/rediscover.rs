@@ -516,7 +516,11 @@ pub fn render_table(results: &[EntryResult], context: &str) -> String {
         }
         for (k, row) in rows.into_iter().enumerate() {
             // The entry's words once, on its first row.
-            let bug = if k == 0 { cell(&r.entry.bug) } else { String::new() };
+            let bug = if k == 0 {
+                cell(&r.entry.bug)
+            } else {
+                String::new()
+            };
             let per_seed: Vec<String> = row
                 .found
                 .iter()
