@@ -117,14 +117,20 @@ pub enum RediscoverError {
          `run --lang rust --seed 1 --worlds 1000`"
     )]
     Command(String),
+    #[error(
+        "the campaign command `{command}` sets {option}, which rediscover sets itself \
+         (--runtime, --isolate, --corpus and --quiet): drop it"
+    )]
+    OwnOption { command: String, option: String },
     #[error("the affected and fixed runtimes are the same ({0}): a differential needs two")]
     SameRuntime(RuntimeSpec),
     #[error("could not read the rediscovery table {}: {message}", path.display())]
     Table { path: PathBuf, message: String },
 }
 
-/// The campaign commands a rediscovery can run.
-const CAMPAIGNS: [&str; 3] = ["abi", "run", "resources"];
+/// The campaign commands a rediscovery can run (those that take
+/// `--runtime`; `resources` runs in process only).
+const CAMPAIGNS: [&str; 2] = ["abi", "run"];
 
 /// Options a rediscovery sets itself, which the command must not.
 const OWN_OPTIONS: [&str; 4] = ["--runtime", "--isolate", "--corpus", "--quiet"];
@@ -135,10 +141,11 @@ fn check_command(command: &[String]) -> Result<(), RediscoverError> {
         Some(c) if CAMPAIGNS.contains(&c.as_str()) => {}
         _ => return Err(RediscoverError::Command(text)),
     }
-    if command.iter().any(|a| OWN_OPTIONS.contains(&a.as_str())) {
-        return Err(RediscoverError::Command(format!(
-            "{text}` (rediscover sets --runtime, --corpus and --quiet itself"
-        )));
+    if let Some(option) = command.iter().find(|a| OWN_OPTIONS.contains(&a.as_str())) {
+        return Err(RediscoverError::OwnOption {
+            command: text,
+            option: option.clone(),
+        });
     }
     Ok(())
 }

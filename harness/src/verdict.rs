@@ -118,13 +118,8 @@ impl Failure {
 
     /// The runtime under test crashed or hung (in its executor) at `stage`.
     pub fn of_crash(stage: Stage, crash: &crate::runtime::executor::Crash) -> Failure {
-        let kind = if crash.is_hang() {
-            Kind::Hang
-        } else {
-            Kind::HostCrash
-        };
         let mut failure = Failure::stage(
-            kind,
+            crash.kind(),
             stage,
             crash.class(),
             format!("the runtime died at {stage}: {}", crash.class()),
@@ -303,14 +298,7 @@ pub fn classify(failure: &CallFailure) -> (Kind, String) {
         }
         FailureKind::Limit { message } => (Kind::Limit, finding::normalise_message(message)),
         FailureKind::Protocol { message } => (Kind::Protocol, finding::normalise_message(message)),
-        FailureKind::Crash(crash) => (
-            if crash.is_hang() {
-                Kind::Hang
-            } else {
-                Kind::HostCrash
-            },
-            crash.class(),
-        ),
+        FailureKind::Crash(crash) => (crash.kind(), crash.class()),
     }
 }
 

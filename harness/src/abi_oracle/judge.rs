@@ -49,17 +49,7 @@ impl Failure {
     /// The finding kind: `host-crash` or `hang` when the runtime died (in
     /// its executor, or a panic in process), else `abi`.
     pub fn kind(&self) -> crate::finding::Kind {
-        use crate::finding::Kind;
-        if self.class == "wasmtime hangs" {
-            Kind::Hang
-        } else if ["wasmtime panics", "wasmtime crashes", "wasmtime exits"]
-            .iter()
-            .any(|p| self.class.starts_with(p))
-        {
-            Kind::HostCrash
-        } else {
-            Kind::Abi
-        }
+        crate::runtime::executor::kind_of_class(&self.class).unwrap_or(crate::finding::Kind::Abi)
     }
 
     fn new(phase: Phase, class: impl Into<String>, detail: impl Into<String>) -> Self {

@@ -261,10 +261,7 @@ pub fn run_case_observed(host: &Host, case: &Case) -> Result<CaseRun, AbiError> 
                 .unwrap_or_else(|| "a panic without a message".into());
             return failed(vec![Failure {
                 phase: first,
-                class: format!(
-                    "wasmtime panics: {}",
-                    crate::finding::normalise_message(&message)
-                ),
+                class: crate::runtime::executor::panic_class(&message),
                 detail: format!("the host panicked during the call: {message}"),
             }]);
         }

@@ -17,15 +17,12 @@
 //! the stack (`import result`), or after the guest returned, while its result
 //! was lifted (`export result`).
 
-use super::{Compiled, GuestState, Host, HostConfig, HostError, deadline, error_text};
-use crate::runtime::executor::{
-    Crash, Ended, Executor, ExecutorError, ImportAnswer, LoadRequest, Signatures,
-};
+use super::{Compiled, GuestState, Host, HostConfig, HostError, Remote, deadline, error_text};
+use crate::runtime::executor::{Crash, Ended, ImportAnswer};
 use crate::ty::CaseWorld;
 use crate::value::{Divergence, compare};
 use crate::wit_text;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use wasmtime::component::types::ComponentFunc;
 use wasmtime::component::{Func, InstancePre, Val};
 use wasmtime::{Store, WasmBacktrace};
@@ -141,36 +138,20 @@ enum GuestBackend {
     Executor(Remote),
 }
 
-/// An echo guest in the host's executor.
-#[derive(Clone)]
-struct Remote {
-    executor: Arc<Mutex<Executor>>,
-    load: LoadRequest,
-    signatures: Signatures,
-}
-
 impl<'h> EchoGuest<'h> {
     /// Links `component` against WASI and a dynamic `upstream` with every
     /// function of `world`.
     pub fn new(host: &'h Host, component: &Compiled, world: &CaseWorld) -> Result<Self, HostError> {
         let funcs: Vec<String> = world.funcs.iter().map(|f| f.name.clone()).collect();
-        if let Some(executor) = host.executor() {
-            let imports = vec![(wit_text::UPSTREAM.to_string(), funcs.clone())];
-            let exports: Vec<_> = funcs
-                .iter()
-                .map(|f| (Some(wit_text::API.to_string()), f.clone()))
-                .collect();
-            let signatures = Signatures::of(host.engine(), component, &imports, &exports)
-                .map_err(HostError::Link)?;
-            let load =
-                host.load_request(&executor.lock().expect("executor"), component, imports)?;
+        let imports = vec![(wit_text::UPSTREAM.to_string(), funcs.clone())];
+        let exports: Vec<_> = funcs
+            .iter()
+            .map(|f| (Some(wit_text::API.to_string()), f.clone()))
+            .collect();
+        if let Some(remote) = host.remote(component, imports, &exports)? {
             return Ok(EchoGuest {
                 host,
-                backend: GuestBackend::Executor(Remote {
-                    executor: executor.clone(),
-                    load,
-                    signatures,
-                }),
+                backend: GuestBackend::Executor(remote),
                 funcs,
             });
         }
@@ -213,7 +194,11 @@ impl<'h> EchoGuest<'h> {
                 .map_or_else(String::new, |limit| {
                     format!("{}{limit}: ", deadline::INSTANTIATION_LIMIT_PREFIX)
                 });
-            HostError::Instantiate(format!("{limit}{}{}", error_text(&e), output_note(&store)))
+            HostError::Instantiate(format!(
+                "{limit}{}{}",
+                error_text(&e),
+                output_note(&store.data().captured_output())
+            ))
         })?;
         let api = instance
             .get_export_index(&mut store, None, wit_text::API)
@@ -254,34 +239,25 @@ impl<'h> EchoGuest<'h> {
                 error,
                 output,
             }) => {
-                let note = if output.trim().is_empty() {
-                    String::new()
-                } else {
-                    format!("\nguest output:\n{output}")
+                // An instantiation stopped by a limit says so first, as the
+                // in-process host words it.
+                let message = match (stage, error.limit) {
+                    (FailedStage::Instantiate, limit) => format!(
+                        "{}{}{}",
+                        limit.map_or_else(String::new, |l| format!(
+                            "{}{}: ",
+                            deadline::INSTANTIATION_LIMIT_PREFIX,
+                            limit_message(l, self.host.config(), true)
+                        )),
+                        error.message,
+                        output_note(&output)
+                    ),
+                    _ => error.message,
                 };
-                return Err(match stage {
-                    FailedStage::Compile => HostError::Compile(error.message),
-                    FailedStage::Unsupported => HostError::Unsupported(error.message),
-                    FailedStage::Link => HostError::Link(error.message),
-                    FailedStage::Instantiate => {
-                        let limit = error.limit.map_or_else(String::new, |l| {
-                            format!(
-                                "{}{}: ",
-                                deadline::INSTANTIATION_LIMIT_PREFIX,
-                                limit_message(l, self.host.config(), true)
-                            )
-                        });
-                        HostError::Instantiate(format!("{limit}{}{note}", error.message))
-                    }
-                });
+                return Err(HostError::of_failed(stage, message));
             }
             Ended::Died(crash) => return Err(HostError::Crash(crash)),
-            Ended::Reply(other) => {
-                return Err(HostError::Executor(ExecutorError::Protocol {
-                    runtime: executor.runtime().clone(),
-                    message: format!("an unexpected reply to instantiate: {other:?}"),
-                }));
-            }
+            Ended::Reply(other) => return Err(executor.unexpected(&other).into()),
         }
         let types = self
             .funcs
@@ -319,8 +295,9 @@ fn limit_message(limit: Limit, config: &HostConfig, instantiation: bool) -> Stri
     }
 }
 
-fn output_note(store: &Store<GuestState<EchoState>>) -> String {
-    let out = store.data().captured_output();
+/// The guest's output, as a note on an instantiation error (nothing when
+/// it wrote nothing).
+fn output_note(out: &str) -> String {
     if out.trim().is_empty() {
         String::new()
     } else {

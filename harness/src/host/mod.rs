@@ -19,7 +19,7 @@ pub mod echo;
 mod function_cache;
 
 use crate::disk::{self, Cache};
-use crate::runtime::executor::{Executor, LoadRequest};
+use crate::runtime::executor::{Executor, LoadRequest, Signatures};
 use crate::runtime::{Placement, RuntimeSpec};
 use clock::{TimeBudget, VirtualMonotonicClock, VirtualTime, VirtualWallClock};
 use function_cache::FunctionCache;
@@ -31,7 +31,7 @@ use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-use witness_executor_protocol::Sandbox;
+use witness_executor_protocol::{FailedStage, Sandbox};
 
 /// Limits and features of the host.
 #[derive(Debug, Clone)]
@@ -185,14 +185,12 @@ impl Host {
 
     /// The runtime under test.
     pub fn runtime(&self) -> RuntimeSpec {
-        match &self.executor {
-            Some(e) => e.lock().expect("executor").runtime().clone(),
-            None => RuntimeSpec::in_process(),
-        }
+        self.config.placement.runtime()
     }
 
-    /// The sandbox's limits as an executor of `runtime` is told them.
-    pub fn sandbox(&self, runtime: &RuntimeSpec) -> Sandbox {
+    /// The sandbox's limits as an executor is told them.
+    pub fn sandbox(&self) -> Sandbox {
+        let runtime = self.runtime();
         let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         Sandbox {
             fuel_per_call: self.config.fuel_per_call,
@@ -205,18 +203,32 @@ impl Host {
         }
     }
 
-    /// The executor's load request for `compiled`, answering `imports`.
-    pub fn load_request(
+    /// `compiled` as the host's executor will run it, answering `imports`
+    /// and called at `exports`; `None` when guests run in this process.
+    pub fn remote(
         &self,
-        executor: &Executor,
         compiled: &Compiled,
         imports: Vec<(String, Vec<String>)>,
-    ) -> Result<LoadRequest, HostError> {
-        Ok(LoadRequest {
-            component: executor.component_file(&compiled.bytes)?,
-            sandbox: self.sandbox(executor.runtime()),
-            imports,
-        })
+        exports: &[(Option<String>, String)],
+    ) -> Result<Option<Remote>, HostError> {
+        let Some(executor) = &self.executor else {
+            return Ok(None);
+        };
+        let signatures =
+            Signatures::of(&self.engine, compiled, &imports, exports).map_err(HostError::Link)?;
+        let component = executor
+            .lock()
+            .expect("executor")
+            .component_file(&compiled.bytes)?;
+        Ok(Some(Remote {
+            executor: executor.clone(),
+            load: LoadRequest {
+                component,
+                sandbox: self.sandbox(),
+                imports,
+            },
+            signatures,
+        }))
     }
 
     pub fn engine(&self) -> &Engine {
@@ -340,6 +352,27 @@ impl Host {
             self.config.instantiation_deadline,
         );
         store
+    }
+}
+
+/// A guest in the host's executor: the executor, what it loads, and the
+/// types witness reads its values with.
+#[derive(Clone)]
+pub struct Remote {
+    pub executor: Arc<Mutex<Executor>>,
+    pub load: LoadRequest,
+    pub signatures: Signatures,
+}
+
+impl HostError {
+    /// The error of an executor's `Failed` reply at `stage`, with `message`.
+    pub fn of_failed(stage: FailedStage, message: String) -> HostError {
+        match stage {
+            FailedStage::Compile => HostError::Compile(message),
+            FailedStage::Unsupported => HostError::Unsupported(message),
+            FailedStage::Link => HostError::Link(message),
+            FailedStage::Instantiate => HostError::Instantiate(message),
+        }
     }
 }
 

@@ -7,17 +7,13 @@
 
 use std::collections::VecDeque;
 
-use std::sync::{Arc, Mutex};
-
 use wasmtime::component::{InstancePre, Val};
 use wasmtime::{Store, Trap};
-use witness_executor_protocol::{FailedStage, Reply};
+use witness_executor_protocol::Reply;
 
 use super::layout::*;
-use crate::host::{Compiled, GuestState, Host, HostError, error_text};
-use crate::runtime::executor::{
-    Ended, Executor, ExecutorError, ImportAnswer, LoadRequest, Signatures,
-};
+use crate::host::{Compiled, GuestState, Host, HostError, Remote, error_text};
+use crate::runtime::executor::{Ended, Executor, ImportAnswer, LoadRequest, Signatures};
 
 /// One step a guest is told to take (see the [module documentation](super)).
 #[derive(Debug, Clone, PartialEq)]
@@ -186,15 +182,9 @@ impl RawState {
             Some(Val::U32(id)) => Ok(*id),
             _ => Err(format!("witness: `{iface}#{func}` without a guest id")),
         };
-        let bytes = |v: Option<&Val>| match v {
-            Some(Val::List(items)) => items
-                .iter()
-                .map(|b| match b {
-                    Val::U8(b) => Ok(*b),
-                    _ => Err("witness: a list that is not bytes".to_string()),
-                })
-                .collect::<Result<Vec<u8>, String>>(),
-            _ => Err(format!("witness: `{iface}#{func}` without bytes")),
+        let bytes = |v: Option<&Val>| {
+            v.and_then(log_bytes)
+                .ok_or_else(|| format!("witness: `{iface}#{func}` without bytes"))
         };
         match (iface, func) {
             (PROBE, PROBE_FUNC_FLAT) => match args.get(1) {
@@ -233,11 +223,7 @@ pub struct RawProgram<'h> {
 
 enum Backend {
     InProcess(InstancePre<GuestState<RawState>>),
-    Executor {
-        executor: Arc<Mutex<Executor>>,
-        load: LoadRequest,
-        signatures: Signatures,
-    },
+    Executor(Remote),
 }
 
 /// Compiles raw guest bytes without the disk cache (each case makes a new
@@ -272,23 +258,14 @@ impl<'h> RawProgram<'h> {
     /// a dynamic `upstream.func` that serves the plan: in process, or in the
     /// host's executor.
     pub fn new(host: &'h Host, component: &Compiled, func: &str) -> Result<Self, HostError> {
-        if let Some(executor) = host.executor() {
-            let imports = raw_imports(func);
-            let exports = [
-                (Some(API.to_string()), func.to_string()),
-                (Some(CONTROL.to_string()), FUNC_TAKE_LOG.to_string()),
-            ];
-            let signatures = Signatures::of(host.engine(), component, &imports, &exports)
-                .map_err(HostError::Link)?;
-            let load =
-                host.load_request(&executor.lock().expect("executor"), component, imports)?;
+        let exports = [
+            (Some(API.to_string()), func.to_string()),
+            (Some(CONTROL.to_string()), FUNC_TAKE_LOG.to_string()),
+        ];
+        if let Some(remote) = host.remote(component, raw_imports(func), &exports)? {
             return Ok(RawProgram {
                 host,
-                backend: Backend::Executor {
-                    executor: executor.clone(),
-                    load,
-                    signatures,
-                },
+                backend: Backend::Executor(remote),
                 func: func.to_string(),
             });
         }
@@ -354,12 +331,9 @@ impl<'h> RawProgram<'h> {
     ) -> Result<Observation, HostError> {
         let pre = match &self.backend {
             Backend::InProcess(pre) => pre,
-            Backend::Executor {
-                executor,
-                load,
-                signatures,
-            } => {
-                let mut executor = executor.lock().expect("executor");
+            Backend::Executor(remote) => {
+                let mut executor = remote.executor.lock().expect("executor");
+                let (load, signatures) = (&remote.load, &remote.signatures);
                 return self.run_in(&mut executor, load, signatures, plan, args, seed);
             }
         };
@@ -420,15 +394,10 @@ impl<'h> RawProgram<'h> {
         match executor.instantiate(load, seed, signatures, &mut answer)? {
             Ended::Reply(Reply::Instantiated) => {}
             Ended::Reply(Reply::Failed { stage, error, .. }) => {
-                return Err(match stage {
-                    FailedStage::Compile => HostError::Compile(error.message),
-                    FailedStage::Unsupported => HostError::Unsupported(error.message),
-                    FailedStage::Link => HostError::Link(error.message),
-                    FailedStage::Instantiate => HostError::Instantiate(error.message),
-                });
+                return Err(HostError::of_failed(stage, error.message));
             }
             Ended::Died(crash) => return Err(HostError::Crash(crash)),
-            Ended::Reply(other) => return Err(unexpected(executor, &other)),
+            Ended::Reply(other) => return Err(executor.unexpected(&other).into()),
         }
         let ended = executor.call(load, Some(API), &self.func, args, signatures, &mut answer)?;
         let outcome = match ended {
@@ -443,7 +412,7 @@ impl<'h> RawProgram<'h> {
                 limit: error.limit.is_some(),
             }),
             Ended::Died(crash) => return Err(HostError::Crash(crash)),
-            Ended::Reply(other) => return Err(unexpected(executor, &other)),
+            Ended::Reply(other) => return Err(executor.unexpected(&other).into()),
         };
         let control_after = if outcome.is_ok() {
             match executor.call(
@@ -472,14 +441,8 @@ impl<'h> RawProgram<'h> {
     }
 }
 
-fn unexpected(executor: &Executor, reply: &Reply) -> HostError {
-    HostError::Executor(ExecutorError::Protocol {
-        runtime: executor.runtime().clone(),
-        message: format!("an unexpected reply: {reply:?}"),
-    })
-}
-
-/// The bytes of `take-log`'s result.
+/// The bytes of a `list<u8>` value (`take-log`'s result, a probe's
+/// memory).
 fn log_bytes(v: &Val) -> Option<Vec<u8>> {
     match v {
         Val::List(bytes) => bytes

@@ -26,7 +26,7 @@ use wasmtime::Engine;
 use wasmtime::component::types::{ComponentFunc, ComponentItem};
 use wasmtime::component::{Component, Type, Val};
 use witness_executor_protocol::{
-    self as protocol, ErrorInfo, FailedStage, PROTOCOL_VERSION, Reply, Request, Sandbox, Value,
+    self as protocol, PROTOCOL_VERSION, Reply, Request, Sandbox, Value,
 };
 
 use super::RuntimeSpec;
@@ -94,23 +94,57 @@ pub enum CrashKind {
     Hang(Duration),
 }
 
+/// The class of a hang.
+const HANG_CLASS: &str = "wasmtime hangs";
+
+/// The starts of the classes of a crash.
+const CRASH_CLASSES: [&str; 3] = ["wasmtime panics: ", "wasmtime crashes: ", "wasmtime exits "];
+
+/// The class of a runtime that panicked with `message` (in its executor,
+/// or caught in process).
+pub fn panic_class(message: &str) -> String {
+    format!(
+        "{}{}",
+        CRASH_CLASSES[0],
+        crate::finding::normalise_message(message)
+    )
+}
+
+/// The finding kind of a failure of class `class`: `hang` or `host-crash`
+/// for a runtime that died ([`Crash::class`], [`panic_class`]), else `None`.
+pub fn kind_of_class(class: &str) -> Option<crate::finding::Kind> {
+    if class == HANG_CLASS {
+        Some(crate::finding::Kind::Hang)
+    } else if CRASH_CLASSES.iter().any(|p| class.starts_with(p)) {
+        Some(crate::finding::Kind::HostCrash)
+    } else {
+        None
+    }
+}
+
 impl Crash {
     /// A short, stable description (for a finding's signature).
     pub fn class(&self) -> String {
         match (&self.how, &self.panic) {
-            (CrashKind::Hang(_), _) => "wasmtime hangs".into(),
-            (_, Some(message)) => format!(
-                "wasmtime panics: {}",
-                crate::finding::normalise_message(message)
-            ),
-            (CrashKind::Signal(s), None) => format!("wasmtime crashes: {}", signal_name(*s)),
-            (CrashKind::Exit(code), None) => format!("wasmtime exits with status {code}"),
+            (CrashKind::Hang(_), _) => HANG_CLASS.into(),
+            (_, Some(message)) => panic_class(message),
+            (CrashKind::Signal(s), None) => format!("{}{}", CRASH_CLASSES[1], signal_name(*s)),
+            (CrashKind::Exit(code), None) => format!("{}with status {code}", CRASH_CLASSES[2]),
         }
     }
 
     /// Whether this is a hang (else a crash).
     pub fn is_hang(&self) -> bool {
         matches!(self.how, CrashKind::Hang(_))
+    }
+
+    /// The finding kind: `hang`, or `host-crash`.
+    pub fn kind(&self) -> crate::finding::Kind {
+        if self.is_hang() {
+            crate::finding::Kind::Hang
+        } else {
+            crate::finding::Kind::HostCrash
+        }
     }
 
     /// Everything, for a finding's detail.
@@ -635,6 +669,15 @@ impl Executor {
         )
     }
 
+    /// A reply that has no place where it came: the executor broke the
+    /// protocol.
+    pub fn unexpected(&self, reply: &Reply) -> ExecutorError {
+        ExecutorError::Protocol {
+            runtime: self.runtime.clone(),
+            message: format!("an unexpected reply: {reply:?}"),
+        }
+    }
+
     /// The values of a `Returned` reply of `func`.
     pub fn results(
         &self,
@@ -724,14 +767,6 @@ pub fn decode(ty: &Type, v: &Value) -> Result<Val, String> {
             let bytes = protocol::unhex(hex).ok_or_else(|| "bytes that are not hex".to_string())?;
             Ok(Val::List(bytes.into_iter().map(Val::U8).collect()))
         }
-    }
-}
-
-/// `Failed` at `compile` and `unsupported` and `link`, for the caller.
-pub fn failed_stage(reply: &Reply) -> Option<(FailedStage, &ErrorInfo)> {
-    match reply {
-        Reply::Failed { stage, error, .. } => Some((*stage, error)),
-        _ => None,
     }
 }
 
