@@ -122,6 +122,10 @@ pub struct LanguageSummary {
     pub tally: Tally,
     /// Worlds the generator could not make (bytes ran out).
     pub skipped_worlds: u64,
+    /// Worlds with resources, skipped because the language's driver does
+    /// not echo resources yet.
+    #[serde(default)]
+    pub resource_worlds_skipped: u64,
     /// First non-cached build, and the median of the later ones.
     pub cold_build_ms: Option<u64>,
     pub warm_build_ms: Option<u64>,
@@ -386,6 +390,9 @@ fn run_target(
         bars.start_world(i);
         match config.source.case(i) {
             None => progress.summary.skipped_worlds += 1,
+            Some(world) if world.has_resources() && !target.echoes_resources() => {
+                progress.summary.resource_worlds_skipped += 1
+            }
             Some(world) => runner.run_world(i, &world, &mut progress)?,
         }
         progress.next_world += 1;

@@ -356,6 +356,7 @@ fn cost(world: &CaseWorld, call: Option<&Call>) -> Cost {
             TypeDefKind::Enum(cs) | TypeDefKind::Flags(cs) => {
                 names += cs.iter().map(String::len).sum::<usize>()
             }
+            TypeDefKind::Resource(ms) => names += ms.iter().map(|m| m.name.len()).sum::<usize>(),
             TypeDefKind::Alias(_) => {}
         }
     }
@@ -495,6 +496,7 @@ fn fewer_members(world: &CaseWorld, _call: Option<&Call>) -> Vec<CaseWorld> {
             TypeDefKind::Record(fs) => fs.len(),
             TypeDefKind::Variant(cs) => cs.len(),
             TypeDefKind::Enum(cs) | TypeDefKind::Flags(cs) => cs.len(),
+            TypeDefKind::Resource(ms) => ms.len(),
             TypeDefKind::Alias(_) => 0,
         };
         for r in chunks(n) {
@@ -507,6 +509,8 @@ fn fewer_members(world: &CaseWorld, _call: Option<&Call>) -> Vec<CaseWorld> {
                 TypeDefKind::Variant(cs) => TypeDefKind::Variant(without(cs, &r)),
                 TypeDefKind::Enum(cs) => TypeDefKind::Enum(without(cs, &r)),
                 TypeDefKind::Flags(cs) => TypeDefKind::Flags(without(cs, &r)),
+                // The echo of a dropped member is echoed through `upstream`.
+                TypeDefKind::Resource(ms) => TypeDefKind::Resource(without(ms, &r)),
                 TypeDefKind::Alias(_) => continue,
             };
             out.push(w);
@@ -574,7 +578,7 @@ fn ty_rewrites(world: &CaseWorld, ty: &Ty) -> Vec<Ty> {
             TypeDefKind::Alias(t) => out.push(t.clone()),
             TypeDefKind::Record(fs) => out.extend(fs.iter().map(|f| f.ty.clone())),
             TypeDefKind::Variant(cs) => out.extend(cs.iter().filter_map(|c| c.ty.clone())),
-            TypeDefKind::Enum(_) | TypeDefKind::Flags(_) => {}
+            TypeDefKind::Enum(_) | TypeDefKind::Flags(_) | TypeDefKind::Resource(_) => {}
         },
         _ => {}
     }
@@ -678,7 +682,7 @@ fn slots(world: &CaseWorld) -> Vec<(Slot, Ty)> {
                 );
             }
             TypeDefKind::Alias(ty) => out.push((Slot::Alias(t), ty.clone())),
-            TypeDefKind::Enum(_) | TypeDefKind::Flags(_) => {}
+            TypeDefKind::Enum(_) | TypeDefKind::Flags(_) | TypeDefKind::Resource(_) => {}
         }
     }
     out
@@ -762,6 +766,11 @@ fn shorter_names(world: &CaseWorld, _call: Option<&Call>) -> Vec<CaseWorld> {
             TypeDefKind::Enum(cs) | TypeDefKind::Flags(cs) => {
                 cs.iter_mut().enumerate().for_each(|(i, c)| *c = rename(i))
             }
+            TypeDefKind::Resource(ms) => ms
+                .iter_mut()
+                .enumerate()
+                .filter(|(_, m)| m.kind != crate::ty::MemberKind::Constructor)
+                .for_each(|(i, m)| m.name = rename(i)),
             TypeDefKind::Alias(_) => {}
         }
     }

@@ -42,8 +42,15 @@ pub enum Ty {
         ok: Option<Box<Ty>>,
         err: Option<Box<Ty>>,
     },
-    /// A named type: an index into [`CaseWorld::types`].
+    /// A named type: an index into [`CaseWorld::types`] (never a resource;
+    /// a resource is reached through [`Ty::Own`] or [`Ty::Borrow`]).
     Named(TypeIndex),
+    /// `own<r>` (written `r` in WIT): an owned handle of the resource at
+    /// this index of [`CaseWorld::types`].
+    Own(TypeIndex),
+    /// `borrow<r>`: a borrowed handle, only in parameters (WIT allows no
+    /// borrow in a result).
+    Borrow(TypeIndex),
 }
 
 /// Index of a named type in [`CaseWorld::types`]. A named type only refers to
@@ -70,6 +77,63 @@ pub enum TypeDefKind {
     Flags(Vec<String>),
     /// `type name = T;`
     Alias(Ty),
+    /// `resource name { .. }`, defined by the host in `types`. Each member
+    /// is echoed by an `api` function of its own (see [`Member`]).
+    Resource(Vec<Member>),
+}
+
+/// A constructor, method or static function of a resource.
+///
+/// A member has no signature of its own: it is echoed by the `api` function
+/// [`Member::echo`] of [`CaseWorld::funcs`], whose signature it takes. The
+/// guest implements that function by calling the member (the host's import)
+/// with the same arguments, so a member is checked like any echo: the host
+/// compares what the member received with what `api` was given, and what
+/// `api` returned with what the member answered.
+///
+/// - a constructor takes the echo's parameters; the echo returns `own<r>`;
+/// - a method's echo takes `self: borrow<r>` first, then the method's
+///   parameters, and returns the method's result;
+/// - a static function has the echo's signature.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Member {
+    pub kind: MemberKind,
+    /// The member's WIT name (`constructor` for the constructor).
+    pub name: String,
+    /// The name of the `api` function that echoes it.
+    pub echo: String,
+}
+
+impl Member {
+    /// The name of the `api` function that echoes member `member` (of
+    /// `kind`) of resource `resource`: `file-read`, `file-constructor`. The
+    /// generator and the importer of user WIT both name echoes so, which is
+    /// what lets an echo package's `api` be read back as members.
+    pub fn echo_name(resource: &str, kind: MemberKind, member: &str) -> String {
+        match kind {
+            MemberKind::Constructor => format!("{resource}-constructor"),
+            _ => format!("{resource}-{member}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MemberKind {
+    Constructor,
+    Method,
+    Static,
+}
+
+impl MemberKind {
+    /// The prefix wasmtime and the component model give the member's import
+    /// name (`[method]r.m`).
+    pub fn import_name(self, resource: &str, member: &str) -> String {
+        match self {
+            MemberKind::Constructor => format!("[constructor]{resource}"),
+            MemberKind::Method => format!("[method]{resource}.{member}"),
+            MemberKind::Static => format!("[static]{resource}.{member}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -134,6 +198,8 @@ pub enum TypeKind {
     Variant,
     Enum,
     Flags,
+    Own,
+    Borrow,
 }
 
 impl TypeKind {
@@ -154,6 +220,8 @@ impl TypeKind {
             TypeKind::Variant => "variant",
             TypeKind::Enum => "enum",
             TypeKind::Flags => "flags",
+            TypeKind::Own => "own",
+            TypeKind::Borrow => "borrow",
         }
     }
 }
@@ -197,12 +265,15 @@ impl CaseWorld {
             Ty::Tuple(_) => TypeKind::Tuple,
             Ty::Option(_) => TypeKind::Option,
             Ty::Result { .. } => TypeKind::Result,
+            Ty::Own(_) => TypeKind::Own,
+            Ty::Borrow(_) => TypeKind::Borrow,
             Ty::Named(i) => match &self.types[*i].kind {
                 TypeDefKind::Record(_) => TypeKind::Record,
                 TypeDefKind::Variant(_) => TypeKind::Variant,
                 TypeDefKind::Enum(_) => TypeKind::Enum,
                 TypeDefKind::Flags(_) => TypeKind::Flags,
                 TypeDefKind::Alias(_) => unreachable!("resolve sees through aliases"),
+                TypeDefKind::Resource(_) => unreachable!("a resource is not a value type"),
             },
         }
     }
@@ -222,7 +293,9 @@ impl CaseWorld {
             | Ty::U64
             | Ty::F32
             | Ty::F64
-            | Ty::Char => 1,
+            | Ty::Char
+            | Ty::Own(_)
+            | Ty::Borrow(_) => 1,
             Ty::String | Ty::List(_) | Ty::Map(..) => 2,
             Ty::FixedList(elem, n) => self.flat_count(elem) * (*n as usize),
             Ty::Tuple(elems) => elems.iter().map(|t| self.flat_count(t)).sum(),
@@ -244,6 +317,7 @@ impl CaseWorld {
                 TypeDefKind::Enum(_) => 1,
                 TypeDefKind::Flags(names) => names.len().div_ceil(32).max(1),
                 TypeDefKind::Alias(_) => unreachable!("resolve sees through aliases"),
+                TypeDefKind::Resource(_) => unreachable!("a resource is not a value type"),
             },
         }
     }
@@ -252,8 +326,8 @@ impl CaseWorld {
     /// types), in first-mention order.
     pub fn direct_names(ty: &Ty, out: &mut Vec<TypeIndex>) {
         match ty {
-            Ty::Named(i) if !out.contains(i) => out.push(*i),
-            Ty::Named(_) => {}
+            Ty::Named(i) | Ty::Own(i) | Ty::Borrow(i) if !out.contains(i) => out.push(*i),
+            Ty::Named(_) | Ty::Own(_) | Ty::Borrow(_) => {}
             Ty::List(t) | Ty::FixedList(t, _) | Ty::Option(t) => Self::direct_names(t, out),
             Ty::Map(k, v) => {
                 Self::direct_names(k, out);
@@ -265,6 +339,102 @@ impl CaseWorld {
                 err.iter().for_each(|t| Self::direct_names(t, out));
             }
             _ => {}
+        }
+    }
+
+    /// The resource member that `api` function `func` echoes, with the
+    /// resource's index; `None` for a function echoed through `upstream`.
+    ///
+    /// A member is only one while its echo has the member's shape (a
+    /// constructor's echo returns `own<r>`, a method's takes `borrow<r>`
+    /// first); one whose echo lost that shape (the shrinker changes
+    /// signatures) is not a member any more, and its echo goes through
+    /// `upstream` like any function.
+    pub fn member_of(&self, func: &str) -> Option<(TypeIndex, &Member)> {
+        let f = self.funcs.iter().find(|f| f.name == func)?;
+        self.types
+            .iter()
+            .enumerate()
+            .find_map(|(i, def)| match &def.kind {
+                TypeDefKind::Resource(members) => members
+                    .iter()
+                    .find(|m| m.echo == func && Self::fits(i, m.kind, f))
+                    .map(|m| (i, m)),
+                _ => None,
+            })
+    }
+
+    /// Whether `echo` has the shape of a member of kind `kind` of resource
+    /// `r`.
+    fn fits(r: TypeIndex, kind: MemberKind, echo: &Func) -> bool {
+        match kind {
+            MemberKind::Constructor => echo.result == Some(Ty::Own(r)),
+            MemberKind::Method => echo.params.first().is_some_and(|p| p.ty == Ty::Borrow(r)),
+            MemberKind::Static => true,
+        }
+    }
+
+    /// The members of resource `r` that are members (see
+    /// [`CaseWorld::member_of`]), with their echo functions.
+    pub fn members(&self, r: TypeIndex) -> Vec<(&Member, &Func)> {
+        let TypeDefKind::Resource(members) = &self.types[r].kind else {
+            return Vec::new();
+        };
+        members
+            .iter()
+            .filter_map(|m| {
+                let f = self.funcs.iter().find(|f| f.name == m.echo)?;
+                Self::fits(r, m.kind, f).then_some((m, f))
+            })
+            .collect()
+    }
+
+    /// The functions echoed through `upstream` (every function that does
+    /// not echo a resource member), in order.
+    pub fn upstream_funcs(&self) -> impl Iterator<Item = &Func> {
+        self.funcs
+            .iter()
+            .filter(|f| self.member_of(&f.name).is_none())
+    }
+
+    /// Whether the world defines any resource.
+    pub fn has_resources(&self) -> bool {
+        self.types
+            .iter()
+            .any(|t| matches!(t.kind, TypeDefKind::Resource(_)))
+    }
+
+    /// Whether a value of `ty` carries a handle (`own` or `borrow`),
+    /// through named types too.
+    pub fn has_handles(&self, ty: &Ty) -> bool {
+        self.has_handle_where(ty, &|_| true)
+    }
+
+    /// Whether a value of `ty` carries a `borrow` handle.
+    pub fn has_borrows(&self, ty: &Ty) -> bool {
+        self.has_handle_where(ty, &|t| matches!(t, Ty::Borrow(_)))
+    }
+
+    fn has_handle_where(&self, ty: &Ty, pick: &dyn Fn(&Ty) -> bool) -> bool {
+        match ty {
+            Ty::Own(_) | Ty::Borrow(_) => pick(ty),
+            Ty::List(t) | Ty::FixedList(t, _) | Ty::Option(t) => self.has_handle_where(t, pick),
+            Ty::Map(k, v) => self.has_handle_where(k, pick) || self.has_handle_where(v, pick),
+            Ty::Tuple(ts) => ts.iter().any(|t| self.has_handle_where(t, pick)),
+            Ty::Result { ok, err } => ok
+                .iter()
+                .chain(err.iter())
+                .any(|t| self.has_handle_where(t, pick)),
+            Ty::Named(i) => match &self.types[*i].kind {
+                TypeDefKind::Record(fs) => fs.iter().any(|f| self.has_handle_where(&f.ty, pick)),
+                TypeDefKind::Variant(cs) => cs
+                    .iter()
+                    .filter_map(|c| c.ty.as_ref())
+                    .any(|t| self.has_handle_where(t, pick)),
+                TypeDefKind::Alias(t) => self.has_handle_where(t, pick),
+                TypeDefKind::Enum(_) | TypeDefKind::Flags(_) | TypeDefKind::Resource(_) => false,
+            },
+            _ => false,
         }
     }
 
@@ -295,6 +465,7 @@ impl CaseWorld {
                     TypeDefKind::Enum(cs) => cs.len(),
                     TypeDefKind::Flags(fs) => fs.len(),
                     TypeDefKind::Alias(t) => ty_weight(t),
+                    TypeDefKind::Resource(members) => members.len(),
                 }
             })
             .sum();

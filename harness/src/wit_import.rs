@@ -158,11 +158,14 @@ pub(crate) fn import_package(
     importer.finish()
 }
 
-/// A freestanding function that may join the case.
+/// A function that may join the case.
 struct Candidate<'a> {
     func: &'a Function,
     /// Prefix for its name should it clash: its interface's or world's name.
     owner: String,
+    /// For a member of a resource: the resource, the member's kind and
+    /// name. Its echo is named [`ty::Member::echo_name`].
+    member: Option<(TypeId, ty::MemberKind, String)>,
 }
 
 struct Importer<'a> {
@@ -230,9 +233,31 @@ impl<'a> Importer<'a> {
     }
 
     fn function(&mut self, func: &'a Function, origin: String, owner: String) {
+        let member = match &func.kind {
+            FunctionKind::Constructor(r) => Some((
+                self.canonical(*r),
+                ty::MemberKind::Constructor,
+                "constructor".to_string(),
+            )),
+            FunctionKind::Method(r) => Some((
+                self.canonical(*r),
+                ty::MemberKind::Method,
+                func.item_name().to_string(),
+            )),
+            FunctionKind::Static(r) => Some((
+                self.canonical(*r),
+                ty::MemberKind::Static,
+                func.item_name().to_string(),
+            )),
+            _ => None,
+        };
         match self.unsupported_function(func) {
             Some(reason) => self.skipped.push(SkippedFunc { origin, reason }),
-            None => self.candidates.push(Candidate { func, owner }),
+            None => self.candidates.push(Candidate {
+                func,
+                owner,
+                member,
+            }),
         }
     }
 
@@ -240,20 +265,19 @@ impl<'a> Importer<'a> {
     fn unsupported_function(&mut self, func: &Function) -> Option<String> {
         let resource = |id: TypeId| self.type_name(id);
         let kind_reason = match &func.kind {
-            FunctionKind::Freestanding => None,
+            FunctionKind::Freestanding
+            | FunctionKind::Method(_)
+            | FunctionKind::Static(_)
+            | FunctionKind::Constructor(_) => None,
             FunctionKind::AsyncFreestanding => {
                 Some("an `async` function (async is not supported yet)".to_string())
             }
-            FunctionKind::Method(r) | FunctionKind::AsyncMethod(r) => Some(format!(
-                "a method of resource `{}` (resources are not supported yet)",
+            FunctionKind::AsyncMethod(r) => Some(format!(
+                "an `async` method of resource `{}` (async is not supported yet)",
                 resource(*r)
             )),
-            FunctionKind::Static(r) | FunctionKind::AsyncStatic(r) => Some(format!(
-                "a static function of resource `{}` (resources are not supported yet)",
-                resource(*r)
-            )),
-            FunctionKind::Constructor(r) => Some(format!(
-                "the constructor of resource `{}` (resources are not supported yet)",
+            FunctionKind::AsyncStatic(r) => Some(format!(
+                "an `async` static function of resource `{}` (async is not supported yet)",
                 resource(*r)
             )),
             FunctionKind::MethodGetter(r)
@@ -316,18 +340,16 @@ impl<'a> Importer<'a> {
                 let ok = r.ok.as_ref().and_then(|t| self.unsupported_type(t));
                 ok.or_else(|| r.err.as_ref().and_then(|t| self.unsupported_type(t)))
             }
-            TypeDefKind::Handle(Handle::Own(r)) => Some(format!(
-                "uses `own<{}>` (resources are not supported yet)",
-                self.type_name(*r)
-            )),
-            TypeDefKind::Handle(Handle::Borrow(r)) => Some(format!(
-                "uses `borrow<{}>` (resources are not supported yet)",
-                self.type_name(*r)
-            )),
-            TypeDefKind::Resource => Some(format!(
-                "uses resource `{}` (resources are not supported yet)",
-                self.type_name(id)
-            )),
+            TypeDefKind::Handle(Handle::Own(r) | Handle::Borrow(r)) => {
+                match &resolve.types[self.resource_of(*r)].kind {
+                    TypeDefKind::Resource => None,
+                    _ => Some(format!(
+                        "uses a handle of `{}`, which is not a resource",
+                        self.type_name(*r)
+                    )),
+                }
+            }
+            TypeDefKind::Resource => None,
             TypeDefKind::Future(_) => Some("uses a `future` (not supported yet)".to_string()),
             TypeDefKind::Stream(_) => Some("uses a `stream` (not supported yet)".to_string()),
             TypeDefKind::Unknown => Some("uses a type wit-parser could not resolve".to_string()),
@@ -357,6 +379,15 @@ impl<'a> Importer<'a> {
                 _ => return id,
             }
         }
+    }
+
+    /// The resource a handle's target names: through `use` and through
+    /// aliases (`type r2 = r;` names the resource `r`).
+    fn resource_of(&self, mut id: TypeId) -> TypeId {
+        while let TypeDefKind::Type(Type::Id(target)) = &self.resolve.types[id].kind {
+            id = *target;
+        }
+        id
     }
 
     /// Whether `id` (canonical) is a named type of the case.
@@ -401,9 +432,14 @@ impl<'a> Importer<'a> {
                     .chain(&r.err)
                     .for_each(|t| self.direct_named(t, out));
             }
+            TypeDefKind::Handle(Handle::Own(r) | Handle::Borrow(r)) => {
+                let r = self.resource_of(*r);
+                if !out.contains(&r) {
+                    out.push(r);
+                }
+            }
             TypeDefKind::Enum(_)
             | TypeDefKind::Flags(_)
-            | TypeDefKind::Handle(_)
             | TypeDefKind::Resource
             | TypeDefKind::Future(_)
             | TypeDefKind::Stream(_)
@@ -446,6 +482,9 @@ impl<'a> Importer<'a> {
         let mut deps: HashMap<TypeId, Vec<TypeId>> = HashMap::new();
         let mut pending: Vec<TypeId> = Vec::new();
         for c in &self.candidates {
+            if let Some((r, _, _)) = &c.member {
+                pending.push(*r);
+            }
             for ty in c.func.params.iter().map(|p| &p.ty).chain(&c.func.result) {
                 self.direct_named(ty, &mut pending);
             }
@@ -475,11 +514,25 @@ impl<'a> Importer<'a> {
 
         // Functions, an exact duplicate (same name and signature, e.g. one
         // interface both imported and exported under two names) kept once.
+        // A member of a resource is echoed by a function of its own; a
+        // freestanding function that is exactly that echo (as in an echo
+        // package, whose `api` holds the echoes) is the member's, in its
+        // place.
         let mut funcs: Vec<Func> = Vec::new();
         let mut func_owners = Vec::new();
+        let mut members: Vec<Option<(TypeIndex, ty::Member)>> = Vec::new();
+        let mut pending_members: Vec<(Func, String, TypeIndex, ty::Member)> = Vec::new();
         for c in &self.candidates {
+            let name = match &c.member {
+                None => c.func.name.clone(),
+                Some((r, kind, member)) => ty::Member::echo_name(
+                    &self.resolve.types[*r].name.clone().unwrap_or_default(),
+                    *kind,
+                    member,
+                ),
+            };
             let func = Func {
-                name: c.func.name.clone(),
+                name,
                 params: c
                     .func
                     .params
@@ -491,10 +544,28 @@ impl<'a> Importer<'a> {
                     .collect(),
                 result: c.func.result.as_ref().map(|t| self.ty(t, &index_of)),
             };
-            if !funcs.contains(&func) {
+            if let Some((r, kind, member)) = &c.member {
+                let member = ty::Member {
+                    kind: *kind,
+                    name: member.clone(),
+                    echo: func.name.clone(),
+                };
+                pending_members.push((func, c.owner.clone(), index_of[r], member));
+            } else if let Some(at) = pending_members.iter().position(|(f, ..)| *f == func) {
+                let (func, owner, r, member) = pending_members.remove(at);
+                funcs.push(func);
+                func_owners.push(owner);
+                members.push(Some((r, member)));
+            } else if !funcs.contains(&func) {
                 funcs.push(func);
                 func_owners.push(c.owner.clone());
+                members.push(None);
             }
+        }
+        for (func, owner, r, member) in pending_members {
+            funcs.push(func);
+            func_owners.push(owner);
+            members.push(Some((r, member)));
         }
 
         // Types and functions share one namespace in the echo package.
@@ -502,6 +573,15 @@ impl<'a> Importer<'a> {
         names.extend(funcs.iter_mut().map(|f| &mut f.name));
         let owners: Vec<&String> = type_owners.iter().chain(&func_owners).collect();
         disambiguate(names, &owners);
+        // Each member, under its echo's final name, in its resource.
+        for (func, member) in funcs.iter().zip(members) {
+            if let Some((r, mut member)) = member {
+                member.echo = func.name.clone();
+                if let ty::TypeDefKind::Resource(ms) = &mut types[r].kind {
+                    ms.push(member);
+                }
+            }
+        }
 
         Ok(ImportedCase {
             world: CaseWorld { types, funcs },
@@ -551,6 +631,8 @@ impl<'a> Importer<'a> {
                 ty::TypeDefKind::Flags(f.flags.iter().map(|f| f.name.clone()).collect())
             }
             TypeDefKind::Type(t) => ty::TypeDefKind::Alias(ty(t)),
+            // Members are added with the functions.
+            TypeDefKind::Resource => ty::TypeDefKind::Resource(Vec::new()),
             // `type x = list<u8>;` and the like: aliases of anonymous types.
             other => ty::TypeDefKind::Alias(self.anonymous(other, index_of)),
         })
@@ -599,11 +681,12 @@ impl<'a> Importer<'a> {
                 err: r.err.as_ref().map(boxed),
             },
             TypeDefKind::Type(t) => ty(t),
+            TypeDefKind::Handle(Handle::Own(r)) => Ty::Own(index_of[&self.resource_of(*r)]),
+            TypeDefKind::Handle(Handle::Borrow(r)) => Ty::Borrow(index_of[&self.resource_of(*r)]),
             TypeDefKind::Record(_)
             | TypeDefKind::Variant(_)
             | TypeDefKind::Enum(_)
             | TypeDefKind::Flags(_)
-            | TypeDefKind::Handle(_)
             | TypeDefKind::Resource
             | TypeDefKind::Future(_)
             | TypeDefKind::Stream(_)

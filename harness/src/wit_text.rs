@@ -18,13 +18,21 @@
 //! ```
 //!
 //! A guest exports `api` and forwards every call to the host through
-//! `upstream`; the host compares what went in with what came out. The text
+//! `upstream`; the host compares what went in with what came out. A
+//! resource of `types` is defined by the host; each of its members is echoed
+//! by an `api` function of its own that is not in `upstream` (the guest
+//! calls the member instead, see [`crate::ty::Member`]):
+//!
+//! ```wit
+//! interface types { resource file { read: func(n: u32) -> list<u8>; } }
+//! interface api { use types.{file}; file-read: func(self: borrow<file>, n: u32) -> list<u8>; }
+//! ``` The text
 //! is deterministic (the same world always prints the same bytes) and meant
 //! to be read by people: reports and reproducers show it as is.
 
 use std::fmt::Write as _;
 
-use crate::ty::{CaseWorld, Func, Ty, TypeDefKind, TypeIndex};
+use crate::ty::{CaseWorld, Func, MemberKind, Ty, TypeDefKind, TypeIndex};
 
 /// The package every echo case lives in.
 pub const PACKAGE: &str = "witness:case";
@@ -206,8 +214,12 @@ fn write_ty(out: &mut String, world: &CaseWorld, ty: &Ty) {
             }
             return;
         }
-        Ty::Named(index) => {
+        Ty::Named(index) | Ty::Own(index) => {
             out.push_str(&escape_ident(&world.def(*index).name));
+            return;
+        }
+        Ty::Borrow(index) => {
+            let _ = write!(out, "borrow<{}>", escape_ident(&world.def(*index).name));
             return;
         }
     };
@@ -222,9 +234,19 @@ pub fn echo_package(world: &CaseWorld) -> String {
     out.push('\n');
     write_types_interface(&mut out, world);
     out.push('\n');
-    write_func_interface(&mut out, world, "api");
+    write_func_interface(
+        &mut out,
+        world,
+        "api",
+        &world.funcs.iter().collect::<Vec<_>>(),
+    );
     out.push('\n');
-    write_func_interface(&mut out, world, "upstream");
+    write_func_interface(
+        &mut out,
+        world,
+        "upstream",
+        &world.upstream_funcs().collect::<Vec<_>>(),
+    );
     out.push('\n');
     let _ = writeln!(out, "world {WORLD} {{");
     out.push_str("  import upstream;\n");
@@ -293,16 +315,47 @@ fn write_types_interface(out: &mut String, world: &CaseWorld) {
             TypeDefKind::Alias(ty) => {
                 let _ = writeln!(out, "  type {name} = {};", ty_to_wit(world, ty));
             }
+            TypeDefKind::Resource(_) if world.members(i).is_empty() => {
+                let _ = writeln!(out, "  resource {name};");
+            }
+            TypeDefKind::Resource(_) => {
+                let _ = writeln!(out, "  resource {name} {{");
+                for (member, func) in world.members(i) {
+                    let member_name = escape_ident(&member.name);
+                    let _ = match member.kind {
+                        MemberKind::Constructor => {
+                            writeln!(
+                                out,
+                                "    constructor{};",
+                                params_to_wit(world, &func.params)
+                            )
+                        }
+                        MemberKind::Method => writeln!(
+                            out,
+                            "    {member_name}: func{}{};",
+                            params_to_wit(world, &func.params[1..]),
+                            result_to_wit(world, func)
+                        ),
+                        MemberKind::Static => writeln!(
+                            out,
+                            "    {member_name}: static func{}{};",
+                            params_to_wit(world, &func.params),
+                            result_to_wit(world, func)
+                        ),
+                    };
+                }
+                out.push_str("  }\n");
+            }
         }
     }
     out.push_str("}\n");
 }
 
-/// The named types the signatures of `world` mention directly, in index
+/// The named types the signatures of `funcs` mention directly, in index
 /// order: what `api` and `upstream` must `use` from `types`.
-fn used_by_signatures(world: &CaseWorld) -> Vec<TypeIndex> {
+fn used_by_signatures(funcs: &[&Func]) -> Vec<TypeIndex> {
     let mut used = Vec::new();
-    for func in &world.funcs {
+    for func in funcs {
         for param in &func.params {
             CaseWorld::direct_names(&param.ty, &mut used);
         }
@@ -314,13 +367,13 @@ fn used_by_signatures(world: &CaseWorld) -> Vec<TypeIndex> {
     used
 }
 
-fn write_func_interface(out: &mut String, world: &CaseWorld, iface: &str) {
-    if world.funcs.is_empty() {
+fn write_func_interface(out: &mut String, world: &CaseWorld, iface: &str, funcs: &[&Func]) {
+    if funcs.is_empty() {
         let _ = writeln!(out, "interface {iface} {{}}");
         return;
     }
     let _ = writeln!(out, "interface {iface} {{");
-    let used = used_by_signatures(world);
+    let used = used_by_signatures(funcs);
     if !used.is_empty() {
         let names: Vec<String> = used
             .iter()
@@ -329,7 +382,7 @@ fn write_func_interface(out: &mut String, world: &CaseWorld, iface: &str) {
         let _ = writeln!(out, "  use types.{{{}}};", names.join(", "));
         out.push('\n');
     }
-    for func in &world.funcs {
+    for func in funcs {
         let _ = writeln!(out, "  {}", func_to_wit(world, func));
     }
     out.push_str("}\n");
@@ -337,8 +390,25 @@ fn write_func_interface(out: &mut String, world: &CaseWorld, iface: &str) {
 
 /// One function declaration: `name: func(a: u8, b: foo) -> string;`.
 fn func_to_wit(world: &CaseWorld, func: &Func) -> String {
-    let mut out = format!("{}: func(", escape_ident(&func.name));
-    for (i, param) in func.params.iter().enumerate() {
+    format!(
+        "{}: func{}{};",
+        escape_ident(&func.name),
+        params_to_wit(world, &func.params),
+        result_to_wit(world, func)
+    )
+}
+
+/// ` -> T` for a function with a result, nothing for one without.
+fn result_to_wit(world: &CaseWorld, func: &Func) -> String {
+    func.result
+        .as_ref()
+        .map_or_else(String::new, |r| format!(" -> {}", ty_to_wit(world, r)))
+}
+
+/// `(a: u8, b: foo)`.
+fn params_to_wit(world: &CaseWorld, params: &[crate::ty::Param]) -> String {
+    let mut out = String::from("(");
+    for (i, param) in params.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
@@ -350,10 +420,6 @@ fn func_to_wit(world: &CaseWorld, func: &Func) -> String {
         );
     }
     out.push(')');
-    if let Some(result) = &func.result {
-        let _ = write!(out, " -> {}", ty_to_wit(world, result));
-    }
-    out.push(';');
     out
 }
 
@@ -452,7 +518,7 @@ pub(crate) mod test_support {
                     .filter_map(|c| c.ty.as_ref())
                     .for_each(|t| walk(t, &mut found)),
                 TypeDefKind::Alias(t) => walk(t, &mut found),
-                TypeDefKind::Enum(_) | TypeDefKind::Flags(_) => {}
+                TypeDefKind::Enum(_) | TypeDefKind::Flags(_) | TypeDefKind::Resource(_) => {}
             }
         }
         for f in &world.funcs {

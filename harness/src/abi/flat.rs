@@ -177,9 +177,16 @@ impl<'w> Abi<'w> {
     fn flatten_into(&self, ty: &Ty, out: &mut Vec<CoreType>) {
         let world = self.world();
         match world.resolve(ty) {
-            Ty::Bool | Ty::S8 | Ty::U8 | Ty::S16 | Ty::U16 | Ty::S32 | Ty::U32 | Ty::Char => {
-                out.push(CoreType::I32)
-            }
+            Ty::Bool
+            | Ty::S8
+            | Ty::U8
+            | Ty::S16
+            | Ty::U16
+            | Ty::S32
+            | Ty::U32
+            | Ty::Char
+            | Ty::Own(_)
+            | Ty::Borrow(_) => out.push(CoreType::I32),
             Ty::S64 | Ty::U64 => out.push(CoreType::I64),
             Ty::F32 => out.push(CoreType::F32),
             Ty::F64 => out.push(CoreType::F64),
@@ -397,7 +404,9 @@ fn lift_from(cx: &LiftCx<'_>, it: &mut FlatIter<'_>, ty: &Ty) -> Result<Val, Abi
         Ty::S8 => Val::S8(it.next_i32()? as u8 as i8),
         Ty::U16 => Val::U16(it.next_i32()? as u16),
         Ty::S16 => Val::S16(it.next_i32()? as u16 as i16),
-        Ty::U32 => Val::U32(it.next_i32()?),
+        // A handle is its table index: the reference ABI does not model the
+        // handle tables (the host checks them, see `host::handles`).
+        Ty::U32 | Ty::Own(_) | Ty::Borrow(_) => Val::U32(it.next_i32()?),
         Ty::S32 => Val::S32(it.next_i32()? as i32),
         Ty::U64 => Val::U64(it.next_i64()?),
         Ty::S64 => Val::S64(it.next_i64()? as i64),
@@ -478,6 +487,7 @@ fn lift_from(cx: &LiftCx<'_>, it: &mut FlatIter<'_>, ty: &Ty) -> Result<Val, Abi
                 Val::Flags(set.map(|(_, n)| n.clone()).collect())
             }
             TypeDefKind::Alias(_) => unreachable!("resolve sees through aliases"),
+            TypeDefKind::Resource(_) => unreachable!("a resource is not a value type"),
         },
     })
 }

@@ -133,6 +133,15 @@ pub enum TypeError {
     )]
     BadMapKey { key: String },
     #[error(
+        "type {index} uses `{ty}` where {expected}; `own` and `borrow` take a resource, \
+         and a resource is only reached through them"
+    )]
+    NotAResource {
+        index: String,
+        ty: String,
+        expected: &'static str,
+    },
+    #[error(
         "`{ty}` is {size} bytes with 64-bit pointers; the component model requires \
          elem_size(t, 'i64') < 2^28"
     )]
@@ -391,6 +400,9 @@ impl<'w> Abi<'w> {
                 distinct("flags", &mut names.iter())?;
             }
             TypeDefKind::Alias(t) => self.check_ty(t, index, here)?,
+            TypeDefKind::Resource(members) => {
+                distinct("resource", &mut members.iter().map(|m| &m.name))?;
+            }
         }
         Ok(())
     }
@@ -398,12 +410,27 @@ impl<'w> Abi<'w> {
     /// Rules for a type that may refer to named types below `limit`.
     fn check_ty(&self, ty: &Ty, limit: usize, here: &str) -> Result<(), TypeError> {
         match ty {
-            Ty::Named(i) if *i >= limit => {
+            Ty::Named(i) | Ty::Own(i) | Ty::Borrow(i) if *i >= limit => {
                 return Err(TypeError::BadReference {
                     index: format!("`{here}`"),
                     target: *i,
                     count: self.world.types.len(),
                 });
+            }
+            Ty::Named(i) | Ty::Own(i) | Ty::Borrow(i) => {
+                let is_resource = matches!(self.world.types[*i].kind, TypeDefKind::Resource(_));
+                let handle = !matches!(ty, Ty::Named(_));
+                if is_resource != handle {
+                    return Err(TypeError::NotAResource {
+                        index: format!("`{here}`"),
+                        ty: self.ty_text(ty),
+                        expected: if handle {
+                            "a resource is expected"
+                        } else {
+                            "a value type is expected"
+                        },
+                    });
+                }
             }
             Ty::List(t) | Ty::Option(t) => self.check_ty(t, limit, here)?,
             Ty::FixedList(t, n) => {
@@ -479,7 +506,7 @@ impl<'a> Sizer<'a> {
         match ty {
             Ty::Bool | Ty::S8 | Ty::U8 => prim(1),
             Ty::S16 | Ty::U16 => prim(2),
-            Ty::S32 | Ty::U32 | Ty::F32 | Ty::Char => prim(4),
+            Ty::S32 | Ty::U32 | Ty::F32 | Ty::Char | Ty::Own(_) | Ty::Borrow(_) => prim(4),
             Ty::S64 | Ty::U64 | Ty::F64 => prim(8),
             // A (pointer, length) pair.
             Ty::String | Ty::List(_) | Ty::Map(..) => RawLayout {
@@ -522,6 +549,8 @@ impl<'a> Sizer<'a> {
                 RawLayout { size: n, align: n }
             }
             TypeDefKind::Alias(t) => self.layout(t),
+            // Never laid out itself: handles to it are `u32`s.
+            TypeDefKind::Resource(_) => RawLayout { size: 4, align: 4 },
         }
     }
 

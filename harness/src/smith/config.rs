@@ -66,6 +66,14 @@ pub struct Config {
     /// Mix in names that are keywords or builtins in WIT, Rust, Go or Python
     /// (`type`, `self`, `none`, `func`, `len`, ...) for every kind of name.
     pub keyword_names: bool,
+    /// Resources defined by the host in `types`, with constructors, methods
+    /// and static functions, and `own<r>` / `borrow<r>` anywhere a value
+    /// type may be (borrows only where WIT allows them: not in results).
+    /// Never drawn on by `Arbitrary`, so that worlds without resources stay
+    /// what they were for every seed; campaigns switch it on per world.
+    pub resources: bool,
+    /// Most resources per world (only with [`Config::resources`]).
+    pub max_resources: usize,
 }
 
 /// The hard caps of each limit: [`Config::validate`] rejects more, and
@@ -84,6 +92,7 @@ pub mod caps {
     pub const MAX_FIXED_LIST_LEN: u32 = 64;
     pub const MAX_FUNCS: usize = 64;
     pub const MAX_PARAMS: usize = 64;
+    pub const MAX_RESOURCES: usize = 16;
 }
 
 /// Why a [`Config`] cannot be used.
@@ -142,6 +151,8 @@ impl Default for Config {
             fixed_length_lists: false,
             maps: false,
             keyword_names: true,
+            resources: false,
+            max_resources: 3,
         }
     }
 }
@@ -165,6 +176,8 @@ impl Config {
             fixed_length_lists: true,
             maps: true,
             keyword_names: true,
+            resources: true,
+            max_resources: caps::MAX_RESOURCES,
             ..Config::default()
         }
     }
@@ -175,7 +188,13 @@ impl Config {
         if !(1..=MAX_FLAGS).contains(&self.max_flags) {
             return Err(ConfigError::Flags(self.max_flags));
         }
-        let ranges: [(&'static str, u64, u64, u64); 10] = [
+        let ranges: [(&'static str, u64, u64, u64); 11] = [
+            (
+                "max_resources",
+                self.max_resources as u64,
+                0,
+                caps::MAX_RESOURCES as u64,
+            ),
             (
                 "max_type_depth",
                 self.max_type_depth as u64,
@@ -302,6 +321,8 @@ impl<'a> Arbitrary<'a> for Config {
             fixed_length_lists: false,
             maps: false,
             keyword_names: u.arbitrary()?,
+            resources: false,
+            max_resources: Config::default().max_resources,
         };
         if !(config.bools || config.ints || config.floats || config.chars || config.strings) {
             match u.int_in_range(0..=4u8)? {

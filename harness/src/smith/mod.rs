@@ -21,9 +21,11 @@ pub use config::{Config, ConfigError, caps};
 pub use names::keyword_names;
 
 use crate::ty::{
-    Case, CaseWorld, Field, Func, MAX_FLAT_PARAMS, Param, Ty, TypeDef, TypeDefKind, TypeIndex,
+    Case, CaseWorld, Field, Func, MAX_FLAT_PARAMS, Member, MemberKind, Param, Ty, TypeDef,
+    TypeDefKind, TypeIndex,
 };
 use names::Scope;
+use std::collections::HashMap;
 
 /// Expanded size of a whole world (named types plus signatures). wasmparser
 /// rejects a component whose types add up past 1,000,000; an echo component
@@ -51,7 +53,11 @@ pub fn smith(config: &Config, u: &mut Unstructured<'_>) -> arbitrary::Result<Cas
         info: Vec::new(),
         used: Vec::new(),
         package: Scope::new(),
+        resources: Vec::new(),
+        member_scopes: HashMap::new(),
+        borrows_ok: true,
     };
+    generator.resources()?;
     generator.named_types()?;
     generator.funcs()?;
     Ok(drop_unused_types(generator.world))
@@ -64,11 +70,13 @@ struct Drawn {
     depth: usize,
 }
 
-/// Expanded size and depth of a named type.
+/// Expanded size and depth of a named type, and whether it carries a
+/// `borrow` (then it may not appear in a result).
 #[derive(Clone, Copy)]
 struct Info {
     size: usize,
     depth: usize,
+    borrows: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -85,6 +93,8 @@ enum Choice {
     Option,
     Result,
     Named,
+    Own,
+    Borrow,
 }
 
 #[derive(Clone, Copy)]
@@ -117,9 +127,49 @@ struct Generator<'c, 'u, 'b> {
     used: Vec<bool>,
     /// Type and function names: one scope for the whole package.
     package: Scope,
+    /// The indices of the resources (the first named types).
+    resources: Vec<TypeIndex>,
+    /// Each resource's member names (methods and statics share one scope).
+    member_scopes: HashMap<TypeIndex, Scope>,
+    /// Whether the type being drawn may carry a `borrow` (not in results).
+    borrows_ok: bool,
 }
 
 impl Generator<'_, '_, '_> {
+    /// The resources, first of the named types so that every later type
+    /// may hold handles to them. Their members come with the functions.
+    fn resources(&mut self) -> arbitrary::Result<()> {
+        let c = self.config;
+        if !c.resources || c.max_resources == 0 {
+            return Ok(());
+        }
+        let count = self.u.int_in_range(1..=c.max_resources)?;
+        for _ in 0..count {
+            let name = self.package.fresh(self.u, c.keyword_names)?;
+            self.resources.push(self.world.types.len());
+            self.world.types.push(TypeDef {
+                name,
+                kind: TypeDefKind::Resource(Vec::new()),
+            });
+            self.info.push(Info {
+                size: 1,
+                depth: 1,
+                borrows: false,
+            });
+            self.used.push(false);
+        }
+        Ok(())
+    }
+
+    fn is_resource(&self, i: TypeIndex) -> bool {
+        matches!(self.world.types[i].kind, TypeDefKind::Resource(_))
+    }
+
+    /// Whether named type `i` may be used for the type being drawn.
+    fn named_ok(&self, i: TypeIndex) -> bool {
+        !self.is_resource(i) && (self.borrows_ok || !self.info[i].borrows)
+    }
+
     fn named_types(&mut self) -> arbitrary::Result<()> {
         let c = self.config;
         let mut kinds = Vec::new();
@@ -185,11 +235,13 @@ impl Generator<'_, '_, '_> {
                     fields.push(Field { name, ty: drawn.ty });
                 }
                 let size = size_cap - left;
+                let borrows = fields.iter().any(|f| self.world.has_borrows(&f.ty));
                 (
                     TypeDefKind::Record(fields),
                     Info {
                         size,
                         depth: depth + 1,
+                        borrows,
                     },
                 )
             }
@@ -212,11 +264,16 @@ impl Generator<'_, '_, '_> {
                     cases.push(Case { name, ty });
                 }
                 let size = size_cap - left;
+                let borrows = cases
+                    .iter()
+                    .filter_map(|c| c.ty.as_ref())
+                    .any(|t| self.world.has_borrows(t));
                 (
                     TypeDefKind::Variant(cases),
                     Info {
                         size,
                         depth: depth + 1,
+                        borrows,
                     },
                 )
             }
@@ -232,7 +289,14 @@ impl Generator<'_, '_, '_> {
                 let cases = (0..count)
                     .map(|_| scope.fresh(self.u, c.keyword_names))
                     .collect::<arbitrary::Result<_>>()?;
-                (TypeDefKind::Enum(cases), Info { size: 1, depth: 1 })
+                (
+                    TypeDefKind::Enum(cases),
+                    Info {
+                        size: 1,
+                        depth: 1,
+                        borrows: false,
+                    },
+                )
             }
             NamedKind::Flags => {
                 let count = if self.u.ratio(1u8, 4u8)? {
@@ -244,14 +308,28 @@ impl Generator<'_, '_, '_> {
                 let flags = (0..count)
                     .map(|_| scope.fresh(self.u, c.keyword_names))
                     .collect::<arbitrary::Result<_>>()?;
-                (TypeDefKind::Flags(flags), Info { size: 1, depth: 1 })
+                (
+                    TypeDefKind::Flags(flags),
+                    Info {
+                        size: 1,
+                        depth: 1,
+                        borrows: false,
+                    },
+                )
             }
             // Aliases, and records when there is no room for a field.
             NamedKind::Alias | NamedKind::Record => {
-                let drawn = self.ty(c.max_type_depth, size_cap)?;
+                let mut drawn = self.ty(c.max_type_depth, size_cap)?;
+                // `type a = r;` would be another name for the resource
+                // itself (WIT reads it so), not a value type: a bare handle
+                // is aliased inside a one-element tuple.
+                if matches!(drawn.ty, Ty::Own(_) | Ty::Borrow(_)) {
+                    drawn = wrap(Ty::Tuple(vec![drawn.ty]), 1, 1);
+                }
                 let info = Info {
                     size: drawn.size,
                     depth: drawn.depth,
+                    borrows: self.world.has_borrows(&drawn.ty),
                 };
                 (TypeDefKind::Alias(drawn.ty), info)
             }
@@ -263,9 +341,28 @@ impl Generator<'_, '_, '_> {
         let count = self.u.int_in_range(1..=c.max_funcs)?;
         let per_func = (WORLD_SIZE_BUDGET / 2) / count;
         for _ in 0..count {
-            let name = self.package.fresh(self.u, c.keyword_names)?;
             let mut scope = Scope::new();
             let mut params = Vec::new();
+            // Half the functions echo a member of a resource, when there
+            // are resources.
+            let member = if !self.resources.is_empty() && self.u.arbitrary()? {
+                self.member()?
+            } else {
+                None
+            };
+            let name = match &member {
+                Some((_, _, echo)) => echo.clone(),
+                None => self.package.fresh(self.u, c.keyword_names)?,
+            };
+            let member = member.map(|(r, kind, _)| (r, kind));
+            if let Some((r, MemberKind::Method)) = member {
+                // wit-parser names a method's receiver `self`.
+                scope.claim("self");
+                params.push(Param {
+                    name: "self".into(),
+                    ty: Ty::Borrow(r),
+                });
+            }
             // Each function costs one unit; its types share the rest.
             let mut left = per_func - 1;
             let mut flat = 0;
@@ -296,11 +393,15 @@ impl Generator<'_, '_, '_> {
                     }
                 }
             }
-            let result = if left > 0 && !self.u.ratio(1u8, 4u8)? {
+            self.borrows_ok = false;
+            let result = if let Some((r, MemberKind::Constructor)) = member {
+                Some(Ty::Own(r))
+            } else if left > 0 && !self.u.ratio(1u8, 4u8)? {
                 Some(self.signature_ty(left)?.ty)
             } else {
                 None
             };
+            self.borrows_ok = true;
             self.world.funcs.push(Func {
                 name,
                 params,
@@ -310,13 +411,58 @@ impl Generator<'_, '_, '_> {
         Ok(())
     }
 
+    /// A new member of a random resource: its constructor (if it has none
+    /// yet), a method or a static function, with the name of its echo
+    /// ([`Member::echo_name`], taken in the package's scope). `None` when
+    /// the name the member draws is taken.
+    fn member(&mut self) -> arbitrary::Result<Option<(TypeIndex, MemberKind, String)>> {
+        let r = *self.u.choose(&self.resources)?;
+        let TypeDefKind::Resource(members) = &self.world.types[r].kind else {
+            unreachable!("resources are resources")
+        };
+        let has_constructor = members.iter().any(|m| m.kind == MemberKind::Constructor);
+        let kind = match self.u.int_in_range(0..=3u8)? {
+            0 if !has_constructor => MemberKind::Constructor,
+            0 | 1 => MemberKind::Static,
+            _ => MemberKind::Method,
+        };
+        let resource_name = self.world.types[r].name.clone();
+        let name = match kind {
+            MemberKind::Constructor => "constructor".to_string(),
+            _ => self
+                .member_scopes
+                .entry(r)
+                .or_insert_with(|| {
+                    // A member may not be named like its resource.
+                    let mut scope = Scope::new();
+                    scope.claim(&resource_name);
+                    scope
+                })
+                .fresh(self.u, self.config.keyword_names)?,
+        };
+        let echo = Member::echo_name(&self.world.types[r].name, kind, &name);
+        if !self.package.claim(&echo) {
+            return Ok(None);
+        }
+        self.used[r] = true;
+        let TypeDefKind::Resource(members) = &mut self.world.types[r].kind else {
+            unreachable!("resources are resources")
+        };
+        members.push(Member {
+            kind,
+            name,
+            echo: echo.clone(),
+        });
+        Ok(Some((r, kind, echo)))
+    }
+
     /// A parameter or result type no bigger than `budget` (at least 1).
     /// Half the time it is a named type nothing uses yet, so that few of
     /// the generated types are dropped at the end.
     fn signature_ty(&mut self, budget: usize) -> arbitrary::Result<Drawn> {
         let size_cap = self.config.max_type_size.min(budget);
         let unused: Vec<TypeIndex> = (0..self.world.types.len())
-            .filter(|&i| !self.used[i] && self.info[i].size <= size_cap)
+            .filter(|&i| !self.used[i] && self.info[i].size <= size_cap && self.named_ok(i))
             .collect();
         if !unused.is_empty() && self.u.arbitrary()? {
             let i = *self.u.choose(&unused)?;
@@ -327,7 +473,7 @@ impl Generator<'_, '_, '_> {
 
     fn named(&mut self, i: TypeIndex) -> Drawn {
         self.used[i] = true;
-        let Info { size, depth } = self.info[i];
+        let Info { size, depth, .. } = self.info[i];
         Drawn {
             ty: Ty::Named(i),
             size,
@@ -372,7 +518,14 @@ impl Generator<'_, '_, '_> {
         }
         let named: Vec<TypeIndex> = (0..self.world.types.len())
             .filter(|&i| self.info[i].depth <= depth && self.info[i].size <= size)
+            .filter(|&i| self.named_ok(i))
             .collect();
+        if !self.resources.is_empty() {
+            choices.push(Choice::Own);
+            if self.borrows_ok {
+                choices.push(Choice::Borrow);
+            }
+        }
         if !named.is_empty() {
             // Twice as likely as any one other kind: named types are what
             // records, variants, enums and flags are reached through.
@@ -388,7 +541,8 @@ impl Generator<'_, '_, '_> {
             size: 1,
             depth: 1,
         };
-        Ok(match *self.u.choose(&choices)? {
+        let choice = *self.u.choose(&choices)?;
+        Ok(match choice {
             Choice::Bool => leaf(Ty::Bool),
             Choice::Int => leaf(self.u.choose(&INTS)?.clone()),
             Choice::Float => leaf(if self.u.arbitrary()? {
@@ -401,6 +555,15 @@ impl Generator<'_, '_, '_> {
             Choice::Named => {
                 let i = *self.u.choose(&named)?;
                 self.named(i)
+            }
+            Choice::Own | Choice::Borrow => {
+                let r = *self.u.choose(&self.resources)?;
+                self.used[r] = true;
+                leaf(if choice == Choice::Own {
+                    Ty::Own(r)
+                } else {
+                    Ty::Borrow(r)
+                })
             }
             Choice::List => {
                 let elem = self.ty(depth - 1, size - 1)?;
@@ -523,6 +686,12 @@ pub fn drop_unused_types(world: CaseWorld) -> CaseWorld {
     for &i in &direct {
         reached[i] = true;
     }
+    // A resource with members is reached through them.
+    for (i, def) in world.types.iter().enumerate() {
+        if matches!(&def.kind, TypeDefKind::Resource(ms) if !ms.is_empty()) {
+            reached[i] = true;
+        }
+    }
     // Types only refer to earlier types: one backward pass finds them all.
     for i in (0..world.types.len()).rev() {
         if !reached[i] {
@@ -538,7 +707,7 @@ pub fn drop_unused_types(world: CaseWorld) -> CaseWorld {
                 .filter_map(|c| c.ty.as_ref())
                 .for_each(|t| CaseWorld::direct_names(t, &mut direct)),
             TypeDefKind::Alias(ty) => CaseWorld::direct_names(ty, &mut direct),
-            TypeDefKind::Enum(_) | TypeDefKind::Flags(_) => {}
+            TypeDefKind::Enum(_) | TypeDefKind::Flags(_) | TypeDefKind::Resource(_) => {}
         }
         for &j in &direct {
             reached[j] = true;
@@ -607,6 +776,8 @@ fn remap_ty(ty: &Ty, new_index: &[Option<TypeIndex>]) -> Ty {
     let r = |t: &Ty| Box::new(remap_ty(t, new_index));
     match ty {
         Ty::Named(i) => Ty::Named(new_index[*i].expect("a reached type refers to reached types")),
+        Ty::Own(i) => Ty::Own(new_index[*i].expect("a reached type refers to reached types")),
+        Ty::Borrow(i) => Ty::Borrow(new_index[*i].expect("a reached type refers to reached types")),
         Ty::List(t) => Ty::List(r(t)),
         Ty::FixedList(t, n) => Ty::FixedList(r(t), *n),
         Ty::Map(k, v) => Ty::Map(r(k), r(v)),

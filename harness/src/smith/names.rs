@@ -91,6 +91,11 @@ impl Scope {
         Scope::default()
     }
 
+    /// Takes `name` if no name of the scope clashes with it.
+    pub(crate) fn claim(&mut self, name: &str) -> bool {
+        self.taken.insert(clash_key(name))
+    }
+
     /// A fresh name, unique in this scope. With `keywords`, about one name
     /// in three is drawn from [`keyword_names()`]; without, no name is spelled
     /// like one of them.

@@ -101,11 +101,25 @@ fn check_invariants(world: &CaseWorld) -> Result<(), String> {
                 unique(&at, flags)?;
             }
             TypeDefKind::Alias(t) => refs_before(t, i, &at)?,
+            TypeDefKind::Resource(members) => {
+                unique(&at, members.iter().map(|m| &m.name))?;
+                for m in members {
+                    if world.member_of(&m.echo).map(|(r, _)| r) != Some(i) {
+                        return Err(format!(
+                            "{at}: member `{}` has no echo of its shape",
+                            m.name
+                        ));
+                    }
+                }
+            }
         }
     }
     let n = world.types.len();
     for func in &world.funcs {
         let at = format!("function `{}`", func.name);
+        if func.result.as_ref().is_some_and(|r| world.has_borrows(r)) {
+            return Err(format!("{at}: a borrow in the result"));
+        }
         unique(&at, func.params.iter().map(|p| &p.name))?;
         for ty in func.params.iter().map(|p| &p.ty).chain(&func.result) {
             refs_before(ty, n, &at)?;
@@ -337,6 +351,7 @@ impl Coverage {
                     self.aliases = true;
                     self.ty(world, t);
                 }
+                TypeDefKind::Resource(_) => {}
             }
         }
         for func in &world.funcs {
@@ -609,7 +624,7 @@ fn limits_are_respected() {
                 TypeDefKind::Variant(c) => assert!(c.len() <= 2),
                 TypeDefKind::Enum(c) => assert!(c.len() <= 3),
                 TypeDefKind::Flags(f) => assert!(f.len() <= 2),
-                TypeDefKind::Alias(_) => {}
+                TypeDefKind::Alias(_) | TypeDefKind::Resource(_) => {}
             }
         }
         for f in &w.funcs {
@@ -693,4 +708,132 @@ fn drawn_configs_are_always_valid_even_from_no_bytes() {
     // Running out of bytes still gives a (small) valid world.
     let world = smith(&config, &mut Unstructured::new(&[])).unwrap();
     check_invariants(&world).unwrap();
+}
+
+/// With resources on, every world is valid, its echo package resolves, and
+/// across seeds every shape the issue asks for appears: constructors,
+/// methods and statics; `own` and `borrow` alone and inside each compound
+/// type; several handles in one call. Off, no world has a resource.
+#[test]
+fn resources_appear_in_every_shape_and_only_when_switched_on() {
+    use crate::ty::MemberKind;
+    let mut seen: std::collections::BTreeSet<String> = Default::default();
+    fn inside(
+        world: &CaseWorld,
+        ty: &Ty,
+        parent: &str,
+        seen: &mut std::collections::BTreeSet<String>,
+    ) {
+        let kind = |t: &Ty| match t {
+            Ty::Own(_) => Some("own"),
+            Ty::Borrow(_) => Some("borrow"),
+            _ => None,
+        };
+        let mut children: Vec<&Ty> = Vec::new();
+        let mut here = parent.to_string();
+        match ty {
+            Ty::List(t) | Ty::Option(t) => {
+                here = if matches!(ty, Ty::List(_)) {
+                    "list"
+                } else {
+                    "option"
+                }
+                .into();
+                children.push(t)
+            }
+            Ty::Tuple(ts) => {
+                here = "tuple".into();
+                children.extend(ts)
+            }
+            Ty::Result { ok, err } => {
+                here = "result".into();
+                children.extend(ok.iter().chain(err.iter()).map(|b| &**b))
+            }
+            Ty::Named(i) => match &world.types[*i].kind {
+                TypeDefKind::Record(fs) => {
+                    here = "record".into();
+                    children.extend(fs.iter().map(|f| &f.ty))
+                }
+                TypeDefKind::Variant(cs) => {
+                    here = "variant".into();
+                    children.extend(cs.iter().filter_map(|c| c.ty.as_ref()))
+                }
+                TypeDefKind::Alias(t) => children.push(t),
+                _ => {}
+            },
+            _ => {}
+        }
+        for c in children {
+            if let Some(k) = kind(c) {
+                seen.insert(format!("{k} in {here}"));
+            }
+            inside(world, c, &here, seen);
+        }
+    }
+    for n in 0..1_500u64 {
+        let bytes = seed::bytes(n, &[0x7e5], 8192);
+        let mut u = Unstructured::new(&bytes);
+        let mut config = Config::arbitrary(&mut u).unwrap();
+        let off = smith(&config, &mut Unstructured::new(&bytes)).unwrap();
+        assert!(
+            !off.has_resources(),
+            "seed {n}: resources while switched off"
+        );
+        config.resources = true;
+        let world = smith(&config, &mut u).unwrap();
+        check_invariants(&world).unwrap_or_else(|e| panic!("seed {n}: {e}"));
+        crate::wit_text::resolve_echo(&crate::wit_text::echo_package(&world))
+            .unwrap_or_else(|e| panic!("seed {n}: {e}"));
+        for f in &world.funcs {
+            if let Some((_, m)) = world.member_of(&f.name) {
+                seen.insert(format!("{:?}", m.kind));
+            }
+            let mut handles = 0;
+            for p in &f.params {
+                match p.ty {
+                    Ty::Own(_) => {
+                        seen.insert("own param".into());
+                    }
+                    Ty::Borrow(_) => {
+                        seen.insert("borrow param".into());
+                    }
+                    _ => {}
+                }
+                handles += usize::from(world.has_handles(&p.ty));
+                inside(&world, &p.ty, "param", &mut seen);
+            }
+            if let Some(r) = &f.result {
+                if matches!(r, Ty::Own(_))
+                    && world
+                        .member_of(&f.name)
+                        .is_none_or(|(_, m)| m.kind != MemberKind::Constructor)
+                {
+                    seen.insert("own result".into());
+                }
+                inside(&world, r, "result", &mut seen);
+            }
+            if handles >= 2 {
+                seen.insert("several handles".into());
+            }
+        }
+    }
+    let mut wanted = vec![
+        "Constructor".to_string(),
+        "Method".into(),
+        "Static".into(),
+        "own param".into(),
+        "borrow param".into(),
+        "own result".into(),
+        "several handles".into(),
+    ];
+    for k in ["own", "borrow"] {
+        for c in ["list", "option", "tuple", "result", "record", "variant"] {
+            wanted.push(format!("{k} in {c}"));
+        }
+    }
+    let missing: Vec<_> = wanted.iter().filter(|w| !seen.contains(*w)).collect();
+    assert!(
+        missing.is_empty(),
+        "never generated: {missing:?}; seen {seen:?}"
+    );
 }

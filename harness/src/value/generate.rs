@@ -125,7 +125,7 @@ fn check_world(world: &CaseWorld, ty: &Ty) -> Result<()> {
                         .all(|c| c.ty.as_ref().is_none_or(|t| refs_below(t, i)))
             }
             TypeDefKind::Enum(cases) => !cases.is_empty(),
-            TypeDefKind::Flags(_) => true,
+            TypeDefKind::Flags(_) | TypeDefKind::Resource(_) => true,
             TypeDefKind::Alias(t) => refs_below(t, i),
         };
         if !ok {
@@ -250,7 +250,7 @@ impl Generator<'_, '_, '_> {
                             .unwrap_or(0);
                         1usize.saturating_add(lightest)
                     }
-                    TypeDefKind::Enum(_) | TypeDefKind::Flags(_) => 1,
+                    TypeDefKind::Enum(_) | TypeDefKind::Flags(_) | TypeDefKind::Resource(_) => 1,
                     TypeDefKind::Alias(t) => self.min_weight(t),
                 };
                 self.min_weights[*i] = Some(w);
@@ -293,6 +293,9 @@ impl Generator<'_, '_, '_> {
             Ty::F64 => Val::Float64(f64::from_bits(self.f64_bits()?)),
             Ty::Char => Val::Char(self.char()?),
             Ty::String => Val::String(self.string()?),
+            // A handle is a fresh host resource; the host numbers them when
+            // it makes the call ([`crate::host::handles`]).
+            Ty::Own(_) | Ty::Borrow(_) => Val::U32(0),
             Ty::List(elem) => {
                 let n = self.list_len(elem)?;
                 Val::List(self.seq(std::iter::repeat_n(&**elem, n))?)
@@ -368,6 +371,7 @@ impl Generator<'_, '_, '_> {
                     )
                 }
                 TypeDefKind::Alias(_) => unreachable!("aliases are resolved in `val`"),
+                TypeDefKind::Resource(_) => return Err(Error::IncorrectFormat),
             },
         })
     }

@@ -40,7 +40,7 @@ fn round_trip(world: &CaseWorld) -> (String, ImportedCase) {
 
 /// The importer gives back exactly the generated world (so the echo
 /// package prints identically), for swarm worlds, worlds with the proposal
-/// types, and extreme worlds.
+/// types, worlds with resources, and extreme worlds.
 #[test]
 fn printed_worlds_import_back_to_themselves() {
     let proposals = Config {
@@ -55,6 +55,8 @@ fn printed_worlds_import_back_to_themselves() {
         if n % 4 == 0 {
             config = proposals.clone();
         }
+        // Resources, their members and handles, every other world.
+        config.resources = n % 2 == 1;
         let world = smith::smith(&config, &mut u).unwrap();
         let (text, imported) = round_trip(&world);
         assert!(
@@ -151,7 +153,10 @@ fn plugin_wit_imports_every_value_function() {
     // which uses it. The two `error`s clash and get their interface as a
     // prefix; log's `use store.{error as store-error}` is seen through to
     // store's `error`, so it is the same type, not a third one.
-    assert_eq!(names, ["key", "entry", "keys", "store-error", "log-error"]);
+    assert_eq!(
+        names,
+        ["key", "entry", "keys", "store-error", "log-error", "sink"]
+    );
     assert!(matches!(&w.types[1].kind, Kind::Record(f) if f[0].ty == Ty::Named(0)));
     assert_eq!(w.types[0].kind, Kind::Alias(Ty::String));
     assert_eq!(
@@ -160,34 +165,49 @@ fn plugin_wit_imports_every_value_function() {
     );
     let funcs: Vec<&str> = w.funcs.iter().map(|f| f.name.as_str()).collect();
     // `get` clashes too; `fail` returns the store's `error` via the `use`.
-    assert_eq!(funcs, ["store-get", "all", "log-get", "fail", "now", "run"]);
-    assert_eq!(w.funcs[3].result, Some(Ty::Named(3)));
-    let skipped: Vec<(&str, &str)> = case
-        .skipped
-        .iter()
-        .map(|s| (s.origin.as_str(), s.reason.as_str()))
-        .collect();
+    // The members of `sink` are echoed by functions of their own, after the
+    // freestanding ones.
     assert_eq!(
-        skipped,
+        funcs,
         [
-            (
-                "demo:plugin/log@1.0.0.[constructor]sink",
-                "the constructor of resource `sink` (resources are not supported yet)"
-            ),
-            (
-                "demo:plugin/log@1.0.0.[method]sink.write",
-                "a method of resource `sink` (resources are not supported yet)"
-            ),
-            (
-                "demo:plugin/log@1.0.0.[static]sink.open",
-                "a static function of resource `sink` (resources are not supported yet)"
-            ),
-            (
-                "demo:plugin/log@1.0.0.flush",
-                "uses `borrow<sink>` (resources are not supported yet)"
-            ),
+            "store-get",
+            "all",
+            "log-get",
+            "flush",
+            "fail",
+            "now",
+            "run",
+            "sink-constructor",
+            "sink-write",
+            "sink-open"
         ]
     );
+    assert_eq!(w.funcs[4].result, Some(Ty::Named(3)));
+    assert_eq!(w.funcs[3].params[0].ty, Ty::Borrow(5));
+    let Kind::Resource(members) = &w.types[5].kind else {
+        panic!("{:?}", w.types[5])
+    };
+    let members: Vec<(ty::MemberKind, &str, &str)> = members
+        .iter()
+        .map(|m| (m.kind, m.name.as_str(), m.echo.as_str()))
+        .collect();
+    assert_eq!(
+        members,
+        [
+            (
+                ty::MemberKind::Constructor,
+                "constructor",
+                "sink-constructor"
+            ),
+            (ty::MemberKind::Method, "write", "sink-write"),
+            (ty::MemberKind::Static, "open", "sink-open"),
+        ]
+    );
+    // A method's echo takes the receiver first; the constructor's returns
+    // the new resource.
+    assert_eq!(w.funcs[8].params[0].ty, Ty::Borrow(5));
+    assert_eq!(w.funcs[7].result, Some(Ty::Own(5)));
+    assert!(case.skipped.is_empty(), "{:?}", case.skipped);
     // Deterministic, and a valid echo package that imports back the same.
     assert_eq!(import_text(PLUGIN).unwrap(), case);
     let (text, again) = round_trip(w);
@@ -215,18 +235,15 @@ interface odd {
     assert_eq!(
         reasons,
         [
-            "uses `own<r>` (resources are not supported yet)",
             "uses a `future` (not supported yet)",
             "uses a `stream` (not supported yet)",
             "uses `error-context` (not supported yet)",
             "an `async` function (async is not supported yet)",
         ]
     );
-    assert_eq!(case.world.funcs.len(), 1);
-    assert!(
-        case.world.types.is_empty(),
-        "`holds` is only used by a skipped function"
-    );
+    // `a` (a record holding an `own<r>`) and `f` are echoed.
+    assert_eq!(case.world.funcs.len(), 2);
+    assert_eq!(case.world.types.len(), 2, "{:?}", case.world.types);
 }
 
 #[test]
@@ -275,7 +292,7 @@ fn errors_are_clear() {
     let err = import_text("package demo:empty;\ninterface i { type t = u8; }\n").unwrap_err();
     assert!(matches!(err, WitImportError::NoFunctions { .. }), "{err}");
 
-    let only_resources = "package demo:res;\ninterface i { resource r { m: func(); } }\n";
+    let only_resources = "package demo:res;\ninterface i { resource r { m: async func(); } }\n";
     let err = import_text(only_resources).unwrap_err();
     let message = err.to_string();
     assert!(
@@ -283,7 +300,7 @@ fn errors_are_clear() {
         "{err}"
     );
     assert!(
-        message.contains("  - demo:res/i.[method]r.m: a method of resource `r`"),
+        message.contains("  - demo:res/i.[method]r.m: an `async` method of resource `r`"),
         "{message}"
     );
 }

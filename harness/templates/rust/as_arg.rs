@@ -19,6 +19,13 @@ impl<'a, T> AsArg<'a, &'a T> for T {
     }
 }
 
+/// A reference passed on as it is (a `borrow` handle: `&Res`).
+impl<'a, 'b, T: ?Sized> AsArg<'a, &'b T> for &'b T {
+    fn as_arg(&'a self) -> &'b T {
+        self
+    }
+}
+
 impl<'a> AsArg<'a, &'a str> for String {
     fn as_arg(&'a self) -> &'a str {
         self

@@ -96,6 +96,15 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let summary =
         campaign::run(&config, &Cache::from_env()).context("the campaign could not run")?;
     print!("{}", summary.table());
+    for lang in &summary.languages {
+        if lang.resource_worlds_skipped > 0 {
+            eprintln!(
+                "witness: {}: {} world(s) with resources skipped: the {} driver does not echo \
+                 resources yet (Rust does)",
+                lang.language, lang.resource_worlds_skipped, lang.language
+            );
+        }
+    }
     for line in summary.known_lines() {
         println!("{line}");
     }
