@@ -38,6 +38,8 @@ use wasmtime::component::Val;
 const WORLD_STREAM: u64 = 1;
 const CALL_STREAM: u64 = 2;
 const INSTANCE_STREAM: u64 = 3;
+/// Whether a world of a campaign with resources has them.
+const RESOURCES_STREAM: u64 = 4;
 
 /// Bytes drawn for one world and for one call.
 const WORLD_BYTES: usize = 64 * 1024;
@@ -47,11 +49,15 @@ const CALL_BYTES: usize = 64 * 1024;
 #[derive(Debug, Clone)]
 pub enum CaseSource {
     /// `worlds` random worlds from `seed`; `config` fixes the generator's
-    /// configuration (else each world draws its own, swarm style).
+    /// configuration (else each world draws its own, swarm style). With
+    /// `resources`, half the worlds (drawn from a stream of their own) have
+    /// resources, for targets that echo them ([`CaseSource::case_for`]);
+    /// without, none has.
     Seeded {
         seed: u64,
         worlds: u64,
         config: Option<smith::Config>,
+        resources: bool,
     },
     /// One case derived from user WIT (values still come from `seed`).
     Fixed {
@@ -75,18 +81,38 @@ impl CaseSource {
         }
     }
 
-    /// The `i`th case; `None` when the generator could not make one from
-    /// its bytes (not a bug: the bytes ran out).
+    /// The `i`th case for a target that echoes resources; `None` when the
+    /// generator could not make one from its bytes (not a bug: the bytes ran
+    /// out).
     pub fn case(&self, i: u64) -> Option<CaseWorld> {
+        self.case_for(i, true)
+    }
+
+    /// The `i`th case for a target that echoes resources or not
+    /// (`with_resources`). A world the source gives resources to is drawn
+    /// without them for a target that does not echo them: the same world
+    /// as with resources switched off, which is the world it always was.
+    pub fn case_for(&self, i: u64, with_resources: bool) -> Option<CaseWorld> {
         match self {
             CaseSource::Fixed { world, .. } => Some(world.clone()),
-            CaseSource::Seeded { seed, config, .. } => {
+            CaseSource::Seeded {
+                seed,
+                config,
+                resources,
+                ..
+            } => {
                 let bytes = crate::seed::bytes(*seed, &[WORLD_STREAM, i], WORLD_BYTES);
                 let mut u = Unstructured::new(&bytes);
-                let config = match config {
+                let mut config = match config {
                     Some(c) => c.clone(),
-                    None => smith::Config::arbitrary(&mut u).ok()?,
+                    None => {
+                        let mut c = smith::Config::arbitrary(&mut u).ok()?;
+                        c.resources =
+                            crate::seed::bytes(*seed, &[RESOURCES_STREAM, i], 1)[0] & 1 == 1;
+                        c
+                    }
                 };
+                config.resources &= *resources && with_resources;
                 smith::smith(&config, &mut u).ok()
             }
         }
@@ -388,8 +414,10 @@ fn run_target(
     while progress.next_world < total {
         let i = progress.next_world;
         bars.start_world(i);
-        match config.source.case(i) {
+        match config.source.case_for(i, target.echoes_resources()) {
             None => progress.summary.skipped_worlds += 1,
+            // A world of the user's WIT with resources, for a driver that
+            // does not echo them.
             Some(world) if world.has_resources() && !target.echoes_resources() => {
                 progress.summary.resource_worlds_skipped += 1
             }

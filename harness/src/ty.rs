@@ -115,6 +115,26 @@ impl Member {
             _ => format!("{resource}-{member}"),
         }
     }
+
+    /// The name of a method echo's first parameter, the receiver, given the
+    /// names of the method's other parameters: `receiver`, or
+    /// `receiver-v2`, ... when a parameter already has that name. (Not
+    /// `self`, wit-parser's name for it: a function parameter named `self`
+    /// is a keyword in the bindings of some languages.)
+    pub fn receiver_name<'a>(others: impl Iterator<Item = &'a str> + Clone) -> String {
+        let taken = |n: &str| {
+            others
+                .clone()
+                .any(|o| o.replace('-', "").eq_ignore_ascii_case(&n.replace('-', "")))
+        };
+        let mut name = "receiver".to_string();
+        let mut n = 2;
+        while taken(&name) {
+            name = format!("receiver-v{n}");
+            n += 1;
+        }
+        name
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -544,6 +544,13 @@ impl<'a> Importer<'a> {
                     .collect(),
                 result: c.func.result.as_ref().map(|t| self.ty(t, &index_of)),
             };
+            let mut func = func;
+            if let Some((_, ty::MemberKind::Method, _)) = &c.member
+                && !func.params.is_empty()
+            {
+                let others: Vec<&str> = func.params[1..].iter().map(|p| p.name.as_str()).collect();
+                func.params[0].name = ty::Member::receiver_name(others.iter().copied());
+            }
             if let Some((r, kind, member)) = &c.member {
                 let member = ty::Member {
                     kind: *kind,

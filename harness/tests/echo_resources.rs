@@ -12,6 +12,7 @@ use witness::value::ValueConfig;
 
 fn campaign(target: &[&str], seed: u64, worlds: u64, calls: u64) -> Summary {
     let dir = tempfile::tempdir().unwrap();
+    let dir = std::mem::ManuallyDrop::new(dir);
     let config = CampaignConfig {
         source: CaseSource::Seeded {
             seed,
@@ -20,6 +21,7 @@ fn campaign(target: &[&str], seed: u64, worlds: u64, calls: u64) -> Summary {
                 resources: true,
                 ..smith::Config::default()
             }),
+            resources: true,
         },
         calls,
         targets: vec![target.iter().map(|s| s.to_string()).collect()],
@@ -37,9 +39,8 @@ fn campaign(target: &[&str], seed: u64, worlds: u64, calls: u64) -> Summary {
     campaign::run(&config, &Cache::from_env()).unwrap()
 }
 
-#[test]
-fn generated_worlds_with_resources_round_trip_in_rust() {
-    let summary = campaign(&["rust"], 21, 8, 30);
+fn round_trip(lang: &str, seed: u64, worlds: u64, calls: u64) {
+    let summary = campaign(&[lang], seed, worlds, calls);
     assert_eq!(
         summary.failed(),
         0,
@@ -49,10 +50,20 @@ fn generated_worlds_with_resources_round_trip_in_rust() {
     );
     assert_eq!(
         summary.passed() + summary.suppressed(),
-        8 * 30,
+        worlds * calls,
         "{}",
         summary.table()
     );
+}
+
+#[test]
+fn generated_worlds_with_resources_round_trip_in_rust() {
+    round_trip("rust", 21, 8, 30);
+}
+
+#[test]
+fn generated_worlds_with_resources_round_trip_in_python() {
+    round_trip("python", 21, 8, 30);
 }
 
 /// The handle oracle on a real guest: a Rust guest that passes its two

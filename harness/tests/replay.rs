@@ -30,6 +30,7 @@ fn a_finding_made_under_a_small_fuel_limit_reproduces_under_it() {
             seed: 1,
             worlds: 4,
             config: None,
+            resources: false,
         },
         calls: 10,
         targets: vec![vec!["rust".into()]],

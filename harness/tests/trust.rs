@@ -187,6 +187,7 @@ fn campaign(cache: &Cache, findings: &Path) -> Summary {
             seed: 31,
             worlds: 2,
             config: None,
+            resources: false,
         },
         calls: 10,
         targets: vec![vec!["rust".to_string()]],

@@ -138,6 +138,7 @@ pub fn corpus_worlds() -> Vec<(String, CaseWorld)> {
         seed: FIXTURE_SEED,
         worlds: GENERATED_WORLDS,
         config: Some(smith::Config::default()),
+        resources: false,
     };
     for i in 0..GENERATED_WORLDS {
         if let Some(world) = source.case(i) {

@@ -34,6 +34,7 @@ use super::{
 };
 use crate::disk::Cache;
 use crate::toolchain::{self, ToolchainError};
+use crate::ty::MemberKind;
 use crate::wit_text;
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -170,6 +171,10 @@ impl GuestLanguage for PythonGuest {
 
     fn keywords(&self) -> &'static [&'static str] {
         KEYWORDS
+    }
+
+    fn echoes_resources(&self) -> bool {
+        true
     }
 
     fn revision(&self) -> u32 {
@@ -472,6 +477,9 @@ struct Bindings {
     export_modules: Vec<String>,
     /// The modules under `imports/`.
     import_modules: Vec<String>,
+    /// The classes of `imports/types.py` (the host's resources) with the
+    /// names of their methods, in order.
+    import_classes: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -498,12 +506,70 @@ impl Bindings {
             lang: "python",
             message: format!("unexpected bindings in {}: {message}", init.display()),
         })?;
+        let types = world_module.join("imports").join("types.py");
+        let import_classes = match std::fs::read_to_string(&types) {
+            Ok(text) => parse_classes(&text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => {
+                return Err(GuestError::Io {
+                    path: types,
+                    source: e,
+                });
+            }
+        };
         Ok(Bindings {
             protocols,
             export_modules: modules_in(&exports)?,
             import_modules: modules_in(&world_module.join("imports"))?,
+            import_classes,
         })
     }
+
+    /// The Python names of resource `resource` of `types` and of its
+    /// member `member` (`None` for the constructor): names are matched as
+    /// the echo's methods are, ignoring case, `-`/`_` and a trailing `_`.
+    fn member_names(&self, resource: &str, member: Option<&str>) -> Option<(String, String)> {
+        let key = |s: &str| {
+            s.trim_end_matches('_')
+                .replace(['-', '_'], "")
+                .to_lowercase()
+        };
+        let (class, methods) = self
+            .import_classes
+            .iter()
+            .find(|(c, _)| key(c) == key(resource))?;
+        let method = match member {
+            None => String::new(),
+            Some(m) => methods.iter().find(|n| key(n) == key(m))?.clone(),
+        };
+        Some((class.clone(), method))
+    }
+}
+
+/// The top-level `class X:` blocks of a generated module and the names of
+/// the methods defined in them.
+fn parse_classes(text: &str) -> Vec<(String, Vec<String>)> {
+    let mut classes: Vec<(String, Vec<String>)> = Vec::new();
+    let mut in_class = false;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("class ") {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            classes.push((name, Vec::new()));
+            in_class = true;
+        } else if !line.is_empty() && !line.starts_with(char::is_whitespace) {
+            in_class = false;
+        } else if in_class && let Some(def) = line.trim_start().strip_prefix("def ") {
+            let name: String = def
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            classes.last_mut().expect("in a class").1.push(name);
+        }
+    }
+    classes
 }
 
 /// The names of the `.py` modules in `dir` (but `__init__`), sorted.
@@ -646,7 +712,8 @@ fn app_py(spec: &GuestSpec<'_>, bindings: &Bindings) -> Result<String, String> {
         ));
     }
     let upstream = wit_text::UPSTREAM.rsplit('/').next().unwrap_or("upstream");
-    if !bindings.import_modules.iter().any(|m| m == upstream) {
+    let has_upstream = spec.world.upstream_funcs().next().is_some();
+    if has_upstream && !bindings.import_modules.iter().any(|m| m == upstream) {
         return Err(format!(
             "the bindings have no module for the import `{}`",
             wit_text::UPSTREAM
@@ -669,10 +736,14 @@ fn app_py(spec: &GuestSpec<'_>, bindings: &Bindings) -> Result<String, String> {
          # Every name this module defines starts with `_`, which no WIT name can,\n\
          # so that no parameter hides one.\n\
          import {WORLD_MODULE} as _{WORLD_MODULE}\n\
-         from {WORLD_MODULE} import exports as _exports\n\
-         from {WORLD_MODULE}.imports import {upstream} as _upstream\n",
+         from {WORLD_MODULE} import exports as _exports\n",
         world = wit_text::WORLD,
     ));
+    if has_upstream {
+        out.push_str(&format!(
+            "from {WORLD_MODULE}.imports import {upstream} as _upstream\n"
+        ));
+    }
     if bindings.import_modules.iter().any(|m| m == types) {
         out.push_str(&format!(
             "from {WORLD_MODULE}.imports import {types} as _types\n"
@@ -717,14 +788,41 @@ fn app_py(spec: &GuestSpec<'_>, bindings: &Bindings) -> Result<String, String> {
                     let _ = writeln!(out, "        {line}");
                 }
             }
-            None => {
-                let _ = writeln!(
-                    out,
-                    "        return _upstream.{}({})",
-                    method.name,
-                    method.params.join(", ")
-                );
-            }
+            None => match spec.world.member_of(&func.name) {
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "        return _upstream.{}({})",
+                        method.name,
+                        method.params.join(", ")
+                    );
+                }
+                Some((r, member)) => {
+                    let resource = &spec.world.def(r).name;
+                    let wanted =
+                        (member.kind != MemberKind::Constructor).then_some(member.name.as_str());
+                    let (class, name) = bindings.member_names(resource, wanted).ok_or_else(|| {
+                        format!(
+                            "the bindings have no class for resource `{resource}` with a method for `{}`",
+                            member.name
+                        )
+                    })?;
+                    let call = match member.kind {
+                        MemberKind::Constructor => {
+                            format!("_types.{class}({})", method.params.join(", "))
+                        }
+                        MemberKind::Static => {
+                            format!("_types.{class}.{name}({})", method.params.join(", "))
+                        }
+                        MemberKind::Method => format!(
+                            "{}.{name}({})",
+                            method.params[0],
+                            method.params[1..].join(", ")
+                        ),
+                    };
+                    let _ = writeln!(out, "        return {call}");
+                }
+            },
         }
         out.push('\n');
     }

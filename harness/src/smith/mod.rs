@@ -356,10 +356,14 @@ impl Generator<'_, '_, '_> {
             };
             let member = member.map(|(r, kind, _)| (r, kind));
             if let Some((r, MemberKind::Method)) = member {
-                // wit-parser names a method's receiver `self`.
+                // The receiver (see `Member::receiver_name`), claimed
+                // before the method's own parameters are drawn.
+                let name = Member::receiver_name(std::iter::empty());
+                scope.claim(&name);
+                // WIT gives a method a parameter `self` of its own.
                 scope.claim("self");
                 params.push(Param {
-                    name: "self".into(),
+                    name,
                     ty: Ty::Borrow(r),
                 });
             }

@@ -36,6 +36,10 @@ pub struct RunArgs {
     /// Ignore saved progress and start from the first world.
     #[arg(long)]
     fresh: bool,
+    /// Generate no resources: by default half the generated worlds have
+    /// host-defined resources, for the languages whose driver echoes them.
+    #[arg(long)]
+    no_resources: bool,
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
@@ -79,6 +83,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             seed: args.common.seed,
             worlds: args.worlds,
             config: None,
+            resources: !args.no_resources,
         },
     };
     let config = CampaignConfig {

@@ -87,6 +87,7 @@ fn random_worlds_round_trip_through_c_guests() {
         seed: 1,
         worlds,
         config: None,
+        resources: false,
     };
     let summary = campaign(&["c"], source, calls);
     assert_all_passed(&summary, worlds * calls);
@@ -104,6 +105,7 @@ fn random_worlds_round_trip_through_a_rust_c_chain() {
         seed: 2,
         worlds,
         config: None,
+        resources: false,
     };
     let summary = campaign(&["rust", "c"], source, calls);
     assert_all_passed(&summary, worlds * calls);

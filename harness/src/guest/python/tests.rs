@@ -123,6 +123,7 @@ fn small_bindings() -> Bindings {
         protocols: parse_protocols(PROTOCOL).unwrap(),
         export_modules: vec!["api".into()],
         import_modules: vec!["types".into(), "upstream".into()],
+        import_classes: Vec::new(),
     }
 }
 
