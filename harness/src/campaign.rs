@@ -411,14 +411,18 @@ fn run_target(
         checkpoint: LanguageSummary::default(),
     };
 
+    // Resources need a driver that echoes them and the in-process host
+    // (the executor protocol carries no handles yet).
+    let with_resources = target.echoes_resources()
+        && matches!(config.host.placement, crate::runtime::Placement::InProcess);
     while progress.next_world < total {
         let i = progress.next_world;
         bars.start_world(i);
-        match config.source.case_for(i, target.echoes_resources()) {
+        match config.source.case_for(i, with_resources) {
             None => progress.summary.skipped_worlds += 1,
             // A world of the user's WIT with resources, for a driver that
-            // does not echo them.
-            Some(world) if world.has_resources() && !target.echoes_resources() => {
+            // does not echo them or an executor.
+            Some(world) if world.has_resources() && !with_resources => {
                 progress.summary.resource_worlds_skipped += 1
             }
             Some(world) => runner.run_world(i, &world, &mut progress)?,

@@ -65,8 +65,8 @@ pub enum WitImportError {
     NoFunctions { path: PathBuf },
     #[error(
         "the WIT at `{}` has no function witness can test; every one was skipped:\n{}\
-         Add a function whose parameters and result are plain value types (no resources, \
-         futures, streams, `error-context` or `async`).",
+         Add a function whose parameters and result are value types or resource handles \
+         (no futures, streams, `error-context` or `async`).",
         path.display(),
         list_skipped(skipped)
     )]

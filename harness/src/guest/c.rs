@@ -74,6 +74,7 @@ use super::{
 };
 use crate::disk::Cache;
 use crate::toolchain::{self, ToolchainError};
+use crate::ty::{CaseWorld, Ty, TypeDefKind};
 use crate::wit_text;
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
@@ -210,6 +211,10 @@ impl GuestLanguage for CGuest {
 
     fn protocols(&self) -> &'static [Protocol] {
         &[Protocol::Echo, Protocol::Resources, Protocol::Bench]
+    }
+
+    fn echoes_resources(&self) -> bool {
+        true
     }
 
     fn keywords(&self) -> &'static [&'static str] {
@@ -468,11 +473,19 @@ fn typedef_aliases(header: &str) -> HashMap<String, String> {
         .collect()
 }
 
-/// The `WorldKey`s of the echo world's `api` export and `upstream` import.
+/// The `WorldKey`s of the echo world's `api` export, `upstream` import and
+/// `types` import (none when nothing uses a named type).
 fn echo_interfaces(
     resolve: &wit_parser::Resolve,
     world: wit_parser::WorldId,
-) -> Result<(wit_parser::WorldKey, wit_parser::WorldKey), String> {
+) -> Result<
+    (
+        wit_parser::WorldKey,
+        wit_parser::WorldKey,
+        Option<wit_parser::WorldKey>,
+    ),
+    String,
+> {
     let w = &resolve.worlds[world];
     let find = |keys: Vec<&wit_parser::WorldKey>, wanted: &str| {
         keys.into_iter()
@@ -483,7 +496,86 @@ fn echo_interfaces(
     Ok((
         find(w.exports.keys().collect(), wit_text::API)?,
         find(w.imports.keys().collect(), wit_text::UPSTREAM)?,
+        find(w.imports.keys().collect(), wit_text::TYPES).ok(),
     ))
+}
+
+/// Statements that drop every `borrow` handle in `expr`, a C value of
+/// `ty`: the export owns the borrows of host resources it is lent and must
+/// drop them before it returns (wit-bindgen-c's `*_drop_borrow`), after the
+/// import it lent them on to has returned. Own handles moved on to the
+/// import are not touched.
+fn borrow_drops(world: &CaseWorld, ty: &Ty, expr: &str, depth: usize, out: &mut String) {
+    if !world.has_borrows(ty) {
+        return;
+    }
+    let indent = "  ".repeat(depth + 1);
+    match ty {
+        Ty::Borrow(r) => {
+            let name = wit_bindgen_c::to_c_ident(&world.def(*r).name);
+            let _ = writeln!(
+                out,
+                "{indent}witness_case_types_{name}_drop_borrow({expr});"
+            );
+        }
+        Ty::List(t) => {
+            let i = format!("witness__i{depth}");
+            let _ = writeln!(
+                out,
+                "{indent}for (size_t {i} = 0; {i} < ({expr}).len; {i}++) {{"
+            );
+            borrow_drops(world, t, &format!("({expr}).ptr[{i}]"), depth + 1, out);
+            let _ = writeln!(out, "{indent}}}");
+        }
+        Ty::Option(t) => {
+            let _ = writeln!(out, "{indent}if (({expr}).is_some) {{");
+            borrow_drops(world, t, &format!("({expr}).val"), depth + 1, out);
+            let _ = writeln!(out, "{indent}}}");
+        }
+        Ty::Result { ok, err } => {
+            let _ = writeln!(out, "{indent}if (!({expr}).is_err) {{");
+            if let Some(t) = ok {
+                borrow_drops(world, t, &format!("({expr}).val.ok"), depth + 1, out);
+            }
+            let _ = writeln!(out, "{indent}}} else {{");
+            if let Some(t) = err {
+                borrow_drops(world, t, &format!("({expr}).val.err"), depth + 1, out);
+            }
+            let _ = writeln!(out, "{indent}}}");
+        }
+        Ty::Tuple(ts) => {
+            for (i, t) in ts.iter().enumerate() {
+                borrow_drops(world, t, &format!("({expr}).f{i}"), depth, out);
+            }
+        }
+        Ty::Named(i) => match &world.def(*i).kind {
+            TypeDefKind::Alias(t) => borrow_drops(world, t, expr, depth, out),
+            TypeDefKind::Record(fields) => {
+                for f in fields {
+                    let field = wit_bindgen_c::to_c_ident(&f.name);
+                    borrow_drops(world, &f.ty, &format!("({expr}).{field}"), depth, out);
+                }
+            }
+            TypeDefKind::Variant(cases) => {
+                let _ = writeln!(out, "{indent}switch (({expr}).tag) {{");
+                for (k, c) in cases.iter().enumerate() {
+                    let Some(t) = c.ty.as_ref().filter(|t| world.has_borrows(t)) else {
+                        continue;
+                    };
+                    let case = wit_bindgen_c::to_c_ident(&c.name);
+                    let _ = writeln!(out, "{indent}  case {k}: {{");
+                    borrow_drops(world, t, &format!("({expr}).val.{case}"), depth + 2, out);
+                    let _ = writeln!(out, "{indent}    break;\n{indent}  }}");
+                }
+                let _ = writeln!(out, "{indent}  default: break;\n{indent}}}");
+            }
+            _ => {}
+        },
+        // Fixed-length lists and maps hold no borrows in generated worlds
+        // with the proposals off; with them on a borrow inside is left to
+        // wasmtime's end-of-call check.
+        _ => {}
+    }
 }
 
 /// `witness_echo.c`: every `api` function defined as the echo (or its
@@ -495,7 +587,7 @@ fn echo_source(
     header: &str,
     header_name: &str,
 ) -> Result<String, String> {
-    let (api, upstream) = echo_interfaces(resolve, world)?;
+    let (api, upstream, types) = echo_interfaces(resolve, world)?;
     let world_name = &resolve.worlds[world].name;
     let interface = |key: &wit_parser::WorldKey| match key {
         wit_parser::WorldKey::Interface(id) => Ok(&resolve.interfaces[*id]),
@@ -503,6 +595,7 @@ fn echo_source(
     };
     let api_funcs = &interface(&api)?.functions;
     let upstream_funcs = &interface(&upstream)?.functions;
+    let types_funcs = types.as_ref().map(|t| interface(t)).transpose()?;
     for (name, _) in spec.overrides {
         if !api_funcs.contains_key(name) {
             return Err(format!(
@@ -525,16 +618,31 @@ fn echo_source(
         let export_func = api_funcs
             .get(&func.name)
             .ok_or_else(|| format!("`api` has no function `{}`", func.name))?;
-        let import_func = upstream_funcs
-            .get(&func.name)
-            .ok_or_else(|| format!("`upstream` has no function `{}`", func.name))?;
+        // The import it echoes: its `upstream` function or the member of
+        // a resource of `types`.
+        let (import_key, import_func) = match spec.world.member_of(&func.name) {
+            None => (
+                &upstream,
+                upstream_funcs
+                    .get(&func.name)
+                    .ok_or_else(|| format!("`upstream` has no function `{}`", func.name))?,
+            ),
+            Some((r, m)) => {
+                let name = m.kind.import_name(&spec.world.def(r).name, &m.name);
+                let key = types.as_ref().ok_or("the world imports no `types`")?;
+                let f = types_funcs
+                    .and_then(|t| t.functions.get(&name))
+                    .ok_or_else(|| format!("`types` has no function `{name}`"))?;
+                (key, f)
+            }
+        };
         let export_name =
             wit_bindgen_c::c_func_name(false, resolve, world_name, Some(&api), export_func, &none);
         let import_name = wit_bindgen_c::c_func_name(
             true,
             resolve,
             world_name,
-            Some(&upstream),
+            Some(import_key),
             import_func,
             &none,
         );
@@ -549,9 +657,35 @@ fn echo_source(
                 import.signature()
             ));
         }
+        let mut drops = String::new();
+        for (param, c) in func.params.iter().zip(&export.params) {
+            let expr = match (c.pointer, c.name.starts_with("maybe_")) {
+                (true, true) => {
+                    // A flattened `option<T>`: NULL for `none`.
+                    let Ty::Option(inner) = spec.world.resolve(&param.ty) else {
+                        continue;
+                    };
+                    let mut inner_drops = String::new();
+                    borrow_drops(
+                        spec.world,
+                        inner,
+                        &format!("(*{})", c.name),
+                        1,
+                        &mut inner_drops,
+                    );
+                    if !inner_drops.is_empty() {
+                        let _ = write!(drops, "  if ({} != NULL) {{\n{inner_drops}  }}\n", c.name);
+                    }
+                    continue;
+                }
+                (true, false) => format!("(*{})", c.name),
+                (false, _) => c.name.clone(),
+            };
+            borrow_drops(spec.world, &param.ty, &expr, 0, &mut drops);
+        }
         let body = match spec.overrides.iter().find(|(f, _)| *f == func.name) {
             Some((_, source)) => source.clone(),
-            None => echo_body(&export, &import, export_func.params.len(), header),
+            None => echo_body(&export, &import, export_func.params.len(), header, &drops),
         };
         let _ = writeln!(out, "{} {{\n{body}\n}}\n", export.signature());
     }
@@ -561,7 +695,13 @@ fn echo_source(
 /// The echo's body: call the import with every parameter (arguments and
 /// out-parameters), free the first `args` parameters (the export's own
 /// arguments), return what the import returned.
-fn echo_body(export: &CProto, import: &CProto, args: usize, header: &str) -> String {
+fn echo_body(
+    export: &CProto,
+    import: &CProto,
+    args: usize,
+    header: &str,
+    borrow_drops: &str,
+) -> String {
     let aliases = typedef_aliases(header);
     let canonical = |ty: &str| {
         let mut ty = ty.to_string();
@@ -592,6 +732,8 @@ fn echo_body(export: &CProto, import: &CProto, args: usize, header: &str) -> Str
     } else {
         let _ = writeln!(body, "  {call};");
     }
+    // Borrows first: they live in the arguments' memory, freed next.
+    body.push_str(borrow_drops);
     for param in export.params.iter().take(args) {
         if !param.pointer {
             continue;

@@ -349,6 +349,10 @@ impl GuestLanguage for GoGuest {
         &[Protocol::Echo, Protocol::Resources, Protocol::Bench]
     }
 
+    fn echoes_resources(&self) -> bool {
+        true
+    }
+
     fn keywords(&self) -> &'static [&'static str] {
         KEYWORDS
     }
@@ -665,6 +669,9 @@ struct GoFunc {
     /// The Go package (its directory in the module, which is also its name).
     package: String,
     name: String,
+    /// A method of a resource type (`func (self *Res) Get(...)`): called on
+    /// the receiver, not through the package.
+    method: bool,
 }
 
 /// The Go stub each `api` function's `//go:wasmexport` wrapper in
@@ -706,18 +713,30 @@ fn first_qualified_call(code: &str, prefix: &str) -> Option<GoFunc> {
         };
         let name: String = after.chars().take_while(|&c| ident(c)).collect();
         if !name.is_empty() && after[name.len()..].starts_with('(') {
-            return Some(GoFunc { package, name });
+            return Some(GoFunc {
+                package,
+                name,
+                method: false,
+            });
         }
     }
     None
 }
 
-/// The Go wrapper of each `upstream` import, with the file it is in: the
-/// first `func` after a `//go:wasmimport witness:case/upstream <name>`
-/// declaration that is not the raw `wasm_import_` declaration itself.
-fn upstream_wrappers(files: &BTreeMap<String, String>) -> HashMap<String, GoFunc> {
-    let directive = format!("//go:wasmimport {} ", wit_text::UPSTREAM);
+/// The Go wrapper of each import of `iface` (`upstream`, or `types` for
+/// the members of its resources), by its import name (`f`,
+/// `[method]res.get`), with the file it is in: the first `func` after a
+/// `//go:wasmimport <iface> <name>` declaration that is not the raw
+/// `wasm_import_` declaration itself. A method wrapper is
+/// `func (self *Res) Get(`.
+fn import_wrappers(files: &BTreeMap<String, String>, iface: &str) -> HashMap<String, GoFunc> {
+    let directive = format!("//go:wasmimport {iface} ");
     let mut out = HashMap::new();
+    let name_of = |l: &str| -> String {
+        l.chars()
+            .take_while(|&c| c.is_alphanumeric() || c == '_')
+            .collect()
+    };
     for (path, text) in files {
         let Some((package, _)) = path.split_once('/') else {
             continue;
@@ -730,18 +749,23 @@ fn upstream_wrappers(files: &BTreeMap<String, String>) -> HashMap<String, GoFunc
             let wrapper = lines[i + 1..]
                 .iter()
                 .filter_map(|l| l.strip_prefix("func "))
-                .map(|l| {
-                    l.chars()
-                        .take_while(|&c| c.is_alphanumeric() || c == '_')
-                        .collect::<String>()
+                .map(|l| match l.strip_prefix('(') {
+                    // `(self *Res) Get(`: the name after the receiver.
+                    Some(rest) => (
+                        rest.split_once(") ")
+                            .map_or_else(String::new, |(_, n)| name_of(n)),
+                        true,
+                    ),
+                    None => (name_of(l), false),
                 })
-                .find(|name| !name.starts_with("wasm_import_"));
-            if let Some(name) = wrapper {
+                .find(|(name, _)| !name.starts_with("wasm_import_"));
+            if let Some((name, method)) = wrapper {
                 out.insert(
                     wit_name.trim().to_string(),
                     GoFunc {
                         package: package.to_string(),
                         name,
+                        method,
                     },
                 );
             }
@@ -762,7 +786,11 @@ fn echo_bodies(files: &mut BTreeMap<String, String>, spec: &GuestSpec<'_>) -> Re
             .get("wit_exports.go")
             .ok_or("the generator wrote no wit_exports.go")?,
     );
-    let upstream = upstream_wrappers(files);
+    let upstream = import_wrappers(files, wit_text::UPSTREAM);
+    let members = import_wrappers(files, wit_text::TYPES);
+    // The import each `api` function echoes: its `upstream` function, or
+    // the member of a resource.
+    let mut callees: HashMap<&str, &GoFunc> = HashMap::new();
     for func in &spec.world.funcs {
         if !exports.contains_key(&func.name) {
             return Err(format!(
@@ -771,13 +799,18 @@ fn echo_bodies(files: &mut BTreeMap<String, String>, spec: &GuestSpec<'_>) -> Re
                 func.name
             ));
         }
-        if !upstream.contains_key(&func.name) {
-            return Err(format!(
-                "no Go wrapper for `//go:wasmimport {} {}`",
-                wit_text::UPSTREAM,
-                func.name
-            ));
-        }
+        let (iface, import, wrappers) = match spec.world.member_of(&func.name) {
+            None => (wit_text::UPSTREAM, func.name.clone(), &upstream),
+            Some((r, m)) => (
+                wit_text::TYPES,
+                m.kind.import_name(&spec.world.def(r).name, &m.name),
+                &members,
+            ),
+        };
+        let callee = wrappers
+            .get(&import)
+            .ok_or_else(|| format!("no Go wrapper for `//go:wasmimport {iface} {import}`"))?;
+        callees.insert(func.name.as_str(), callee);
     }
     for (wit_name, _) in spec.overrides {
         if !exports.contains_key(wit_name) {
@@ -790,7 +823,14 @@ fn echo_bodies(files: &mut BTreeMap<String, String>, spec: &GuestSpec<'_>) -> Re
         return Ok(());
     };
     let export_package = exports[&first.name].package.clone();
-    let upstream_package = upstream[&first.name].package.clone();
+    // The packages the echoes call into, each imported once and kept used.
+    let mut callee_packages: Vec<&GoFunc> = Vec::new();
+    for func in &spec.world.funcs {
+        let callee = callees[func.name.as_str()];
+        if !callee_packages.iter().any(|c| c.package == callee.package) {
+            callee_packages.push(callee);
+        }
+    }
     let stub_path = format!("{export_package}/wit_bindings.go");
     let stubs = files
         .get(&stub_path)
@@ -820,11 +860,16 @@ fn echo_bodies(files: &mut BTreeMap<String, String>, spec: &GuestSpec<'_>) -> Re
                 out.push_str(ECHO_NOTE);
                 out.push_str(line);
                 out.push('\n');
-            } else if line.starts_with("import (")
-                && !out.contains(&format!("\"{module}/{upstream_package}\""))
-            {
+            } else if line.starts_with("import (") && !out.contains("\n// witness: imports\n") {
+                out.push_str("// witness: imports\n");
                 out.push_str(line);
-                out.push_str(&format!("\n\t\"{module}/{upstream_package}\"\n"));
+                out.push('\n');
+                for callee in &callee_packages {
+                    let path = format!("\"{module}/{}\"", callee.package);
+                    if !stubs.contains(&path) {
+                        out.push_str(&format!("\t{path}\n"));
+                    }
+                }
             } else {
                 out.push_str(line);
                 out.push('\n');
@@ -836,13 +881,18 @@ fn echo_bodies(files: &mut BTreeMap<String, String>, spec: &GuestSpec<'_>) -> Re
         let body = match spec.overrides.iter().find(|(f, _)| f == wit_name) {
             Some((_, source)) => source.clone(),
             None => {
-                let callee = &upstream[wit_name];
-                let call = format!(
-                    "{}.{}({})",
-                    callee.package,
-                    callee.name,
-                    stub.params.join(", ")
-                );
+                let callee = callees[wit_name];
+                let call = match (callee.method, stub.params.split_first()) {
+                    (true, Some((receiver, rest))) => {
+                        format!("{receiver}.{}({})", callee.name, rest.join(", "))
+                    }
+                    _ => format!(
+                        "{}.{}({})",
+                        callee.package,
+                        callee.name,
+                        stub.params.join(", ")
+                    ),
+                };
                 if stub.has_results {
                     format!("\treturn {call}")
                 } else {
@@ -862,16 +912,26 @@ fn echo_bodies(files: &mut BTreeMap<String, String>, spec: &GuestSpec<'_>) -> Re
             ));
         }
     }
-    if !out.contains(&format!("\"{module}/{upstream_package}\"")) {
+    if !out.contains("\n// witness: imports\n") {
         return Err(format!(
-            "{stub_path} has no `import (` block to import {upstream_package} in"
+            "{stub_path} has no `import (` block to import the callees' packages in"
         ));
     }
-    // Keeps the import used when an override does not call `upstream`.
-    out.push_str(&format!(
-        "\nvar _ = {}.{}\n",
-        upstream[&first.name].package, upstream[&first.name].name
-    ));
+    // Keeps each import used when an override does not call into it (a
+    // method's package through any function of it).
+    for callee in &callee_packages {
+        let used = callees
+            .values()
+            .find(|c| c.package == callee.package && !c.method)
+            .copied();
+        match used {
+            Some(f) => out.push_str(&format!("\nvar _ = {}.{}\n", f.package, f.name)),
+            None => out.push_str(&format!(
+                "\n// {} is used through its methods.\n",
+                callee.package
+            )),
+        }
+    }
     files.insert(stub_path, out);
     Ok(())
 }

@@ -104,9 +104,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     for lang in &summary.languages {
         if lang.resource_worlds_skipped > 0 {
             eprintln!(
-                "witness: {}: {} world(s) with resources skipped: the {} driver does not echo \
-                 resources yet (Rust does)",
-                lang.language, lang.resource_worlds_skipped, lang.language
+                "witness: {}: {} world(s) with resources skipped: resources run in process \
+                 only (no --runtime, no --isolate), with a driver that echoes them",
+                lang.language, lang.resource_worlds_skipped
             );
         }
     }
