@@ -595,7 +595,7 @@ fn echo_source(
     };
     let api_funcs = &interface(&api)?.functions;
     let upstream_funcs = &interface(&upstream)?.functions;
-    let types_funcs = types.as_ref().map(|t| interface(t)).transpose()?;
+    let types_funcs = types.as_ref().map(interface).transpose()?;
     for (name, _) in spec.overrides {
         if !api_funcs.contains_key(name) {
             return Err(format!(

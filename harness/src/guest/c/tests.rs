@@ -315,7 +315,7 @@ fn the_echo_frees_the_arguments_after_the_call_and_returns_the_result() {
                   void echo_string_free(echo_string_t *ptr);\n";
     let export = CProto::find(header, "exports_witness_case_api_f").unwrap();
     let import = CProto::find(header, "witness_case_upstream_f").unwrap();
-    let body = echo_body(&export, &import, 3, header);
+    let body = echo_body(&export, &import, 3, header, "");
     assert_eq!(
         body,
         "  bool witness__result = witness_case_upstream_f(s, maybe_o, n, ret);\n  \
