@@ -152,6 +152,10 @@ pub struct LanguageSummary {
     /// not echo resources yet.
     #[serde(default)]
     pub resource_worlds_skipped: u64,
+    /// Functions of the user's WIT set aside because they bring a known
+    /// bug into the build (the others are tested).
+    #[serde(default)]
+    pub set_aside_funcs: u64,
     /// First non-cached build, and the median of the later ones.
     pub cold_build_ms: Option<u64>,
     pub warm_build_ms: Option<u64>,
@@ -515,14 +519,70 @@ impl WorldRunner<'_> {
         };
         progress.summary.worlds += 1;
         let seed = self.config.source.seed();
+        let mut rest = None;
         let loaded = match self.pipeline.load(world)? {
             Ok(loaded) => loaded,
+            // A world of the user's WIT that a known bug stops from
+            // building: the functions that bring the bug in are set aside
+            // (one finding, one hit) and the others are tested.
+            Err(failure) if self.known_build_failure(&failure, world) => {
+                let target = self.pipeline.target.name();
+                let signature = failure.signature(&target).id();
+                let culprits =
+                    self.culprits(world, &signature, (0..world.funcs.len()).collect())?;
+                let culprit_world = sub_world(world, &culprits);
+                let others: Vec<usize> = (0..world.funcs.len())
+                    .filter(|f| !culprits.contains(f))
+                    .collect();
+                let names: Vec<&str> = culprits
+                    .iter()
+                    .map(|&f| world.funcs[f].name.as_str())
+                    .collect();
+                self.bars.println(&format!(
+                    "witness: {target}: {} function(s) set aside, they hit known finding {signature}: {}; \
+                     testing the other {}",
+                    culprits.len(),
+                    names.join(", "),
+                    others.len()
+                ));
+                progress.summary.calls += 1;
+                progress.summary.set_aside_funcs += culprits.len() as u64;
+                let failure = match self.pipeline.load(&culprit_world)? {
+                    Err(f) => f,
+                    Ok(_) => failure,
+                };
+                self.record(progress, &failure, &culprit_world, i, None, 0, 1, None)?;
+                if others.is_empty() {
+                    return Ok(());
+                }
+                let other_world = sub_world(world, &others);
+                match self.pipeline.load(&other_world)? {
+                    Ok(loaded) => {
+                        rest = Some(other_world);
+                        loaded
+                    }
+                    Err(failure) => {
+                        progress.summary.calls += calls;
+                        return self.record(
+                            progress,
+                            &failure,
+                            &other_world,
+                            i,
+                            None,
+                            0,
+                            calls,
+                            None,
+                        );
+                    }
+                }
+            }
             // A world that cannot be built or linked fails all its calls.
             Err(failure) => {
                 progress.summary.calls += calls;
                 return self.record(progress, &failure, world, i, None, 0, calls, None);
             }
         };
+        let world = rest.as_ref().unwrap_or(world);
         progress.summary.note_build(&loaded.built);
         self.bars.calls.set_message(format!("world {i}"));
 
@@ -589,6 +649,55 @@ impl WorldRunner<'_> {
         }
         self.bars.calls.set_position(calls);
         Ok(())
+    }
+
+    /// Whether `failure` is the build of a world of the user's WIT failing
+    /// with a known (suppressed) bug, in a world of more than one function.
+    fn known_build_failure(&self, failure: &Failure, world: &CaseWorld) -> bool {
+        matches!(self.config.source, CaseSource::Fixed { .. })
+            && failure.kind == crate::finding::Kind::Build
+            && world.funcs.len() > 1
+            && self
+                .config
+                .suppressions
+                .matching(&failure.signature(&self.pipeline.target.name()))
+                .is_some()
+    }
+
+    /// The functions of `world` among `funcs` without which it builds: the
+    /// halves are built alone, down to single functions, and a set that
+    /// fails (with the finding `signature`) while neither of its halves
+    /// does is kept whole.
+    fn culprits(
+        &self,
+        world: &CaseWorld,
+        signature: &str,
+        funcs: Vec<usize>,
+    ) -> Result<Vec<usize>, CampaignError> {
+        let target = self.pipeline.target.name();
+        let fails = |set: &[usize]| -> Result<bool, CampaignError> {
+            Ok(match self.pipeline.load(&sub_world(world, set))? {
+                Ok(_) => false,
+                Err(f) => f.signature(&target).id() == signature,
+            })
+        };
+        if funcs.len() <= 1 {
+            return Ok(funcs);
+        }
+        let (a, b) = funcs.split_at(funcs.len() / 2);
+        let (fa, fb) = (fails(a)?, fails(b)?);
+        let mut out = Vec::new();
+        if fa {
+            out.extend(self.culprits(world, signature, a.to_vec())?);
+        }
+        if fb {
+            out.extend(self.culprits(world, signature, b.to_vec())?);
+        }
+        if out.is_empty() {
+            // Only the two halves together fail.
+            return Ok(funcs);
+        }
+        Ok(out)
     }
 
     /// Narrows a chain failure down to a link: replays the call on every
@@ -683,6 +792,14 @@ impl WorldRunner<'_> {
         }
         Ok(())
     }
+}
+
+/// `world` with only the functions at `funcs` (and the types they use).
+fn sub_world(world: &CaseWorld, funcs: &[usize]) -> CaseWorld {
+    smith::drop_unused_types(CaseWorld {
+        types: world.types.clone(),
+        funcs: funcs.iter().map(|&f| world.funcs[f].clone()).collect(),
+    })
 }
 
 /// Arguments and the result `upstream` answers, for call `j` of world `i`.
