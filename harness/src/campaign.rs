@@ -613,10 +613,12 @@ impl WorldRunner<'_> {
             }
             let inst = instance.as_mut().expect("instantiated above");
             let func = &world.funcs[(j % world.funcs.len() as u64) as usize];
-            let Some((args, result)) = call_values(world, func, &self.config.values, seed, i, j)
+            let Some((mut args, mut result)) =
+                call_values(world, func, &self.config.values, seed, i, j)
             else {
                 continue;
             };
+            crate::host::handles::number_call(world, func, &mut args, result.as_mut());
             progress.summary.calls += 1;
             let call = Call {
                 func: func.name.clone(),

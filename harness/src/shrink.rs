@@ -825,11 +825,13 @@ fn convert_call(old: &CaseWorld, new: &CaseWorld, call: &Call) -> Option<Call> {
             }
         })
         .collect::<Option<Vec<_>>>()?;
-    let result = match (&old_func.result, &new_func.result, &call.result) {
+    let mut result = match (&old_func.result, &new_func.result, &call.result) {
         (Some(ot), Some(nt), Some(v)) => Some(convert(old, ot, new, nt, v)?),
         (_, Some(nt), _) => Some(lightest(new, nt)?),
         (_, None, _) => None,
     };
+    let mut args = args;
+    crate::host::handles::number_call(new, new_func, &mut args, result.as_mut());
     Some(Call {
         func: new_func.name.clone(),
         args,

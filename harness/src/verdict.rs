@@ -269,6 +269,9 @@ pub(crate) fn named_args(world: &CaseWorld, func: &str, args: &[Val]) -> Vec<(St
 /// The class of a build failure: the first compiler error, without its
 /// location (`error[E0425]: ...`, `./x.go:3:9: cannot use ...`), normalised.
 pub fn build_class(log: &str) -> String {
+    if let Some(exception) = python_exception(log) {
+        return finding::normalise_message(&exception);
+    }
     let located = |line: &str| -> Option<String> {
         // `file:line:col: message`
         let mut parts = line.splitn(4, ':');
@@ -287,6 +290,36 @@ pub fn build_class(log: &str) -> String {
         .or_else(|| log.lines().nth(1).map(str::to_string))
         .unwrap_or_else(|| "no output".to_string());
     finding::normalise_message(&line)
+}
+
+/// The exception a Python traceback in `log` ends with (componentize-py
+/// reports its bindings' and the app's errors so): the last
+/// `SomethingError: message` line, without a trailing `(file, line N)`, and
+/// never the wrapper `AssertionError: Traceback (most recent call last):`.
+fn python_exception(log: &str) -> Option<String> {
+    if !log.contains("Traceback (most recent call last):") {
+        return None;
+    }
+    log.lines()
+        .map(str::trim)
+        .filter(|l| !l.contains("Traceback (most recent call last)"))
+        .filter_map(|l| {
+            let (name, message) = l.split_once(": ")?;
+            let is_exception = (name.ends_with("Error") || name.ends_with("Exception"))
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_');
+            is_exception.then(|| {
+                let message = match message.rfind(" (") {
+                    Some(at) if message.ends_with(')') && message[at..].contains("line ") => {
+                        &message[..at]
+                    }
+                    _ => message,
+                };
+                format!("{name}: {message}")
+            })
+        })
+        .last()
 }
 
 /// The kind and class of a failed call, as they appear in its signature.
@@ -315,6 +348,13 @@ mod tests {
         );
         let rust = "the rust guest in /x did not build:\n   Compiling g v0.0.0\nerror[E0425]: cannot find value `x`\n --> src/lib.rs:3:9\nerror: could not compile `g`";
         assert_eq!(build_class(rust), "error[EN]: cannot find value `_`");
+        // componentize-py: the exception the traceback ends with, not its
+        // first line (which every Python failure shares).
+        let python = "the python guest in /x did not build:\nTraceback (most recent call last):\n  File \"x\", line 8, in <module>\nAssertionError: Traceback (most recent call last):\n  File \"/0/app.py\", line 9\n    def f(self, self: int) -> int:\nSyntaxError: duplicate argument 'self' in function definition\n\nCaused by:\n    SyntaxError: duplicate argument 'self' in function definition (__init__.py, line 16)";
+        assert_eq!(
+            build_class(python),
+            "SyntaxError: duplicate argument 'self' in function definition"
+        );
     }
 
     #[test]

@@ -332,16 +332,17 @@ pub fn echo_values(language: &str, u: &mut Unstructured<'_>) -> arbitrary::Resul
     for _ in 0..calls {
         let func = u.choose(&fw.world.funcs)?;
         let config = fuzz_values();
-        let args = func
+        let mut args = func
             .params
             .iter()
             .map(|p| value::arbitrary_val(&fw.world, &p.ty, &config, u))
             .collect::<arbitrary::Result<Vec<_>>>()?;
-        let result = func
+        let mut result = func
             .result
             .as_ref()
             .map(|t| value::arbitrary_val(&fw.world, t, &config, u))
             .transpose()?;
+        crate::host::handles::number_call(&fw.world, func, &mut args, result.as_mut());
         let call = Call {
             func: func.name.clone(),
             args,

@@ -457,13 +457,7 @@ impl EchoInstance {
         let mut args = args.to_vec();
         let mut result = result.cloned();
         if let Some(echo) = echo.filter(|_| world.has_resources()) {
-            let mut next = 1;
-            for (v, p) in args.iter_mut().zip(&echo.params) {
-                handles::number(&world, &p.ty, v, &mut next);
-            }
-            if let (Some(v), Some(ty)) = (result.as_mut(), echo.result.as_ref()) {
-                handles::number(&world, ty, v, &mut next);
-            }
+            handles::number_call(&world, echo, &mut args, result.as_mut());
         }
         let (args, result) = (&args[..], result.as_ref());
         let (end, seen) = match &mut self.backend {

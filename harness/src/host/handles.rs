@@ -30,6 +30,24 @@ fn payload(r: TypeIndex) -> u32 {
     u32::try_from(r).expect("a world has far fewer than 2^32 types")
 }
 
+/// Numbers the handles of one call of `func`: its arguments, then the
+/// result `upstream` answers, 1, 2, ... (what the host does to every call,
+/// so a call recorded after this replays with the same numbers).
+pub fn number_call(
+    world: &CaseWorld,
+    func: &crate::ty::Func,
+    args: &mut [Val],
+    result: Option<&mut Val>,
+) {
+    let mut next = 1;
+    for (v, p) in args.iter_mut().zip(&func.params) {
+        number(world, &p.ty, v, &mut next);
+    }
+    if let (Some(v), Some(ty)) = (result, func.result.as_ref()) {
+        number(world, ty, v, &mut next);
+    }
+}
+
 /// Gives every handle in `v` (of type `ty`) the next number of `next`.
 pub fn number(world: &CaseWorld, ty: &Ty, v: &mut Val, next: &mut u32) {
     walk_mut(world, ty, v, &mut |_, _, slot| {

@@ -12,6 +12,9 @@
 //!   left out; NaNs are written `nan` (their payload is not kept). A map is
 //!   written as the list of its entries, `[(key, value), ...]`, the shape the
 //!   canonical ABI gives it.
+//! - A resource handle (`own<r>`, `borrow<r>`) is the number of the host
+//!   resource it carries, as in witness's values ([`crate::host::handles`]):
+//!   a `u32`, written and read as one.
 //! - [`from_wave`] reads that text against a wasmtime `Type`. It also takes
 //!   what other WAVE writers produce: keyword cases without `%`, flattened
 //!   `option`/`result` payloads, omitted `none` fields, flags in any order.
@@ -621,7 +624,10 @@ fn to_val(node: &Node, ty: &Type, src: &str) -> Result<Val, ReadError> {
                     .collect(),
             )
         }
-        Type::Own(_) | Type::Borrow(_) | Type::Future(_) | Type::Stream(_) | Type::ErrorContext => {
+        // In witness's values a handle is the number of the host resource
+        // it carries (see `crate::host::handles`).
+        Type::Own(_) | Type::Borrow(_) => Val::U32(number(node, &Type::U32, src)?),
+        Type::Future(_) | Type::Stream(_) | Type::ErrorContext => {
             return Err(ReadError::at(
                 node,
                 format!("{} has no WAVE text", expected(ty)),
