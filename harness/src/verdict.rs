@@ -301,6 +301,7 @@ fn python_exception(log: &str) -> Option<String> {
         return None;
     }
     log.lines()
+        .rev()
         .map(str::trim)
         .filter(|l| !l.contains("Traceback (most recent call last)"))
         .filter_map(|l| {
@@ -319,7 +320,7 @@ fn python_exception(log: &str) -> Option<String> {
                 format!("{name}: {message}")
             })
         })
-        .last()
+        .next()
 }
 
 /// The kind and class of a failed call, as they appear in its signature.
