@@ -40,6 +40,8 @@ const CALL_STREAM: u64 = 2;
 const INSTANCE_STREAM: u64 = 3;
 /// Whether a world of a campaign with resources has them.
 const RESOURCES_STREAM: u64 = 4;
+/// The instance of a world's leak check.
+const LEAK_STREAM: u64 = 5;
 
 /// Bytes drawn for one world and for one call.
 const WORLD_BYTES: usize = 64 * 1024;
@@ -136,6 +138,10 @@ pub struct CampaignConfig {
     /// Ignore saved progress and start from the first world.
     pub fresh: bool,
     pub progress: bool,
+    /// Calls of the leak check on each world with resources (0: none):
+    /// one instance, memory flat or a finding ([`crate::pipeline::leak_check`]).
+    /// A leak check counts as one call.
+    pub leak_cycles: u64,
 }
 
 /// Counts for one target (a language or a chain).
@@ -650,6 +656,44 @@ impl WorldRunner<'_> {
             }
         }
         self.bars.calls.set_position(calls);
+        if world.has_resources() && self.config.leak_cycles > 0 {
+            self.leak_check(i, world, &loaded, progress)?;
+        }
+        Ok(())
+    }
+
+    /// The leak check of world `i`, counted as one call.
+    fn leak_check(
+        &mut self,
+        i: u64,
+        world: &CaseWorld,
+        loaded: &crate::pipeline::LoadedGuest<'_>,
+        progress: &mut Progress,
+    ) -> Result<(), CampaignError> {
+        let cycles = self.config.leak_cycles;
+        let seed = self.config.source.seed();
+        let instance_seed = crate::seed::SeedStream::new(seed, &[LEAK_STREAM, i]).next_u64();
+        self.bars
+            .calls
+            .set_message(format!("world {i}: leak check, {cycles} calls"));
+        let failure =
+            crate::pipeline::leak_check(loaded, world, &self.config.values, instance_seed, cycles)?;
+        progress.summary.calls += 1;
+        match failure {
+            None => progress.summary.tally.pass(1),
+            Some(failure) => {
+                let target = self.pipeline.target;
+                let seeded = matches!(self.config.source, CaseSource::Seeded { .. });
+                let replay = Replay::EchoLeakCheck {
+                    links: target.link_names(),
+                    instance_seed,
+                    cycles,
+                    seed: Some(seed),
+                    world: seeded.then_some(i),
+                };
+                self.record_as(progress, &failure, world, None, replay, 1, None)?;
+            }
+        }
         Ok(())
     }
 
@@ -756,10 +800,35 @@ impl WorldRunner<'_> {
             world: seeded.then_some(world_index),
             call: call.map(|(j, _)| j),
         };
+        self.record_as(
+            progress,
+            failure,
+            world,
+            call.and_then(|(_, c)| c),
+            replay,
+            hits,
+            link,
+        )
+    }
+
+    /// Records `failure` of `world` (and `call`) as a finding that replays
+    /// as `replay`, counted `hits` times.
+    #[allow(clippy::too_many_arguments)]
+    fn record_as(
+        &mut self,
+        progress: &mut Progress,
+        failure: &Failure,
+        world: &CaseWorld,
+        call: Option<&Call>,
+        replay: Replay,
+        hits: u64,
+        link: Option<String>,
+    ) -> Result<(), CampaignError> {
+        let target = self.pipeline.target;
         let mut finding = failure.to_finding(
             &target.name(),
             world,
-            call.and_then(|(_, c)| c),
+            call,
             replay,
             Limits::of(&self.config.host),
             self.versions.clone(),

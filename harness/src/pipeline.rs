@@ -144,6 +144,74 @@ impl<'t, 'h> EchoPipeline<'t, 'h> {
     }
 }
 
+/// The echo's leak check: `cycles` calls on one instance of `loaded`, the
+/// instance and the values drawn from `instance_seed`, cycling through the
+/// functions that carry handles (all of them in a world without). Linear
+/// memory is read after the first tenth and at the end; more than one
+/// 64 KiB page of growth per thousand calls is a leak (an allocator's or a
+/// collector's own bookkeeping settles long before). A call that fails on
+/// the way is the check's failure. `None` when memory stayed flat, or in an
+/// executor (which does not report memory).
+pub fn leak_check(
+    loaded: &LoadedGuest<'_>,
+    world: &CaseWorld,
+    values: &crate::value::ValueConfig,
+    instance_seed: u64,
+    cycles: u64,
+) -> Result<Option<Failure>, PipelineError> {
+    let mut instance = match EchoPipeline::instantiate(loaded, instance_seed)? {
+        Ok(instance) => instance,
+        Err(failure) => return Ok(Some(failure)),
+    };
+    let with_handles: Vec<&crate::ty::Func> = world
+        .funcs
+        .iter()
+        .filter(|f| {
+            f.params.iter().any(|p| world.has_handles(&p.ty))
+                || f.result.as_ref().is_some_and(|r| world.has_handles(r))
+        })
+        .collect();
+    let funcs = if with_handles.is_empty() {
+        world.funcs.iter().collect()
+    } else {
+        with_handles
+    };
+    if funcs.is_empty() {
+        return Ok(None);
+    }
+    let warmup = (cycles / 10).max(1);
+    let mut before = None;
+    for k in 0..cycles {
+        let func = funcs[(k % funcs.len() as u64) as usize];
+        let Some((mut args, mut result)) =
+            crate::campaign::call_values(world, func, values, instance_seed, LEAK_WORLD, k)
+        else {
+            continue;
+        };
+        crate::host::handles::number_call(world, func, &mut args, result.as_mut());
+        let call = Call {
+            func: func.name.clone(),
+            args,
+            result,
+        };
+        if let Some(failure) = EchoPipeline::call(&mut instance, world, &call) {
+            return Ok(Some(failure));
+        }
+        if k + 1 == warmup {
+            before = instance.linear_memory_bytes();
+        }
+    }
+    let (Some(before), Some(after)) = (before, instance.linear_memory_bytes()) else {
+        return Ok(None);
+    };
+    let pages = after.saturating_sub(before) / 65536;
+    Ok((pages > cycles / 1000).then(|| Failure::of_leak(before, after, cycles)))
+}
+
+/// The world index the leak check's values are drawn under (no campaign
+/// world has it).
+const LEAK_WORLD: u64 = u64::MAX;
+
 /// A function's parameters (names and types) and result type.
 pub type FuncTypes = (Vec<(String, Type)>, Option<Type>);
 

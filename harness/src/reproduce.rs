@@ -18,7 +18,7 @@ use crate::disk::Cache;
 use crate::finding::{self, Finding, FindingError, Kind, Replay, Signature};
 use crate::guest::{GuestError, Target, TargetError};
 use crate::host::{Host, HostConfig, HostError};
-use crate::pipeline::{self, CallFileError, EchoPipeline, PipelineError};
+use crate::pipeline::{self, CallFileError, EchoPipeline, LoadedGuest, PipelineError};
 use crate::resources::runner::{Cycle, Violation};
 use crate::resources::{self, Fault, ResourcesError};
 use crate::ty::CaseWorld;
@@ -85,11 +85,11 @@ pub struct Reproducer {
     /// Echo-body overrides passed to every build (a test hook: see
     /// [`crate::guest::GuestSpec::overrides`]).
     pub overrides: Vec<(String, String)>,
-    failed_builds: HashMap<String, Failure>,
+    failed_builds: std::cell::RefCell<HashMap<String, Failure>>,
     /// Builds that were not cached (real compiler runs) so far.
-    pub builds: usize,
-    /// Calls made so far.
-    pub calls: usize,
+    pub builds: std::cell::Cell<usize>,
+    /// Calls made so far (a leak check counts as one).
+    pub calls: std::cell::Cell<usize>,
 }
 
 impl Reproducer {
@@ -105,9 +105,9 @@ impl Reproducer {
             target,
             host,
             overrides: Vec::new(),
-            failed_builds: HashMap::new(),
-            builds: 0,
-            calls: 0,
+            failed_builds: Default::default(),
+            builds: Default::default(),
+            calls: Default::default(),
         })
     }
 
@@ -144,35 +144,73 @@ impl Reproducer {
         call: Option<&Call>,
         instance_seed: u64,
     ) -> Result<Option<Failure>, ReproduceError> {
+        let loaded = match self.load_guest(world)? {
+            Ok(loaded) => loaded,
+            Err(failure) => return Ok(Some(failure)),
+        };
+        let mut instance = match EchoPipeline::instantiate(&loaded, instance_seed)? {
+            Ok(instance) => instance,
+            Err(failure) => return Ok(Some(failure)),
+        };
+        let Some(call) = call else { return Ok(None) };
+        self.calls.set(self.calls.get() + 1);
+        Ok(EchoPipeline::call(&mut instance, world, call))
+    }
+
+    /// `world`'s guest built, compiled and linked, or the failure on the
+    /// way (a failed build is remembered: the guest cache keeps only
+    /// guests that built).
+    fn load_guest(
+        &self,
+        world: &CaseWorld,
+    ) -> Result<Result<LoadedGuest<'_>, Failure>, ReproduceError> {
         let wit = wit_text::echo_package(world);
-        if let Some(failure) = self.failed_builds.get(&wit) {
-            return Ok(Some(failure.clone()));
+        if let Some(failure) = self.failed_builds.borrow().get(&wit) {
+            return Ok(Err(failure.clone()));
         }
         let pipeline = EchoPipeline {
             target: &self.target,
             host: &self.host,
             overrides: &self.overrides,
         };
-        let loaded = match pipeline.load(world)? {
-            Ok(loaded) => loaded,
-            Err(failure) => {
-                self.builds += 1;
-                if failure.kind == Kind::Build {
-                    self.failed_builds.insert(wit, failure.clone());
+        match pipeline.load(world)? {
+            Ok(loaded) => {
+                if !loaded.built.cached {
+                    self.builds.set(self.builds.get() + 1);
                 }
-                return Ok(Some(failure));
+                Ok(Ok(loaded))
             }
-        };
-        if !loaded.built.cached {
-            self.builds += 1;
+            Err(failure) => {
+                self.builds.set(self.builds.get() + 1);
+                if failure.kind == Kind::Build {
+                    self.failed_builds.borrow_mut().insert(wit, failure.clone());
+                }
+                Ok(Err(failure))
+            }
         }
-        let mut instance = match EchoPipeline::instantiate(&loaded, instance_seed)? {
-            Ok(instance) => instance,
+    }
+
+    /// The echo's leak check ([`pipeline::leak_check`]) on `world`: its
+    /// failure (a build's too), `None` when memory stayed flat.
+    pub fn leak_check(
+        &mut self,
+        world: &CaseWorld,
+        instance_seed: u64,
+        cycles: u64,
+    ) -> Result<Option<Failure>, ReproduceError> {
+        self.calls.set(self.calls.get() + 1);
+        let loaded = match self.load_guest(world)? {
+            Ok(loaded) => loaded,
             Err(failure) => return Ok(Some(failure)),
         };
-        let Some(call) = call else { return Ok(None) };
-        self.calls += 1;
-        Ok(EchoPipeline::call(&mut instance, world, call))
+        let values = crate::value::ValueConfig::default();
+        Ok(pipeline::leak_check(
+            &loaded,
+            world,
+            &values,
+            instance_seed,
+            cycles,
+        )?)
     }
 
     /// Reads the echo finding in `dir`: its world, and its call read against
@@ -195,7 +233,9 @@ fn load_echo(dir: &Path, found: &Finding, host: &Host) -> Result<LoadedFinding, 
             format!("`{}` is not a signature", found.meta.signature),
         )
     })?;
-    let Replay::Echo { instance_seed, .. } = &found.meta.replay else {
+    let (Replay::Echo { instance_seed, .. } | Replay::EchoLeakCheck { instance_seed, .. }) =
+        &found.meta.replay
+    else {
         return Err(bad(
             "finding.toml",
             "this is not an echo finding (its [replay] is of another family)".into(),
@@ -257,7 +297,7 @@ impl FindingFamily {
     /// The family of a replay record.
     pub fn of(replay: &Replay) -> FindingFamily {
         match replay {
-            Replay::Echo { .. } => FindingFamily::Echo,
+            Replay::Echo { .. } | Replay::EchoLeakCheck { .. } => FindingFamily::Echo,
             Replay::ResourceSteps { .. }
             | Replay::LeakCheck { .. }
             | Replay::ResourceBuild { .. } => FindingFamily::Resource,
@@ -308,6 +348,27 @@ pub fn replay_finding(
     }
     let (got, what) = match &found.meta.replay {
         Replay::Echo { links, .. } => replay_echo(dir, &found, links, cache, host)?,
+        Replay::EchoLeakCheck {
+            links,
+            instance_seed,
+            cycles,
+            ..
+        } => {
+            let world = crate::wit_import::echo_case(&found.world_wit).map_err(|e| {
+                ReproduceError::BadFile {
+                    path: dir.join("world.wit"),
+                    message: e.to_string(),
+                }
+            })?;
+            let mut reproducer = Reproducer::new(links, cache, host)?;
+            match reproducer.leak_check(&world, *instance_seed, *cycles)? {
+                Some(failure) => (Some(reproducer.signature(&failure)), failure.summary),
+                None => (
+                    None,
+                    format!("linear memory stayed flat over {cycles} calls"),
+                ),
+            }
+        }
         Replay::ResourceSteps { .. } => replay_steps(dir, &found, cache, host)?,
         Replay::LeakCheck {
             language,

@@ -120,19 +120,27 @@ pub fn shrink(
     cache: &Cache,
     config: &ShrinkConfig,
 ) -> Result<ShrinkReport, ShrinkError> {
-    let meta = crate::finding::load(dir)?.meta;
-    let Replay::Echo { links, .. } = &meta.replay else {
-        return Err(ShrinkError::NotEcho {
-            dir: dir.display().to_string(),
-            family: format!("{:?}", crate::reproduce::FindingFamily::of(&meta.replay)),
-        });
+    let found = crate::finding::load(dir)?;
+    let meta = found.meta.clone();
+    let (links, leak_cycles) = match &meta.replay {
+        Replay::Echo { links, .. } => (links, None),
+        Replay::EchoLeakCheck { links, cycles, .. } => (links, Some(*cycles)),
+        _ => {
+            return Err(ShrinkError::NotEcho {
+                dir: dir.display().to_string(),
+                family: format!("{:?}", crate::reproduce::FindingFamily::of(&meta.replay)),
+            });
+        }
     };
     let host = meta.limits.apply(config.host.clone());
     let mut reproducer = Reproducer::new(links, cache, host)?;
     reproducer.overrides = config.overrides.clone();
     let loaded = reproducer.load(dir)?;
     let seed = loaded.instance_seed;
-    let first = reproducer.run(&loaded.world, loaded.call.as_ref(), seed)?;
+    let first = match leak_cycles {
+        None => reproducer.run(&loaded.world, loaded.call.as_ref(), seed)?,
+        Some(cycles) => reproducer.leak_check(&loaded.world, seed, cycles)?,
+    };
     let failure = match first {
         Some(f) if reproducer.signature(&f) == loaded.signature => f,
         other => {
@@ -149,6 +157,7 @@ pub fn shrink(
     let mut shrinker = Shrinker {
         reproducer,
         config,
+        leak_cycles,
         seed,
         signature: loaded.signature.clone(),
         world: loaded.world.clone(),
@@ -187,8 +196,8 @@ pub fn shrink(
         types: (loaded.world.types.len(), shrinker.world.types.len()),
         tried: shrinker.tried,
         accepted: shrinker.accepted,
-        builds: shrinker.reproducer.builds,
-        calls: shrinker.reproducer.calls,
+        builds: shrinker.reproducer.builds.get(),
+        calls: shrinker.reproducer.calls.get(),
         budget_exhausted: shrinker.exhausted,
         replaced,
         world_wit: finding.world_wit,
@@ -199,6 +208,9 @@ pub fn shrink(
 struct Shrinker<'c> {
     reproducer: Reproducer,
     config: &'c ShrinkConfig,
+    /// For a leak-check finding: the check's calls (each candidate is
+    /// checked so instead of being called once).
+    leak_cycles: Option<u64>,
     seed: u64,
     signature: Signature,
     world: CaseWorld,
@@ -235,16 +247,20 @@ impl Shrinker<'_> {
             return false;
         }
         let same_world = world == self.world;
-        if !same_world && self.reproducer.builds >= self.config.max_builds {
+        if !same_world && self.reproducer.builds.get() >= self.config.max_builds {
             self.exhausted = true;
             return false;
         }
-        if call.is_some() && self.reproducer.calls >= self.config.max_calls {
+        if call.is_some() && self.reproducer.calls.get() >= self.config.max_calls {
             self.exhausted = true;
             return false;
         }
         self.tried += 1;
-        match self.reproducer.run(&world, call.as_ref(), self.seed) {
+        let outcome = match self.leak_cycles {
+            None => self.reproducer.run(&world, call.as_ref(), self.seed),
+            Some(cycles) => self.reproducer.leak_check(&world, self.seed, cycles),
+        };
+        match outcome {
             Ok(Some(failure)) if self.reproducer.signature(&failure) == self.signature => {
                 self.world = world;
                 self.call = call;

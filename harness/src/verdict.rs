@@ -155,6 +155,20 @@ impl Failure {
         Failure::of_stage_error(kind, Stage::Instantiate, "instantiation failed", message)
     }
 
+    /// Linear memory grown from `before` to `after` bytes over `cycles`
+    /// calls on one instance (the echo's leak check).
+    pub fn of_leak(before: u64, after: u64, cycles: u64) -> Failure {
+        Failure::stage(
+            Kind::Leak,
+            Stage::Cycles,
+            "linear memory grows with the calls".into(),
+            format!(
+                "linear memory grew from {before} to {after} bytes over {cycles} calls on one \
+                 instance"
+            ),
+        )
+    }
+
     /// The failure of `call` in `world`.
     pub fn of_call(world: &CaseWorld, call: &Call, failure: &CallFailure) -> Failure {
         let (kind, class) = classify(failure);

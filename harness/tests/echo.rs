@@ -38,6 +38,7 @@ fn campaign(target: &[&str], source: CaseSource, calls: u64, findings: &Path) ->
         command_prefix: "witness".into(),
         fresh: true,
         progress: false,
+        leak_cycles: 0,
     };
     campaign::run(&config, &Cache::from_env()).unwrap()
 }
@@ -241,6 +242,7 @@ fn a_killed_campaign_resumes_where_it_stopped() {
         command_prefix: "witness".into(),
         fresh: true,
         progress: false,
+        leak_cycles: 0,
     };
     let first = campaign::run(&config, &cache).unwrap();
     // Run again without --fresh: everything was done, so the saved summary

@@ -44,6 +44,7 @@ fn a_finding_made_under_a_small_fuel_limit_reproduces_under_it() {
         command_prefix: "witness".into(),
         fresh: true,
         progress: false,
+        leak_cycles: 0,
     };
     let summary = campaign::run(&config, &Cache::from_env()).unwrap();
     assert!(summary.failed() > 0, "{}", summary.table());

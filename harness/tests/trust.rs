@@ -198,6 +198,7 @@ fn campaign(cache: &Cache, findings: &Path) -> Summary {
         command_prefix: "witness".into(),
         fresh: true,
         progress: false,
+        leak_cycles: 0,
     };
     campaign::run(&config, cache).unwrap()
 }

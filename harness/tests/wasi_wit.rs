@@ -93,6 +93,7 @@ fn the_wasi_interfaces_import_whole_and_round_trip_in_rust() {
         command_prefix: "witness".into(),
         fresh: true,
         progress: false,
+        leak_cycles: 0,
     };
     let summary = campaign::run(&config, &Cache::from_env()).unwrap();
     assert_eq!(

@@ -37,10 +37,13 @@ pub enum Kind {
     /// The runtime under test did not answer within the wall deadline (in
     /// host code, where the sandbox's epoch deadline cannot stop it).
     Hang,
+    /// The guest's linear memory kept growing over thousands of echo calls
+    /// on one instance (the echo's leak check on worlds with resources).
+    Leak,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Build,
         Kind::Trap,
         Kind::Mismatch,
@@ -50,6 +53,7 @@ impl Kind {
         Kind::Abi,
         Kind::HostCrash,
         Kind::Hang,
+        Kind::Leak,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +67,7 @@ impl Kind {
             Kind::Abi => "abi",
             Kind::HostCrash => "host-crash",
             Kind::Hang => "hang",
+            Kind::Leak => "leak",
         }
     }
 
@@ -99,6 +104,8 @@ pub enum Stage {
     ImportResult,
     /// The export's result lifted out of the guest.
     ExportResult,
+    /// Many calls on one instance (the leak check), not one crossing.
+    Cycles,
 }
 
 impl Stage {
@@ -113,6 +120,7 @@ impl Stage {
             Stage::GuestToHostImport => "guest->host import",
             Stage::ImportResult => "import result",
             Stage::ExportResult => "export result",
+            Stage::Cycles => "cycles",
         }
     }
 
@@ -221,6 +229,18 @@ pub enum Replay {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fault: Option<String>,
     },
+    /// The echo's leak check on the world in `world.wit`: `cycles` calls
+    /// on one instance (values and instance drawn from `instance_seed`),
+    /// linear memory compared after the first tenth and at the end.
+    EchoLeakCheck {
+        links: Vec<String>,
+        instance_seed: u64,
+        cycles: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seed: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        world: Option<u64>,
+    },
     /// A leak check: `cycles` cycles of `cycle`
     /// ([`crate::resources::runner::Cycle::name`]).
     LeakCheck {
@@ -263,7 +283,9 @@ impl Replay {
                 .map_or(String::new(), |f| format!(" --fault {f}"))
         };
         match self {
-            Replay::Echo { .. } => format!("{prefix} repro {}", dir.display()),
+            Replay::Echo { .. } | Replay::EchoLeakCheck { .. } => {
+                format!("{prefix} repro {}", dir.display())
+            }
             Replay::ResourceSteps { .. } => {
                 format!("{prefix} resources --replay {}{limits}", dir.display())
             }

@@ -657,6 +657,17 @@ impl EchoInstance {
         }))
     }
 
+    /// The size of the instance's linear memories, in bytes; `None` in an
+    /// executor (which does not report it).
+    pub fn linear_memory_bytes(&self) -> Option<u64> {
+        match &self.backend {
+            InstanceBackend::InProcess { store, .. } => {
+                Some(store.data().linear_memory_bytes() as u64)
+            }
+            InstanceBackend::Executor { .. } => None,
+        }
+    }
+
     /// The wasmtime function type of an `api` function (for reading WAVE).
     pub fn func_type(&self, func: &str) -> Option<ComponentFunc> {
         self.types.get(func).cloned()

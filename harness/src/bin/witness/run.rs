@@ -40,6 +40,10 @@ pub struct RunArgs {
     /// host-defined resources, for the languages whose driver echoes them.
     #[arg(long)]
     no_resources: bool,
+    /// Calls of the leak check on each world with resources: one instance,
+    /// its linear memory flat over them or a finding (0: no leak check).
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    leak_cycles: u64,
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
@@ -97,6 +101,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         command_prefix: witness::finding::command_prefix(),
         fresh: args.fresh,
         progress: !args.common.quiet,
+        leak_cycles: args.leak_cycles,
     };
     let summary =
         campaign::run(&config, &Cache::from_env()).context("the campaign could not run")?;
