@@ -138,9 +138,9 @@ pub struct CampaignConfig {
     /// Ignore saved progress and start from the first world.
     pub fresh: bool,
     pub progress: bool,
-    /// Calls of the leak check on each world with resources (0: none):
-    /// one instance, memory flat or a finding ([`crate::pipeline::leak_check`]).
-    /// A leak check counts as one call.
+    /// Calls of the leak check on each world (0: none): one instance,
+    /// memory flat or a finding ([`crate::pipeline::leak_check`]). A leak
+    /// check counts as one call.
     pub leak_cycles: u64,
 }
 
@@ -656,7 +656,7 @@ impl WorldRunner<'_> {
             }
         }
         self.bars.calls.set_position(calls);
-        if world.has_resources() && self.config.leak_cycles > 0 {
+        if self.config.leak_cycles > 0 {
             self.leak_check(i, world, &loaded, progress)?;
         }
         Ok(())

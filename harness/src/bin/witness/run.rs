@@ -40,8 +40,9 @@ pub struct RunArgs {
     /// host-defined resources, for the languages whose driver echoes them.
     #[arg(long)]
     no_resources: bool,
-    /// Calls of the leak check on each world with resources: one instance,
-    /// its linear memory flat over them or a finding (0: no leak check).
+    /// Calls of the leak check on each world, after its calls: one
+    /// instance, its linear memory flat over them or a finding (0: no leak
+    /// check).
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     leak_cycles: u64,
 }
