@@ -331,6 +331,7 @@ fn progress_path(config: &CampaignConfig, cache: &Cache, lang: &str) -> PathBuf 
         lang.as_bytes(),
         format!("{:?}", config.source).as_bytes(),
         &config.calls.to_le_bytes(),
+        &config.leak_cycles.to_le_bytes(),
         format!("{:?}|{:?}", config.values, config.host).as_bytes(),
     ]);
     cache
