@@ -657,7 +657,7 @@ impl WorldRunner<'_> {
             }
         }
         self.bars.calls.set_position(calls);
-        if self.config.leak_cycles > 0 {
+        if self.config.leak_cycles > 0 && self.pipeline.target.steady_memory() {
             self.leak_check(i, world, &loaded, progress)?;
         }
         Ok(())

@@ -147,11 +147,13 @@ impl<'t, 'h> EchoPipeline<'t, 'h> {
 /// The echo's leak check: `cycles` calls on one instance of `loaded`, the
 /// instance and the values drawn from `instance_seed`, cycling through the
 /// functions that carry handles (all of them in a world without). Linear
-/// memory is read after the first tenth and at the end; more than one
-/// 64 KiB page of growth per thousand calls is a leak (an allocator's or a
-/// collector's own bookkeeping settles long before). A call that fails on
-/// the way is the check's failure. `None` when memory stayed flat, or in an
-/// executor (which does not report memory).
+/// memory is read after a quarter, half, three quarters and all of the
+/// calls; a leak is growth in *each* of the three stretches, by more than
+/// one 64 KiB page per thousand of its calls (an allocator's heap grows in
+/// steps and then stays; a leak grows all the way). A call that fails on the
+/// way is the check's failure. `None` when memory stayed flat, or in an
+/// executor (which does not report memory). Campaigns run it only on
+/// targets whose memory is steady ([`crate::guest::GuestLanguage::steady_memory`]).
 pub fn leak_check(
     loaded: &LoadedGuest<'_>,
     world: &CaseWorld,
@@ -179,8 +181,8 @@ pub fn leak_check(
     if funcs.is_empty() {
         return Ok(None);
     }
-    let warmup = (cycles / 10).max(1);
-    let mut before = None;
+    let marks = [cycles / 4, cycles / 2, cycles * 3 / 4];
+    let mut memory = Vec::with_capacity(4);
     for k in 0..cycles {
         let func = funcs[(k % funcs.len() as u64) as usize];
         let Some((mut args, mut result)) =
@@ -197,15 +199,18 @@ pub fn leak_check(
         if let Some(failure) = EchoPipeline::call(&mut instance, world, &call) {
             return Ok(Some(failure));
         }
-        if k + 1 == warmup {
-            before = instance.linear_memory_bytes();
+        if marks.contains(&(k + 1)) {
+            memory.extend(instance.linear_memory_bytes());
         }
     }
-    let (Some(before), Some(after)) = (before, instance.linear_memory_bytes()) else {
+    memory.extend(instance.linear_memory_bytes());
+    let [a, b, c, d] = memory[..] else {
         return Ok(None);
     };
-    let pages = after.saturating_sub(before) / 65536;
-    Ok((pages > cycles / 1000).then(|| Failure::of_leak(before, after, cycles)))
+    let stretch = cycles - marks[2];
+    let grew = |from: u64, to: u64| to.saturating_sub(from) / 65536 > stretch / 1000;
+    let leaked = grew(a, b) && grew(b, c) && grew(c, d);
+    Ok(leaked.then(|| Failure::of_leak([a, b, c, d], cycles)))
 }
 
 /// The world index the leak check's values are drawn under (no campaign

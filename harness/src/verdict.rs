@@ -155,16 +155,18 @@ impl Failure {
         Failure::of_stage_error(kind, Stage::Instantiate, "instantiation failed", message)
     }
 
-    /// Linear memory grown from `before` to `after` bytes over `cycles`
-    /// calls on one instance (the echo's leak check).
-    pub fn of_leak(before: u64, after: u64, cycles: u64) -> Failure {
+    /// Linear memory of one instance after a quarter, half, three quarters
+    /// and all of `cycles` calls, growing all the way (the echo's leak
+    /// check).
+    pub fn of_leak(memory: [u64; 4], cycles: u64) -> Failure {
+        let [a, b, c, d] = memory;
         Failure::stage(
             Kind::Leak,
             Stage::Cycles,
             "linear memory grows with the calls".into(),
             format!(
-                "linear memory grew from {before} to {after} bytes over {cycles} calls on one \
-                 instance"
+                "linear memory grew from {a} to {b} to {c} to {d} bytes over the last three \
+                 quarters of {cycles} calls on one instance"
             ),
         )
     }

@@ -353,6 +353,13 @@ impl GuestLanguage for GoGuest {
         true
     }
 
+    /// Go's collector paces itself by the wall clock: the same 20,000 calls
+    /// leave the heap at a different size each run (measured: 4.7 to 6.8
+    /// MiB, or 6.8 MiB at the first half already).
+    fn steady_memory(&self) -> bool {
+        false
+    }
+
     fn keywords(&self) -> &'static [&'static str] {
         KEYWORDS
     }

@@ -139,6 +139,14 @@ pub trait GuestLanguage: Send + Sync {
         false
     }
 
+    /// Whether a guest's linear memory stays put when it leaks nothing, so
+    /// that the echo's leak check ([`crate::pipeline::leak_check`]) means
+    /// something. Not for a collector paced by the wall clock (Go's heap
+    /// grows and settles at a different call each run).
+    fn steady_memory(&self) -> bool {
+        true
+    }
+
     /// Words that are keywords, reserved words or common builtins of the
     /// language or its bindings: the name generator mixes them into
     /// generated worlds (`keyword_names`), since escaping them is where
@@ -462,6 +470,12 @@ impl Target {
     /// ([`GuestLanguage::echoes_resources`]).
     pub fn echoes_resources(&self) -> bool {
         self.links.iter().all(|l| l.lang.echoes_resources())
+    }
+
+    /// Whether every link's memory is steady
+    /// ([`GuestLanguage::steady_memory`]).
+    pub fn steady_memory(&self) -> bool {
+        self.links.iter().all(|l| l.lang.steady_memory())
     }
 
     /// Number of links (1 for a single guest).

@@ -42,8 +42,8 @@ pub struct RunArgs {
     no_resources: bool,
     /// Calls of the leak check on each world, after its calls: one
     /// instance, its linear memory flat over them or a finding (0: no leak
-    /// check).
-    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    /// check; languages whose memory is not steady, Go, have none).
+    #[arg(long, default_value_t = 20_000, value_name = "N")]
     leak_cycles: u64,
 }
 
