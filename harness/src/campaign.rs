@@ -657,7 +657,12 @@ impl WorldRunner<'_> {
             }
         }
         self.bars.calls.set_position(calls);
-        if self.config.leak_cycles > 0 && self.pipeline.target.steady_memory() {
+        // In an executor memory is not reported: no leak check there.
+        let in_process = matches!(
+            self.config.host.placement,
+            crate::runtime::Placement::InProcess
+        );
+        if self.config.leak_cycles > 0 && self.pipeline.target.steady_memory() && in_process {
             self.leak_check(i, world, &loaded, progress)?;
         }
         Ok(())
