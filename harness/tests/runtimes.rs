@@ -55,9 +55,26 @@ fn campaign(corpus: &Path, args: &[&str], runtime: &[&str]) -> String {
 #[test]
 fn the_executors_pass_the_fixed_world_and_random_worlds_like_the_in_process_host() {
     let dir = tempfile::tempdir().unwrap();
+    // Worlds without resources and no leak check: an executor runs neither
+    // (resources run in process only; an executor reports no memory).
     for args in [
-        &["--wit", "wit/every-type.wit", "--calls", "20"][..],
-        &["--worlds", "4", "--calls", "25"][..],
+        &[
+            "--wit",
+            "wit/every-type.wit",
+            "--calls",
+            "20",
+            "--leak-cycles",
+            "0",
+        ][..],
+        &[
+            "--worlds",
+            "4",
+            "--calls",
+            "25",
+            "--no-resources",
+            "--leak-cycles",
+            "0",
+        ][..],
     ] {
         let in_process = campaign(&dir.path().join("in"), args, &[]);
         assert!(in_process.contains(" 0 failed"), "{in_process}");
