@@ -243,7 +243,10 @@ fn load_echo(dir: &Path, found: &Finding, host: &Host) -> Result<LoadedFinding, 
     };
     let world = crate::wit_import::echo_case(&found.world_wit)
         .map_err(|e| bad("world.wit", e.to_string()))?;
-    let about_a_call = found.meta.hop.is_some_and(|h| h.is_call());
+    // A leak check's failure is about its whole run, even when a call of
+    // it failed: its replay reruns the check, with no call file.
+    let about_a_call = found.meta.hop.is_some_and(|h| h.is_call())
+        && matches!(found.meta.replay, Replay::Echo { .. });
     let call = match (about_a_call, &found.call, &found.meta.function) {
         (false, _, _) => None,
         (true, None, _) => {
