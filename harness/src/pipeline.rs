@@ -168,10 +168,7 @@ pub fn leak_check(
     let with_handles: Vec<&crate::ty::Func> = world
         .funcs
         .iter()
-        .filter(|f| {
-            f.params.iter().any(|p| world.has_handles(&p.ty))
-                || f.result.as_ref().is_some_and(|r| world.has_handles(r))
-        })
+        .filter(|f| world.carries_handles(f))
         .collect();
     let funcs = if with_handles.is_empty() {
         world.funcs.iter().collect()

@@ -430,6 +430,12 @@ impl CaseWorld {
         self.has_handle_where(ty, &|_| true)
     }
 
+    /// Whether a parameter or the result of `func` carries a handle.
+    pub fn carries_handles(&self, func: &Func) -> bool {
+        func.params.iter().any(|p| self.has_handles(&p.ty))
+            || func.result.as_ref().is_some_and(|r| self.has_handles(r))
+    }
+
     /// Whether a value of `ty` carries a `borrow` handle.
     pub fn has_borrows(&self, ty: &Ty) -> bool {
         self.has_handle_where(ty, &|t| matches!(t, Ty::Borrow(_)))

@@ -170,8 +170,20 @@ fn import(world: &Arc<CaseWorld>, echo: &str) -> impl HostImport {
     let world = Arc::clone(world);
     let name = echo.to_string();
     let func = world.funcs.iter().find(|f| f.name == echo).cloned();
+    let resources = world.has_resources();
     move |mut store, _ty, params, results| {
         let func = func.as_ref().expect("an echo of the world");
+        if !resources {
+            let result = store
+                .data_mut()
+                .data
+                .answer(&name, params)
+                .map_err(wasmtime::Error::msg)?;
+            if let (Some(slot), Some(result)) = (results.first_mut(), result) {
+                *slot = result;
+            }
+            return Ok(());
+        }
         let numbers = params
             .iter()
             .zip(&func.params)
@@ -314,7 +326,7 @@ impl<'h> EchoGuest<'h> {
             types,
             poisoned: false,
             config: self.host.config().clone(),
-            world: Arc::clone(&self.world),
+            resources: self.world.has_resources().then(|| Arc::clone(&self.world)),
         })
     }
 
@@ -372,7 +384,7 @@ impl<'h> EchoGuest<'h> {
             types,
             poisoned: false,
             config: self.host.config().clone(),
-            world: Arc::clone(&self.world),
+            resources: self.world.has_resources().then(|| Arc::clone(&self.world)),
         })
     }
 }
@@ -408,7 +420,9 @@ pub struct EchoInstance {
     types: HashMap<String, ComponentFunc>,
     poisoned: bool,
     config: HostConfig,
-    world: Arc<CaseWorld>,
+    /// The world when it has resources (its calls' handles are
+    /// numbered and made into host resources); `None` when it has none.
+    resources: Option<Arc<CaseWorld>>,
 }
 
 enum InstanceBackend {
@@ -451,15 +465,23 @@ impl EchoInstance {
                 None,
             );
         }
-        // Handles get their numbers here, whatever the caller wrote.
-        let world = Arc::clone(&self.world);
-        let echo = world.funcs.iter().find(|f| f.name == func);
-        let mut args = args.to_vec();
-        let mut result = result.cloned();
-        if let Some(echo) = echo.filter(|_| world.has_resources()) {
-            handles::number_call(&world, echo, &mut args, result.as_mut());
-        }
-        let (args, result) = (&args[..], result.as_ref());
+        // In a world with resources, handles get their numbers here,
+        // whatever the caller wrote; other worlds' values are used as given.
+        let resources = self.resources.clone();
+        // The world and the echo being called, in a world with resources.
+        let echo = resources
+            .as_deref()
+            .and_then(|w| w.funcs.iter().find(|f| f.name == func).map(|f| (w, f)));
+        let numbered = echo.map(|(world, echo)| {
+            let mut args = args.to_vec();
+            let mut result = result.cloned();
+            handles::number_call(world, echo, &mut args, result.as_mut());
+            (args, result)
+        });
+        let (args, result) = match &numbered {
+            Some((args, result)) => (&args[..], result.as_ref()),
+            None => (args, result),
+        };
         let (end, seen) = match &mut self.backend {
             InstanceBackend::InProcess { store, funcs } => {
                 let f = funcs[func];
@@ -470,14 +492,15 @@ impl EchoInstance {
                 }
                 let mut lent = Vec::new();
                 let real_args = match echo {
-                    Some(echo) if world.has_resources() => args
+                    Some((world, echo)) => args
                         .iter()
                         .zip(&echo.params)
                         .map(|(v, p)| {
-                            handles::to_resources(&world, &p.ty, v, &mut *store, &mut lent)
+                            handles::to_resources(world, &p.ty, v, &mut *store, &mut lent)
                         })
-                        .collect::<Result<Vec<_>, _>>(),
-                    _ => Ok(args.to_vec()),
+                        .collect::<Result<Vec<_>, _>>()
+                        .map(std::borrow::Cow::Owned),
+                    None => Ok(std::borrow::Cow::Borrowed(args)),
                 };
                 let real_args = match real_args {
                     Ok(a) => a,
@@ -500,10 +523,10 @@ impl EchoInstance {
                 let end = match outcome {
                     Ok(()) => match (
                         results.into_iter().next(),
-                        echo.and_then(|e| e.result.as_ref()),
+                        echo.and_then(|(w, e)| Some((w, e.result.as_ref()?))),
                     ) {
-                        (Some(v), Some(ty)) if world.has_resources() => {
-                            match handles::to_numbers(&world, ty, &v, &mut *store) {
+                        (Some(v), Some((world, ty))) => {
+                            match handles::to_numbers(world, ty, &v, &mut *store) {
                                 Ok(v) => CallEnd::Returned(Some(v)),
                                 Err(e) => CallEnd::Failed {
                                     kind: FailureKind::Protocol {

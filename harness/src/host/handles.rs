@@ -56,19 +56,6 @@ pub fn number(world: &CaseWorld, ty: &Ty, v: &mut Val, next: &mut u32) {
     });
 }
 
-/// The numbers of the `own` handles in `v`: the resources whose ownership
-/// the value carries.
-pub fn owned(world: &CaseWorld, ty: &Ty, v: &Val) -> Vec<(TypeIndex, u32)> {
-    let mut out = Vec::new();
-    let mut v = v.clone();
-    walk_mut(world, ty, &mut v, &mut |r, own, slot| {
-        if let (true, Val::U32(n)) = (own, &*slot) {
-            out.push((r, *n));
-        }
-    });
-    out
-}
-
 /// `v` with every handle number made into a wasmtime resource of `store`:
 /// an `own` becomes a new host resource the guest will own, a `borrow` one
 /// the host lends (kept in `lent`, to drop after the call).
@@ -243,7 +230,7 @@ mod tests {
     }
 
     #[test]
-    fn handles_are_numbered_in_order_and_only_owns_are_owned() {
+    fn handles_are_numbered_in_order() {
         let w = world();
         let mut v = Val::Record(vec![
             ("a".into(), Val::U32(0)),
@@ -259,7 +246,6 @@ mod tests {
                 ("b".into(), Val::List(vec![Val::U32(2), Val::U32(3)])),
             ])
         );
-        assert_eq!(owned(&w, &Ty::Named(1), &v), vec![(0, 1)]);
         // A plain u32 is not a handle.
         let mut plain = Val::U32(0);
         number(&w, &Ty::U32, &mut plain, &mut next);
