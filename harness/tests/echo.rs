@@ -4,9 +4,11 @@
 //! killed campaign resumes. (Each driver's own tests add faulty Go and
 //! Python guests and missing toolchains.)
 
-use std::path::Path;
+mod common;
+
+use common::campaign;
 use wasmtime::component::Val;
-use witness::campaign::{self, CampaignConfig, CaseSource, Summary};
+use witness::campaign::{self, CampaignConfig, CaseSource};
 use witness::disk::Cache;
 use witness::guest::{GuestSpec, Target};
 use witness::host::echo::{CallOutcome, EchoGuest, FailureKind, Hop};
@@ -18,29 +20,6 @@ use witness::{wit_import, wit_text};
 fn every_type() -> witness::ty::CaseWorld {
     let path = witness::disk::workspace_root().join("wit/every-type.wit");
     wit_import::import_wit(&path).unwrap().world
-}
-
-/// The project's list of known bugs: their hits are counted apart, and the
-/// tests assert that nothing else fails.
-fn known_bugs() -> Suppressions {
-    Suppressions::load(&witness::disk::workspace_root().join("corpus/suppressions.toml")).unwrap()
-}
-
-fn campaign(target: &[&str], source: CaseSource, calls: u64, findings: &Path) -> Summary {
-    let config = CampaignConfig {
-        source,
-        calls,
-        targets: vec![target.iter().map(|s| s.to_string()).collect()],
-        values: ValueConfig::default(),
-        host: HostConfig::default(),
-        findings_dir: findings.to_path_buf(),
-        suppressions: known_bugs(),
-        command_prefix: "witness".into(),
-        fresh: true,
-        progress: false,
-        leak_cycles: 0,
-    };
-    campaign::run(&config, &Cache::from_env()).unwrap()
 }
 
 fn every_type_round_trip(target: &[&str], calls: u64) {

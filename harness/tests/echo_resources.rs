@@ -3,45 +3,29 @@
 //! functions, with `own` and `borrow` handles alone and nested in every
 //! compound type, round-trip in each language that echoes resources.
 
+mod common;
+
 use wasmtime::component::Val;
-use witness::campaign::{self, CampaignConfig, CaseSource, Summary};
+use witness::campaign::{CaseSource, Summary};
 use witness::disk::Cache;
 use witness::guest::{GuestSpec, Target};
 use witness::host::Host;
 use witness::host::HostConfig;
 use witness::host::echo::{CallOutcome, EchoGuest, FailureKind, Hop};
 use witness::smith;
-use witness::suppress::Suppressions;
-use witness::value::ValueConfig;
 
 fn campaign(target: &[&str], seed: u64, worlds: u64, calls: u64) -> Summary {
     let dir = tempfile::tempdir().unwrap();
-    let dir = std::mem::ManuallyDrop::new(dir);
-    let config = CampaignConfig {
-        source: CaseSource::Seeded {
-            seed,
-            worlds,
-            config: Some(smith::Config {
-                resources: true,
-                ..smith::Config::default()
-            }),
+    let source = CaseSource::Seeded {
+        seed,
+        worlds,
+        config: Some(smith::Config {
             resources: true,
-        },
-        calls,
-        targets: vec![target.iter().map(|s| s.to_string()).collect()],
-        values: ValueConfig::default(),
-        host: HostConfig::default(),
-        findings_dir: dir.path().to_path_buf(),
-        suppressions: Suppressions::load(
-            &witness::disk::workspace_root().join("corpus/suppressions.toml"),
-        )
-        .unwrap(),
-        command_prefix: "witness".into(),
-        fresh: true,
-        progress: false,
-        leak_cycles: 0,
+            ..smith::Config::default()
+        }),
+        resources: true,
     };
-    campaign::run(&config, &Cache::from_env()).unwrap()
+    common::campaign(target, source, calls, dir.path())
 }
 
 fn round_trip(lang: &str, seed: u64, worlds: u64, calls: u64) {

@@ -4,13 +4,11 @@
 //! their functions (resource constructors, methods and statics among them)
 //! round-trip in a Rust guest.
 
+mod common;
+
 use std::path::PathBuf;
-use witness::campaign::{self, CampaignConfig, CaseSource};
-use witness::disk::Cache;
-use witness::host::HostConfig;
-use witness::suppress::Suppressions;
+use witness::campaign::CaseSource;
 use witness::ty::{CaseWorld, TypeDefKind};
-use witness::value::ValueConfig;
 
 /// `wasmtime-wasi`'s WIT directory: the crate's source, which cargo
 /// unpacked into its registry to build witness (the version is the one
@@ -49,10 +47,7 @@ fn counts(world: &CaseWorld) -> (usize, usize, usize) {
     let with_handles = world
         .funcs
         .iter()
-        .filter(|f| {
-            f.params.iter().any(|p| world.has_handles(&p.ty))
-                || f.result.as_ref().is_some_and(|r| world.has_handles(r))
-        })
+        .filter(|f| world.carries_handles(f))
         .count();
     (resources, members, with_handles)
 }
@@ -75,27 +70,12 @@ fn the_wasi_interfaces_import_whole_and_round_trip_in_rust() {
 
     let dir = tempfile::tempdir().unwrap();
     let calls = 400;
-    let config = CampaignConfig {
-        source: CaseSource::Fixed {
-            seed: 3,
-            world,
-            origin: "wasmtime-wasi p2 wit".into(),
-        },
-        calls,
-        targets: vec![vec!["rust".into()]],
-        values: ValueConfig::default(),
-        host: HostConfig::default(),
-        findings_dir: dir.path().to_path_buf(),
-        suppressions: Suppressions::load(
-            &witness::disk::workspace_root().join("corpus/suppressions.toml"),
-        )
-        .unwrap(),
-        command_prefix: "witness".into(),
-        fresh: true,
-        progress: false,
-        leak_cycles: 0,
+    let source = CaseSource::Fixed {
+        seed: 3,
+        world,
+        origin: "wasmtime-wasi p2 wit".into(),
     };
-    let summary = campaign::run(&config, &Cache::from_env()).unwrap();
+    let summary = common::campaign(&["rust"], source, calls, dir.path());
     assert_eq!(
         summary.failed(),
         0,
