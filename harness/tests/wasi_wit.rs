@@ -1,8 +1,9 @@
 //! Real WIT with resources: the WASI 0.2 interfaces wasmtime-wasi 48.0.8
-//! ships (`src/p2/wit` of the crate witness links, found with `cargo
-//! metadata`) go through `--wit`'s importer with no function skipped, and
-//! their functions (resource constructors, methods and statics among them)
-//! round-trip in a Rust guest.
+//! ships (`src/p2/wit` of the crate witness links, found through
+//! Cargo.lock), and wasi-http 0.2 (`wit/wasi-http`, copied from
+//! wasmtime-wasi-http 48.0.8), go through `--wit`'s importer with no
+//! function skipped, and their functions (resource constructors, methods
+//! and statics among them) round-trip in a Rust guest.
 
 mod common;
 
@@ -91,5 +92,66 @@ fn the_wasi_interfaces_import_whole_and_round_trip_in_rust() {
         "{}",
         summary.table()
     );
+    assert_eq!(summary.passed(), calls, "{}", summary.table());
+}
+
+/// The resources `wasi:http/types` defines (as `grep resource` lists them).
+const HTTP_RESOURCES: [&str; 11] = [
+    "fields",
+    "future-incoming-response",
+    "future-trailers",
+    "incoming-body",
+    "incoming-request",
+    "incoming-response",
+    "outgoing-body",
+    "outgoing-request",
+    "outgoing-response",
+    "request-options",
+    "response-outparam",
+];
+
+/// The members of wasi-http's own resources, and how many of those
+/// resources have one.
+fn http_members(world: &CaseWorld) -> (usize, usize) {
+    let mut resources = std::collections::BTreeSet::new();
+    let members = world
+        .funcs
+        .iter()
+        .filter_map(|f| world.member_of(&f.name))
+        .filter(|(r, _)| HTTP_RESOURCES.contains(&world.types[*r].name.as_str()))
+        .inspect(|(r, _)| {
+            resources.insert(*r);
+        })
+        .count();
+    (members, resources.len())
+}
+
+#[test]
+fn wasi_http_imports_whole_and_its_resource_methods_round_trip_in_rust() {
+    let dir = witness::disk::workspace_root().join("wit/wasi-http");
+    let imported = witness::wit_import::import_wit(&dir).unwrap();
+    assert!(imported.skipped.is_empty(), "{:?}", imported.skipped);
+    let world = imported.world;
+    let (resources, members, with_handles) = counts(&world);
+    let (http, http_resources) = http_members(&world);
+    eprintln!(
+        "wasi-http 0.2: {} functions, {resources} resources, {members} members ({http} of the \
+         {http_resources} wasi:http resources), {with_handles} functions with handles",
+        world.funcs.len()
+    );
+    assert_eq!(http_resources, HTTP_RESOURCES.len());
+    assert!(http >= 40 && with_handles >= 60, "{http} {with_handles}");
+
+    let findings = tempfile::tempdir().unwrap();
+    let calls = 400;
+    let source = CaseSource::Fixed {
+        seed: 5,
+        world,
+        origin: "wit/wasi-http".into(),
+    };
+    let summary = common::campaign(&["rust"], source, calls, findings.path());
+    assert_eq!(summary.failed(), 0, "{}{:?}", summary.table(), summary.known_lines());
+    // As above, only `wasi:io/poll.poll` is set aside.
+    assert_eq!(summary.languages[0].set_aside_funcs, 1, "{}", summary.table());
     assert_eq!(summary.passed(), calls, "{}", summary.table());
 }
