@@ -83,18 +83,26 @@ impl CaseSource {
         }
     }
 
-    /// The `i`th case for a target that echoes resources; `None` when the
-    /// generator could not make one from its bytes (not a bug: the bytes ran
-    /// out).
+    /// The `i`th case for a target that echoes resources of both sides;
+    /// `None` when the generator could not make one from its bytes (not a
+    /// bug: the bytes ran out).
     pub fn case(&self, i: u64) -> Option<CaseWorld> {
-        self.case_for(i, true)
+        self.case_for(i, true, true)
     }
 
     /// The `i`th case for a target that echoes resources or not
-    /// (`with_resources`). A world the source gives resources to is drawn
-    /// without them for a target that does not echo them: the same world
-    /// as with resources switched off, which is the world it always was.
-    pub fn case_for(&self, i: u64, with_resources: bool) -> Option<CaseWorld> {
+    /// (`with_resources`), and resources the guest defines or not
+    /// (`with_guest_resources`). A world the source gives resources to is
+    /// drawn without them for a target that does not echo them: the same
+    /// world as with resources switched off, which is the world it always
+    /// was; and with host resources only for a target that echoes no guest
+    /// resources.
+    pub fn case_for(
+        &self,
+        i: u64,
+        with_resources: bool,
+        with_guest_resources: bool,
+    ) -> Option<CaseWorld> {
         match self {
             CaseSource::Fixed { world, .. } => Some(world.clone()),
             CaseSource::Seeded {
@@ -115,6 +123,7 @@ impl CaseSource {
                     }
                 };
                 config.resources &= *resources && with_resources;
+                config.guest_resources = config.resources && with_guest_resources;
                 smith::smith(&config, &mut u).ok()
             }
         }
@@ -426,14 +435,21 @@ fn run_target(
     // (the executor protocol carries no handles yet).
     let with_resources = target.echoes_resources()
         && matches!(config.host.placement, crate::runtime::Placement::InProcess);
+    let with_guest_resources = with_resources && target.echoes_guest_resources();
     while progress.next_world < total {
         let i = progress.next_world;
         bars.start_world(i);
-        match config.source.case_for(i, with_resources) {
+        match config
+            .source
+            .case_for(i, with_resources, with_guest_resources)
+        {
             None => progress.summary.skipped_worlds += 1,
             // A world of the user's WIT with resources, for a driver that
             // does not echo them or an executor.
-            Some(world) if world.has_resources() && !with_resources => {
+            Some(world)
+                if (world.has_resources() && !with_resources)
+                    || (world.has_guest_resources() && !with_guest_resources) =>
+            {
                 progress.summary.resource_worlds_skipped += 1
             }
             Some(world) => runner.run_world(i, &world, &mut progress)?,

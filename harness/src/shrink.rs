@@ -372,7 +372,9 @@ fn cost(world: &CaseWorld, call: Option<&Call>) -> Cost {
             TypeDefKind::Enum(cs) | TypeDefKind::Flags(cs) => {
                 names += cs.iter().map(String::len).sum::<usize>()
             }
-            TypeDefKind::Resource(ms) => names += ms.iter().map(|m| m.name.len()).sum::<usize>(),
+            TypeDefKind::Resource(ms) | TypeDefKind::GuestResource(ms) => {
+                names += ms.iter().map(|m| m.name.len()).sum::<usize>()
+            }
             TypeDefKind::Alias(_) => {}
         }
     }
@@ -512,7 +514,7 @@ fn fewer_members(world: &CaseWorld, _call: Option<&Call>) -> Vec<CaseWorld> {
             TypeDefKind::Record(fs) => fs.len(),
             TypeDefKind::Variant(cs) => cs.len(),
             TypeDefKind::Enum(cs) | TypeDefKind::Flags(cs) => cs.len(),
-            TypeDefKind::Resource(ms) => ms.len(),
+            TypeDefKind::Resource(ms) | TypeDefKind::GuestResource(ms) => ms.len(),
             TypeDefKind::Alias(_) => 0,
         };
         for r in chunks(n) {
@@ -527,6 +529,18 @@ fn fewer_members(world: &CaseWorld, _call: Option<&Call>) -> Vec<CaseWorld> {
                 TypeDefKind::Flags(cs) => TypeDefKind::Flags(without(cs, &r)),
                 // The echo of a dropped member is echoed through `upstream`.
                 TypeDefKind::Resource(ms) => TypeDefKind::Resource(without(ms, &r)),
+                // A guest resource keeps its constructor: the host makes
+                // every one through it.
+                TypeDefKind::GuestResource(ms) => {
+                    let kept = without(ms, &r);
+                    if !kept
+                        .iter()
+                        .any(|m| m.kind == crate::ty::MemberKind::Constructor)
+                    {
+                        continue;
+                    }
+                    TypeDefKind::GuestResource(kept)
+                }
                 TypeDefKind::Alias(_) => continue,
             };
             out.push(w);
@@ -594,7 +608,10 @@ fn ty_rewrites(world: &CaseWorld, ty: &Ty) -> Vec<Ty> {
             TypeDefKind::Alias(t) => out.push(t.clone()),
             TypeDefKind::Record(fs) => out.extend(fs.iter().map(|f| f.ty.clone())),
             TypeDefKind::Variant(cs) => out.extend(cs.iter().filter_map(|c| c.ty.clone())),
-            TypeDefKind::Enum(_) | TypeDefKind::Flags(_) | TypeDefKind::Resource(_) => {}
+            TypeDefKind::Enum(_)
+            | TypeDefKind::Flags(_)
+            | TypeDefKind::Resource(_)
+            | TypeDefKind::GuestResource(_) => {}
         },
         _ => {}
     }
@@ -698,7 +715,10 @@ fn slots(world: &CaseWorld) -> Vec<(Slot, Ty)> {
                 );
             }
             TypeDefKind::Alias(ty) => out.push((Slot::Alias(t), ty.clone())),
-            TypeDefKind::Enum(_) | TypeDefKind::Flags(_) | TypeDefKind::Resource(_) => {}
+            TypeDefKind::Enum(_)
+            | TypeDefKind::Flags(_)
+            | TypeDefKind::Resource(_)
+            | TypeDefKind::GuestResource(_) => {}
         }
     }
     out
@@ -782,7 +802,7 @@ fn shorter_names(world: &CaseWorld, _call: Option<&Call>) -> Vec<CaseWorld> {
             TypeDefKind::Enum(cs) | TypeDefKind::Flags(cs) => {
                 cs.iter_mut().enumerate().for_each(|(i, c)| *c = rename(i))
             }
-            TypeDefKind::Resource(ms) => ms
+            TypeDefKind::Resource(ms) | TypeDefKind::GuestResource(ms) => ms
                 .iter_mut()
                 .enumerate()
                 .filter(|(_, m)| m.kind != crate::ty::MemberKind::Constructor)

@@ -80,6 +80,37 @@ pub enum TypeDefKind {
     /// `resource name { .. }`, defined by the host in `types`. Each member
     /// is echoed by an `api` function of its own (see [`Member`]).
     Resource(Vec<Member>),
+    /// `resource name { .. }`, defined by the guest in `api` (see
+    /// [`crate::wit_text`]): the host makes one with its constructor,
+    /// calls its members and drops it; the guest implements each member by
+    /// forwarding to `upstream` (the member's echo function, with a handle
+    /// of a guest resource written as its id, a `u32`) and its destructor
+    /// by calling `upstream.<name>-destructor(id)` ([`Member::destructor_name`]).
+    /// Its handles only appear in signatures, alone or in anonymous types:
+    /// a named type lives in `types`, which cannot see `api`.
+    GuestResource(Vec<Member>),
+}
+
+impl TypeDefKind {
+    /// The members of a resource of either side; `None` for a value type.
+    pub fn members(&self) -> Option<&[Member]> {
+        match self {
+            TypeDefKind::Resource(m) | TypeDefKind::GuestResource(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn members_mut(&mut self) -> Option<&mut Vec<Member>> {
+        match self {
+            TypeDefKind::Resource(m) | TypeDefKind::GuestResource(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a resource (of either side), not a value type.
+    pub fn is_resource(&self) -> bool {
+        self.members().is_some()
+    }
 }
 
 /// A constructor, method or static function of a resource.
@@ -134,6 +165,16 @@ impl Member {
             n += 1;
         }
         name
+    }
+}
+
+impl Member {
+    /// The `upstream` function a guest resource's destructor calls with the
+    /// id of the resource it destroys: `<resource>-destructor`. No member
+    /// echo has the name: a generated member is never called `destructor`
+    /// and an imported one is renamed.
+    pub fn destructor_name(resource: &str) -> String {
+        format!("{resource}-destructor")
     }
 }
 
@@ -293,7 +334,9 @@ impl CaseWorld {
                 TypeDefKind::Enum(_) => TypeKind::Enum,
                 TypeDefKind::Flags(_) => TypeKind::Flags,
                 TypeDefKind::Alias(_) => unreachable!("resolve sees through aliases"),
-                TypeDefKind::Resource(_) => unreachable!("a resource is not a value type"),
+                TypeDefKind::Resource(_) | TypeDefKind::GuestResource(_) => {
+                    unreachable!("a resource is not a value type")
+                }
             },
         }
     }
@@ -337,7 +380,9 @@ impl CaseWorld {
                 TypeDefKind::Enum(_) => 1,
                 TypeDefKind::Flags(names) => names.len().div_ceil(32).max(1),
                 TypeDefKind::Alias(_) => unreachable!("resolve sees through aliases"),
-                TypeDefKind::Resource(_) => unreachable!("a resource is not a value type"),
+                TypeDefKind::Resource(_) | TypeDefKind::GuestResource(_) => {
+                    unreachable!("a resource is not a value type")
+                }
             },
         }
     }
@@ -372,16 +417,60 @@ impl CaseWorld {
     /// `upstream` like any function.
     pub fn member_of(&self, func: &str) -> Option<(TypeIndex, &Member)> {
         let f = self.funcs.iter().find(|f| f.name == func)?;
-        self.types
-            .iter()
-            .enumerate()
-            .find_map(|(i, def)| match &def.kind {
-                TypeDefKind::Resource(members) => members
-                    .iter()
-                    .find(|m| m.echo == func && Self::fits(i, m.kind, f))
-                    .map(|m| (i, m)),
-                _ => None,
-            })
+        self.types.iter().enumerate().find_map(|(i, def)| {
+            def.kind
+                .members()?
+                .iter()
+                .find(|m| m.echo == func && Self::fits(i, m.kind, f))
+                .map(|m| (i, m))
+        })
+    }
+
+    /// [`CaseWorld::member_of`], for members of host resources only: the
+    /// functions the guest echoes by calling the member, not `upstream`.
+    pub fn host_member_of(&self, func: &str) -> Option<(TypeIndex, &Member)> {
+        self.member_of(func)
+            .filter(|(r, _)| !self.is_guest_resource(*r))
+    }
+
+    /// Whether named type `i` is a resource the guest defines.
+    pub fn is_guest_resource(&self, i: TypeIndex) -> bool {
+        matches!(self.types[i].kind, TypeDefKind::GuestResource(_))
+    }
+
+    /// The guest resources of the world, by index.
+    pub fn guest_resources(&self) -> impl Iterator<Item = TypeIndex> + '_ {
+        (0..self.types.len()).filter(|&i| self.is_guest_resource(i))
+    }
+
+    /// Whether the world defines a guest resource.
+    pub fn has_guest_resources(&self) -> bool {
+        self.guest_resources().next().is_some()
+    }
+
+    /// The constructor of guest resource `g` with its echo: how the host
+    /// makes one.
+    pub fn constructor_of(&self, g: TypeIndex) -> Option<&Func> {
+        self.members(g)
+            .into_iter()
+            .find(|(m, _)| m.kind == MemberKind::Constructor)
+            .map(|(_, f)| f)
+    }
+
+    /// Whether a value of `ty` carries a handle of a guest resource.
+    pub fn has_guest_handles(&self, ty: &Ty) -> bool {
+        self.has_handle_where(
+            ty,
+            &|t| matches!(t, Ty::Own(i) | Ty::Borrow(i) if self.is_guest_resource(*i)),
+        )
+    }
+
+    /// Whether a value of `ty` carries a handle of a host resource.
+    pub fn has_host_handles(&self, ty: &Ty) -> bool {
+        self.has_handle_where(
+            ty,
+            &|t| matches!(t, Ty::Own(i) | Ty::Borrow(i) if !self.is_guest_resource(*i)),
+        )
     }
 
     /// Whether `echo` has the shape of a member of kind `kind` of resource
@@ -397,7 +486,7 @@ impl CaseWorld {
     /// The members of resource `r` that are members (see
     /// [`CaseWorld::member_of`]), with their echo functions.
     pub fn members(&self, r: TypeIndex) -> Vec<(&Member, &Func)> {
-        let TypeDefKind::Resource(members) = &self.types[r].kind else {
+        let Some(members) = self.types[r].kind.members() else {
             return Vec::new();
         };
         members
@@ -410,18 +499,27 @@ impl CaseWorld {
     }
 
     /// The functions echoed through `upstream` (every function that does
-    /// not echo a resource member), in order.
+    /// not echo a member of a host resource), in order. (The destructors
+    /// of guest resources are `upstream` functions too, but not echoes.)
     pub fn upstream_funcs(&self) -> impl Iterator<Item = &Func> {
         self.funcs
             .iter()
-            .filter(|f| self.member_of(&f.name).is_none())
+            .filter(|f| self.host_member_of(&f.name).is_none())
     }
 
-    /// Whether the world defines any resource.
+    /// The functions `api` exports as functions: every function that does
+    /// not echo a member of a guest resource (those are the resource's
+    /// members in `api`), in order.
+    pub fn api_funcs(&self) -> impl Iterator<Item = &Func> {
+        self.funcs.iter().filter(|f| {
+            self.member_of(&f.name)
+                .is_none_or(|(r, _)| !self.is_guest_resource(r))
+        })
+    }
+
+    /// Whether the world defines any resource, of either side.
     pub fn has_resources(&self) -> bool {
-        self.types
-            .iter()
-            .any(|t| matches!(t.kind, TypeDefKind::Resource(_)))
+        self.types.iter().any(|t| t.kind.is_resource())
     }
 
     /// Whether a value of `ty` carries a handle (`own` or `borrow`),
@@ -458,7 +556,10 @@ impl CaseWorld {
                     .filter_map(|c| c.ty.as_ref())
                     .any(|t| self.has_handle_where(t, pick)),
                 TypeDefKind::Alias(t) => self.has_handle_where(t, pick),
-                TypeDefKind::Enum(_) | TypeDefKind::Flags(_) | TypeDefKind::Resource(_) => false,
+                TypeDefKind::Enum(_)
+                | TypeDefKind::Flags(_)
+                | TypeDefKind::Resource(_)
+                | TypeDefKind::GuestResource(_) => false,
             },
             _ => false,
         }
@@ -491,7 +592,9 @@ impl CaseWorld {
                     TypeDefKind::Enum(cs) => cs.len(),
                     TypeDefKind::Flags(fs) => fs.len(),
                     TypeDefKind::Alias(t) => ty_weight(t),
-                    TypeDefKind::Resource(members) => members.len(),
+                    TypeDefKind::Resource(members) | TypeDefKind::GuestResource(members) => {
+                        members.len()
+                    }
                 }
             })
             .sum();

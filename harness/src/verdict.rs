@@ -180,6 +180,7 @@ impl Failure {
                 (None, Some(message.clone()))
             }
             FailureKind::Protocol { .. } => (None, None),
+            FailureKind::Lifetime { message } => (None, Some(message.clone())),
             FailureKind::Crash(crash) => (None, Some(crash.detail())),
         };
         let observed = match (&failure.observed_args, &failure.observed_result) {
@@ -348,6 +349,7 @@ pub fn classify(failure: &CallFailure) -> (Kind, String) {
         }
         FailureKind::Limit { message } => (Kind::Limit, finding::normalise_message(message)),
         FailureKind::Protocol { message } => (Kind::Protocol, finding::normalise_message(message)),
+        FailureKind::Lifetime { message } => (Kind::Resource, finding::normalise_message(message)),
         FailureKind::Crash(crash) => (crash.kind(), crash.class()),
     }
 }

@@ -135,7 +135,7 @@ pub fn echo_case(text: &str) -> Result<CaseWorld, WitImportError> {
     let package = resolve.worlds[world]
         .package
         .expect("a world resolved from text belongs to its package");
-    let case = import_package(&resolve, package, Path::new(wit_text::PACKAGE))?;
+    let case = import(&resolve, package, Path::new(wit_text::PACKAGE), true)?;
     Ok(case.world)
 }
 
@@ -145,7 +145,20 @@ pub(crate) fn import_package(
     package: PackageId,
     path: &Path,
 ) -> Result<ImportedCase, WitImportError> {
+    import(resolve, package, path, false)
+}
+
+/// [`import_package`]; `echo` for an echo package, whose `upstream` is
+/// derived from `api` and read not at all, and whose resources defined in
+/// `api` are the guest's.
+fn import(
+    resolve: &Resolve,
+    package: PackageId,
+    path: &Path,
+    echo: bool,
+) -> Result<ImportedCase, WitImportError> {
     let mut importer = Importer {
+        echo,
         resolve,
         path,
         candidates: Vec::new(),
@@ -169,6 +182,8 @@ struct Candidate<'a> {
 }
 
 struct Importer<'a> {
+    /// Reading an echo package back (see [`import`]).
+    echo: bool,
     resolve: &'a Resolve,
     path: &'a Path,
     candidates: Vec<Candidate<'a>>,
@@ -219,6 +234,9 @@ impl<'a> Importer<'a> {
         }
         let resolve = self.resolve;
         let iface = &resolve.interfaces[id];
+        if self.echo && iface.name.as_deref() == Some("upstream") {
+            return;
+        }
         let (origin, owner) = match (resolve.id_of(id), inline) {
             (Some(origin), _) => (origin, iface.name.clone().unwrap_or_default()),
             (None, Some((key, world))) => {
@@ -584,7 +602,7 @@ impl<'a> Importer<'a> {
         for (func, member) in funcs.iter().zip(members) {
             if let Some((r, mut member)) = member {
                 member.echo = func.name.clone();
-                if let ty::TypeDefKind::Resource(ms) = &mut types[r].kind {
+                if let Some(ms) = types[r].kind.members_mut() {
                     ms.push(member);
                 }
             }
@@ -639,6 +657,9 @@ impl<'a> Importer<'a> {
             }
             TypeDefKind::Type(t) => ty::TypeDefKind::Alias(ty(t)),
             // Members are added with the functions.
+            TypeDefKind::Resource if self.echo && self.owner_name(def) == "api" => {
+                ty::TypeDefKind::GuestResource(Vec::new())
+            }
             TypeDefKind::Resource => ty::TypeDefKind::Resource(Vec::new()),
             // `type x = list<u8>;` and the like: aliases of anonymous types.
             other => ty::TypeDefKind::Alias(self.anonymous(other, index_of)),

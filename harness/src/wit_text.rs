@@ -26,13 +26,30 @@
 //! ```wit
 //! interface types { resource file { read: func(n: u32) -> list<u8>; } }
 //! interface api { use types.{file}; file-read: func(self: borrow<file>, n: u32) -> list<u8>; }
-//! ``` The text
+//! ```
+//!
+//! A resource the guest defines is written in `api`, with its members; in
+//! `upstream` each member is a function of its echo's name whose handles of
+//! guest resources are ids (`u32`), and each guest resource has a
+//! destructor function the guest calls with the id (see
+//! [`crate::ty::TypeDefKind::GuestResource`]):
+//!
+//! ```wit
+//! interface api { resource conn { constructor(url: string); send: func(b: list<u8>) -> u32; } }
+//! interface upstream {
+//!   conn-constructor: func(url: string) -> u32;
+//!   conn-send: func(receiver: u32, b: list<u8>) -> u32;
+//!   conn-destructor: func(id: u32);
+//! }
+//! ```
+//!
+//! The text
 //! is deterministic (the same world always prints the same bytes) and meant
 //! to be read by people: reports and reproducers show it as is.
 
 use std::fmt::Write as _;
 
-use crate::ty::{CaseWorld, Func, MemberKind, Ty, TypeDefKind, TypeIndex};
+use crate::ty::{CaseWorld, Func, Member, MemberKind, Ty, TypeDefKind, TypeIndex};
 
 /// The package every echo case lives in.
 pub const PACKAGE: &str = "witness:case";
@@ -134,11 +151,33 @@ pub fn escape_ident(name: &str) -> String {
 /// `list<tuple<u8, foo>>`.
 pub fn ty_to_wit(world: &CaseWorld, ty: &Ty) -> String {
     let mut out = String::new();
-    write_ty(&mut out, world, ty);
+    write_ty(&mut out, world, ty, Side::Api);
     out
 }
 
-fn write_ty(out: &mut String, world: &CaseWorld, ty: &Ty) {
+/// Which interface a type is written for: in `upstream` a handle of a
+/// guest resource is its id, a `u32`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Api,
+    Upstream,
+}
+
+fn ty_text(world: &CaseWorld, ty: &Ty, side: Side) -> String {
+    let mut out = String::new();
+    write_ty(&mut out, world, ty, side);
+    out
+}
+
+fn write_ty(out: &mut String, world: &CaseWorld, ty: &Ty, side: Side) {
+    let write_ty = |out: &mut String, world: &CaseWorld, ty: &Ty| write_ty(out, world, ty, side);
+    if let Ty::Own(i) | Ty::Borrow(i) = ty
+        && side == Side::Upstream
+        && world.is_guest_resource(*i)
+    {
+        out.push_str("u32");
+        return;
+    }
     let simple = match ty {
         Ty::Bool => "bool",
         Ty::S8 => "s8",
@@ -237,14 +276,14 @@ pub fn echo_package(world: &CaseWorld) -> String {
     write_func_interface(
         &mut out,
         world,
-        "api",
-        &world.funcs.iter().collect::<Vec<_>>(),
+        Side::Api,
+        &world.api_funcs().collect::<Vec<_>>(),
     );
     out.push('\n');
     write_func_interface(
         &mut out,
         world,
-        "upstream",
+        Side::Upstream,
         &world.upstream_funcs().collect::<Vec<_>>(),
     );
     out.push('\n');
@@ -256,13 +295,17 @@ pub fn echo_package(world: &CaseWorld) -> String {
 }
 
 fn write_types_interface(out: &mut String, world: &CaseWorld) {
-    if world.types.is_empty() {
+    let printed: Vec<usize> = (0..world.types.len())
+        .filter(|&i| !world.is_guest_resource(i))
+        .collect();
+    if printed.is_empty() {
         out.push_str("interface types {}\n");
         return;
     }
     out.push_str("interface types {\n");
-    for (i, def) in world.types.iter().enumerate() {
-        if i > 0 {
+    for (n, &i) in printed.iter().enumerate() {
+        let def = &world.types[i];
+        if n > 0 {
             out.push('\n');
         }
         let name = escape_ident(&def.name);
@@ -315,45 +358,53 @@ fn write_types_interface(out: &mut String, world: &CaseWorld) {
             TypeDefKind::Alias(ty) => {
                 let _ = writeln!(out, "  type {name} = {};", ty_to_wit(world, ty));
             }
-            TypeDefKind::Resource(_) if world.members(i).is_empty() => {
-                let _ = writeln!(out, "  resource {name};");
-            }
-            TypeDefKind::Resource(_) => {
-                let _ = writeln!(out, "  resource {name} {{");
-                for (member, func) in world.members(i) {
-                    let member_name = escape_ident(&member.name);
-                    let _ = match member.kind {
-                        MemberKind::Constructor => {
-                            writeln!(
-                                out,
-                                "    constructor{};",
-                                params_to_wit(world, &func.params)
-                            )
-                        }
-                        MemberKind::Method => writeln!(
-                            out,
-                            "    {member_name}: func{}{};",
-                            params_to_wit(world, &func.params[1..]),
-                            result_to_wit(world, func)
-                        ),
-                        MemberKind::Static => writeln!(
-                            out,
-                            "    {member_name}: static func{}{};",
-                            params_to_wit(world, &func.params),
-                            result_to_wit(world, func)
-                        ),
-                    };
-                }
-                out.push_str("  }\n");
-            }
+            TypeDefKind::Resource(_) => write_resource(out, world, i),
+            TypeDefKind::GuestResource(_) => {}
         }
     }
     out.push_str("}\n");
 }
 
-/// The named types the signatures of `funcs` mention directly, in index
-/// order: what `api` and `upstream` must `use` from `types`.
-fn used_by_signatures(funcs: &[&Func]) -> Vec<TypeIndex> {
+/// A resource with its members (indented for an interface), written in
+/// `types` for a host resource and in `api` for a guest one.
+fn write_resource(out: &mut String, world: &CaseWorld, i: TypeIndex) {
+    let name = escape_ident(&world.def(i).name);
+    let members = world.members(i);
+    if members.is_empty() {
+        let _ = writeln!(out, "  resource {name};");
+        return;
+    }
+    let _ = writeln!(out, "  resource {name} {{");
+    for (member, func) in members {
+        let member_name = escape_ident(&member.name);
+        let _ = match member.kind {
+            MemberKind::Constructor => {
+                writeln!(
+                    out,
+                    "    constructor{};",
+                    params_to_wit(world, &func.params, Side::Api)
+                )
+            }
+            MemberKind::Method => writeln!(
+                out,
+                "    {member_name}: func{}{};",
+                params_to_wit(world, &func.params[1..], Side::Api),
+                result_to_wit(world, func, Side::Api)
+            ),
+            MemberKind::Static => writeln!(
+                out,
+                "    {member_name}: static func{}{};",
+                params_to_wit(world, &func.params, Side::Api),
+                result_to_wit(world, func, Side::Api)
+            ),
+        };
+    }
+    out.push_str("  }\n");
+}
+
+/// The named types of `types` the signatures of `funcs` mention directly
+/// (written for `side`), in index order: what the interface must `use`.
+fn used_by_signatures(world: &CaseWorld, funcs: &[&Func]) -> Vec<TypeIndex> {
     let mut used = Vec::new();
     for func in funcs {
         for param in &func.params {
@@ -363,17 +414,32 @@ fn used_by_signatures(funcs: &[&Func]) -> Vec<TypeIndex> {
             CaseWorld::direct_names(result, &mut used);
         }
     }
+    // A guest resource is `api`'s own; in `upstream` its handles are ids.
+    used.retain(|&i| !world.is_guest_resource(i));
     used.sort_unstable();
     used
 }
 
-fn write_func_interface(out: &mut String, world: &CaseWorld, iface: &str, funcs: &[&Func]) {
-    if funcs.is_empty() {
+/// `api` (its guest resources, then its functions) or `upstream` (its
+/// functions, then the destructors of the guest resources).
+fn write_func_interface(out: &mut String, world: &CaseWorld, side: Side, funcs: &[&Func]) {
+    let iface = match side {
+        Side::Api => "api",
+        Side::Upstream => "upstream",
+    };
+    let guest_resources: Vec<TypeIndex> = world.guest_resources().collect();
+    if funcs.is_empty() && guest_resources.is_empty() {
         let _ = writeln!(out, "interface {iface} {{}}");
         return;
     }
     let _ = writeln!(out, "interface {iface} {{");
-    let used = used_by_signatures(funcs);
+    let mut signatures: Vec<&Func> = funcs.to_vec();
+    if side == Side::Api {
+        for &g in &guest_resources {
+            signatures.extend(world.members(g).into_iter().map(|(_, f)| f));
+        }
+    }
+    let used = used_by_signatures(world, &signatures);
     if !used.is_empty() {
         let names: Vec<String> = used
             .iter()
@@ -382,31 +448,45 @@ fn write_func_interface(out: &mut String, world: &CaseWorld, iface: &str, funcs:
         let _ = writeln!(out, "  use types.{{{}}};", names.join(", "));
         out.push('\n');
     }
+    if side == Side::Api {
+        for &g in &guest_resources {
+            write_resource(out, world, g);
+        }
+    }
     for func in funcs {
-        let _ = writeln!(out, "  {}", func_to_wit(world, func));
+        let _ = writeln!(out, "  {}", func_to_wit(world, func, side));
+    }
+    if side == Side::Upstream {
+        for &g in &guest_resources {
+            let _ = writeln!(
+                out,
+                "  {}: func(id: u32);",
+                escape_ident(&Member::destructor_name(&world.def(g).name))
+            );
+        }
     }
     out.push_str("}\n");
 }
 
 /// One function declaration: `name: func(a: u8, b: foo) -> string;`.
-fn func_to_wit(world: &CaseWorld, func: &Func) -> String {
+fn func_to_wit(world: &CaseWorld, func: &Func, side: Side) -> String {
     format!(
         "{}: func{}{};",
         escape_ident(&func.name),
-        params_to_wit(world, &func.params),
-        result_to_wit(world, func)
+        params_to_wit(world, &func.params, side),
+        result_to_wit(world, func, side)
     )
 }
 
 /// ` -> T` for a function with a result, nothing for one without.
-fn result_to_wit(world: &CaseWorld, func: &Func) -> String {
+fn result_to_wit(world: &CaseWorld, func: &Func, side: Side) -> String {
     func.result
         .as_ref()
-        .map_or_else(String::new, |r| format!(" -> {}", ty_to_wit(world, r)))
+        .map_or_else(String::new, |r| format!(" -> {}", ty_text(world, r, side)))
 }
 
 /// `(a: u8, b: foo)`.
-fn params_to_wit(world: &CaseWorld, params: &[crate::ty::Param]) -> String {
+fn params_to_wit(world: &CaseWorld, params: &[crate::ty::Param], side: Side) -> String {
     let mut out = String::from("(");
     for (i, param) in params.iter().enumerate() {
         if i > 0 {
@@ -416,7 +496,7 @@ fn params_to_wit(world: &CaseWorld, params: &[crate::ty::Param]) -> String {
             out,
             "{}: {}",
             escape_ident(&param.name),
-            ty_to_wit(world, &param.ty)
+            ty_text(world, &param.ty, side)
         );
     }
     out.push(')');
@@ -518,7 +598,10 @@ pub(crate) mod test_support {
                     .filter_map(|c| c.ty.as_ref())
                     .for_each(|t| walk(t, &mut found)),
                 TypeDefKind::Alias(t) => walk(t, &mut found),
-                TypeDefKind::Enum(_) | TypeDefKind::Flags(_) | TypeDefKind::Resource(_) => {}
+                TypeDefKind::Enum(_)
+                | TypeDefKind::Flags(_)
+                | TypeDefKind::Resource(_)
+                | TypeDefKind::GuestResource(_) => {}
             }
         }
         for f in &world.funcs {

@@ -1,12 +1,14 @@
 //! Resources in generated worlds, end to end through real guests: worlds
 //! whose host-defined resources have constructors, methods and static
 //! functions, with `own` and `borrow` handles alone and nested in every
-//! compound type, round-trip in each language that echoes resources.
+//! compound type, round-trip in each language that echoes resources; and
+//! worlds with resources the guest defines, whose destructors the host
+//! checks, in each language that echoes those.
 
 mod common;
 
 use wasmtime::component::Val;
-use witness::campaign::{CaseSource, Summary};
+use witness::campaign::CaseSource;
 use witness::disk::Cache;
 use witness::guest::{GuestSpec, Target};
 use witness::host::Host;
@@ -14,22 +16,26 @@ use witness::host::HostConfig;
 use witness::host::echo::{CallOutcome, EchoGuest, FailureKind, Hop};
 use witness::smith;
 
-fn campaign(target: &[&str], seed: u64, worlds: u64, calls: u64) -> Summary {
-    let dir = tempfile::tempdir().unwrap();
-    let source = CaseSource::Seeded {
+fn source(seed: u64, worlds: u64, guest_resources: bool) -> CaseSource {
+    CaseSource::Seeded {
         seed,
         worlds,
         config: Some(smith::Config {
             resources: true,
+            guest_resources,
             ..smith::Config::default()
         }),
         resources: true,
-    };
-    common::campaign(target, source, calls, dir.path())
+    }
 }
 
 fn round_trip(lang: &str, seed: u64, worlds: u64, calls: u64) {
-    let summary = campaign(&[lang], seed, worlds, calls);
+    round_trip_of(lang, source(seed, worlds, false), worlds, calls)
+}
+
+fn round_trip_of(lang: &str, source: CaseSource, worlds: u64, calls: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = common::campaign(&[lang], source, calls, dir.path());
     eprintln!("{}{:?}", summary.table(), summary.known_lines());
     assert_eq!(
         summary.failed(),
@@ -194,5 +200,198 @@ fn a_guest_that_leaks_memory_is_caught_by_the_leak_check() {
     assert_eq!(
         reproducer.signature(&leak).text(),
         "rust | leak | cycles | linear memory grows with the calls"
+    );
+}
+
+/// Generated worlds with resources the guest defines (constructors,
+/// methods, statics; `own` and `borrow` handles alone and in lists,
+/// options, results and tuples, as arguments and results) round-trip in
+/// Rust, every destructor run exactly once.
+#[test]
+fn generated_worlds_with_guest_resources_round_trip_in_rust() {
+    let (seed, worlds, calls) = (23, 12, 25);
+    let source = source(seed, worlds, true);
+    // What the worlds hold, so that the test is known to exercise it.
+    let (mut guest_worlds, mut members, mut handle_funcs) = (0, 0, 0);
+    for i in 0..worlds {
+        let world = source.case(i).unwrap();
+        guest_worlds += usize::from(world.has_guest_resources());
+        for f in &world.funcs {
+            let guest_member = world
+                .member_of(&f.name)
+                .is_some_and(|(r, _)| world.is_guest_resource(r));
+            members += usize::from(guest_member);
+            let handles = f
+                .params
+                .iter()
+                .skip(usize::from(guest_member))
+                .any(|p| world.has_guest_handles(&p.ty))
+                || f.result
+                    .as_ref()
+                    .is_some_and(|r| world.has_guest_handles(r));
+            handle_funcs += usize::from(handles);
+        }
+    }
+    eprintln!(
+        "{guest_worlds} worlds with guest resources, {members} members, {handle_funcs} functions with their handles"
+    );
+    assert!(
+        guest_worlds >= 3 && members >= 8 && handle_funcs >= 8,
+        "{guest_worlds} {members} {handle_funcs}"
+    );
+    round_trip_of("rust", source, worlds, calls);
+}
+
+/// A world with a guest resource `g`, each of its handles' roles once.
+const GUEST: &str = "package witness:case;\n\
+     interface types {}\n\
+     interface api {\n\
+       resource g { constructor(a: u8); }\n\
+       take: func(x: g) -> u8;\n\
+       twice: func() -> tuple<g, g>;\n\
+       look: func(a: borrow<g>, b: borrow<g>) -> u8;\n\
+     }\n\
+     interface upstream {\n\
+       take: func(x: u32) -> u8;\n\
+       twice: func() -> tuple<u32, u32>;\n\
+       look: func(a: u32, b: u32) -> u8;\n\
+       g-constructor: func(a: u8) -> u32;\n\
+       g-destructor: func(id: u32);\n\
+     }\n\
+     world echo { import upstream; export api; }\n";
+
+fn guest_calls() -> [(&'static str, Vec<Val>, Option<Val>); 4] {
+    [
+        ("take", vec![Val::U32(0)], Some(Val::U8(9))),
+        (
+            "twice",
+            vec![],
+            Some(Val::Tuple(vec![Val::U32(0), Val::U32(0)])),
+        ),
+        ("look", vec![Val::U32(0), Val::U32(0)], Some(Val::U8(4))),
+        ("g-constructor", vec![Val::U8(5)], Some(Val::U32(0))),
+    ]
+}
+
+fn failure(outcome: CallOutcome) -> Box<witness::host::echo::CallFailure> {
+    match outcome {
+        CallOutcome::Failed(f) => f,
+        CallOutcome::Passed => panic!("the faulty guest passed"),
+    }
+}
+
+/// The destructor oracle on a real guest: the faithful Rust guest of
+/// `GUEST` passes every call; one whose destructor never reports is caught
+/// at `destructor`, both for a resource it was given to own and for one it
+/// returned; one whose destructor reports twice is caught too.
+#[test]
+fn a_guest_that_never_runs_a_destructor_is_caught() {
+    for (func, args, result) in guest_calls() {
+        let outcome = call_once("rust", GUEST, &[], func, &args, result.as_ref());
+        assert!(
+            matches!(outcome, CallOutcome::Passed),
+            "{func}: {outcome:?}"
+        );
+    }
+    let silent = [("g-destructor".to_string(), String::new())];
+    let lifetime = |f: &witness::host::echo::CallFailure| match &f.kind {
+        FailureKind::Lifetime { message } => message.clone(),
+        other => panic!("{other:?}"),
+    };
+    let f = failure(call_once(
+        "rust",
+        GUEST,
+        &silent,
+        "take",
+        &[Val::U32(0)],
+        Some(&Val::U8(9)),
+    ));
+    assert_eq!(f.hop, Hop::Destructor, "{f:?}");
+    assert_eq!(
+        lifetime(&f),
+        "the guest was given `g` #1 to own and never destroyed it"
+    );
+    let (func, args, result) = &guest_calls()[3];
+    let f = failure(call_once(
+        "rust",
+        GUEST,
+        &silent,
+        func,
+        args,
+        result.as_ref(),
+    ));
+    assert_eq!(f.hop, Hop::Destructor, "{f:?}");
+    assert_eq!(lifetime(&f), "dropping a `g` ran no destructor");
+    let twice = [(
+        "g-destructor".to_string(),
+        "crate::bindings::witness::case::upstream::g_destructor(self.id); \
+         crate::bindings::witness::case::upstream::g_destructor(self.id);"
+            .to_string(),
+    )];
+    let f = failure(call_once(
+        "rust",
+        GUEST,
+        &twice,
+        "take",
+        &[Val::U32(0)],
+        Some(&Val::U8(9)),
+    ));
+    assert_eq!(f.hop, Hop::Destructor, "{f:?}");
+    assert!(lifetime(&f).contains("a second destructor run"), "{f:?}");
+}
+
+/// The identity oracle for guest resources: a Rust guest that forwards its
+/// two borrowed resources' ids swapped is caught at the import; one that
+/// returns its two new resources swapped is caught at the result, where
+/// the ids their destructors report stand.
+#[test]
+fn a_guest_that_mixes_up_its_own_resources_is_caught() {
+    let look = [(
+        "look".to_string(),
+        "crate::bindings::witness::case::upstream::look(\
+         b.get::<crate::bindings::WitnessG>().id, a.get::<crate::bindings::WitnessG>().id)"
+            .to_string(),
+    )];
+    let f = failure(call_once(
+        "rust",
+        GUEST,
+        &look,
+        "look",
+        &[Val::U32(0), Val::U32(0)],
+        Some(&Val::U8(4)),
+    ));
+    assert_eq!(f.hop, Hop::GuestToHostImport, "{f:?}");
+    let FailureKind::Mismatch(d) = &f.kind else {
+        panic!("{f:?}")
+    };
+    assert_eq!(
+        (d.path.as_str(), d.expected.as_str(), d.actual.as_str()),
+        ("a", "1", "2"),
+        "{d:?}"
+    );
+    let twice = [(
+        "twice".to_string(),
+        "{ let (a, b) = crate::bindings::witness::case::upstream::twice(); \
+         (exports::witness::case::api::G::new(crate::bindings::WitnessG { id: b }), \
+          exports::witness::case::api::G::new(crate::bindings::WitnessG { id: a })) }"
+            .to_string(),
+    )];
+    let result = Val::Tuple(vec![Val::U32(0), Val::U32(0)]);
+    let f = failure(call_once(
+        "rust",
+        GUEST,
+        &twice,
+        "twice",
+        &[],
+        Some(&result),
+    ));
+    assert_eq!(f.hop, Hop::ExportResult, "{f:?}");
+    let FailureKind::Mismatch(d) = &f.kind else {
+        panic!("{f:?}")
+    };
+    assert_eq!(
+        (d.expected.as_str(), d.actual.as_str()),
+        ("1", "2"),
+        "{d:?}"
     );
 }

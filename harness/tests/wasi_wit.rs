@@ -150,8 +150,19 @@ fn wasi_http_imports_whole_and_its_resource_methods_round_trip_in_rust() {
         origin: "wit/wasi-http".into(),
     };
     let summary = common::campaign(&["rust"], source, calls, findings.path());
-    assert_eq!(summary.failed(), 0, "{}{:?}", summary.table(), summary.known_lines());
+    assert_eq!(
+        summary.failed(),
+        0,
+        "{}{:?}",
+        summary.table(),
+        summary.known_lines()
+    );
     // As above, only `wasi:io/poll.poll` is set aside.
-    assert_eq!(summary.languages[0].set_aside_funcs, 1, "{}", summary.table());
+    assert_eq!(
+        summary.languages[0].set_aside_funcs,
+        1,
+        "{}",
+        summary.table()
+    );
     assert_eq!(summary.passed(), calls, "{}", summary.table());
 }

@@ -487,7 +487,9 @@ fn lift_from(cx: &LiftCx<'_>, it: &mut FlatIter<'_>, ty: &Ty) -> Result<Val, Abi
                 Val::Flags(set.map(|(_, n)| n.clone()).collect())
             }
             TypeDefKind::Alias(_) => unreachable!("resolve sees through aliases"),
-            TypeDefKind::Resource(_) => unreachable!("a resource is not a value type"),
+            TypeDefKind::Resource(_) | TypeDefKind::GuestResource(_) => {
+                unreachable!("a resource is not a value type")
+            }
         },
     })
 }

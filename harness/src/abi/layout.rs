@@ -400,7 +400,7 @@ impl<'w> Abi<'w> {
                 distinct("flags", &mut names.iter())?;
             }
             TypeDefKind::Alias(t) => self.check_ty(t, index, here)?,
-            TypeDefKind::Resource(members) => {
+            TypeDefKind::Resource(members) | TypeDefKind::GuestResource(members) => {
                 distinct("resource", &mut members.iter().map(|m| &m.name))?;
             }
         }
@@ -418,7 +418,10 @@ impl<'w> Abi<'w> {
                 });
             }
             Ty::Named(i) | Ty::Own(i) | Ty::Borrow(i) => {
-                let is_resource = matches!(self.world.types[*i].kind, TypeDefKind::Resource(_));
+                let is_resource = matches!(
+                    self.world.types[*i].kind,
+                    TypeDefKind::Resource(_) | TypeDefKind::GuestResource(_)
+                );
                 let handle = !matches!(ty, Ty::Named(_));
                 if is_resource != handle {
                     return Err(TypeError::NotAResource {
@@ -550,7 +553,9 @@ impl<'a> Sizer<'a> {
             }
             TypeDefKind::Alias(t) => self.layout(t),
             // Never laid out itself: handles to it are `u32`s.
-            TypeDefKind::Resource(_) => RawLayout { size: 4, align: 4 },
+            TypeDefKind::Resource(_) | TypeDefKind::GuestResource(_) => {
+                RawLayout { size: 4, align: 4 }
+            }
         }
     }
 

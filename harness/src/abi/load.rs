@@ -139,7 +139,9 @@ pub(crate) fn load_at(cx: &LiftCx<'_>, ty: &Ty, ptr: u64) -> Result<Val, AbiErro
                 Val::Flags(set.map(|(_, n)| n.clone()).collect())
             }
             TypeDefKind::Alias(_) => unreachable!("resolve sees through aliases"),
-            TypeDefKind::Resource(_) => unreachable!("a resource is not a value type"),
+            TypeDefKind::Resource(_) | TypeDefKind::GuestResource(_) => {
+                unreachable!("a resource is not a value type")
+            }
         },
     })
 }

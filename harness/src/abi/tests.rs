@@ -223,7 +223,9 @@ impl Gen<'_, '_> {
                     Val::Flags(set.map(|(_, n)| n.clone()).collect())
                 }
                 TypeDefKind::Alias(_) => unreachable!(),
-                TypeDefKind::Resource(_) => unreachable!("a resource is not a value type"),
+                TypeDefKind::Resource(_) | TypeDefKind::GuestResource(_) => {
+                    unreachable!("a resource is not a value type")
+                }
             },
         }
     }

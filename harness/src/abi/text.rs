@@ -544,7 +544,7 @@ impl Parser {
                     Val::Flags(names.iter().filter(|n| set.contains(n)).cloned().collect())
                 }
                 TypeDefKind::Alias(_) => unreachable!("resolve sees through aliases"),
-                TypeDefKind::Resource(_) => {
+                TypeDefKind::Resource(_) | TypeDefKind::GuestResource(_) => {
                     return expected(self, "a value type, not a resource");
                 }
             },
@@ -805,7 +805,7 @@ fn write_ty(world: &CaseWorld, ty: &Ty, s: &mut String) {
             Some(TypeDefKind::Flags(names)) => {
                 let _ = write!(s, "flags {{ {} }}", names.join(", "));
             }
-            Some(TypeDefKind::Resource(_)) => {
+            Some(TypeDefKind::Resource(_) | TypeDefKind::GuestResource(_)) => {
                 let _ = write!(s, "resource {}", world.types[*i].name);
             }
         },

@@ -131,7 +131,9 @@ pub(crate) fn name_clash(world: &CaseWorld) -> Option<String> {
             TypeDefKind::Variant(cs) => clash("cases", &mut cs.iter().map(|c| &c.name)),
             TypeDefKind::Enum(ns) => clash("cases", &mut ns.iter()),
             TypeDefKind::Flags(ns) => clash("flags", &mut ns.iter()),
-            TypeDefKind::Resource(ms) => clash("members", &mut ms.iter().map(|m| &m.name)),
+            TypeDefKind::Resource(ms) | TypeDefKind::GuestResource(ms) => {
+                clash("members", &mut ms.iter().map(|m| &m.name))
+            }
             TypeDefKind::Alias(_) => None,
         };
         if found.is_some() {

@@ -104,6 +104,10 @@ pub enum Stage {
     ImportResult,
     /// The export's result lifted out of the guest.
     ExportResult,
+    /// The destructors of the guest's own resources, run during the call
+    /// (for the handles it was given to own) and after it (for those it
+    /// returned and those it was lent).
+    Destructor,
     /// Many calls on one instance (the leak check), not one crossing.
     Cycles,
 }
@@ -120,6 +124,7 @@ impl Stage {
             Stage::GuestToHostImport => "guest->host import",
             Stage::ImportResult => "import result",
             Stage::ExportResult => "export result",
+            Stage::Destructor => "destructor",
             Stage::Cycles => "cycles",
         }
     }
@@ -132,6 +137,7 @@ impl Stage {
                 | Stage::GuestToHostImport
                 | Stage::ImportResult
                 | Stage::ExportResult
+                | Stage::Destructor
         )
     }
 }

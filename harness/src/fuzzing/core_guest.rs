@@ -198,7 +198,7 @@ pub fn check_core_component(
                 FailureKind::Mismatch(_) => stats.mismatches += 1,
                 FailureKind::Trap { .. } => stats.traps += 1,
                 FailureKind::Limit { .. } => stats.limits += 1,
-                FailureKind::Protocol { .. } => stats.protocol += 1,
+                FailureKind::Protocol { .. } | FailureKind::Lifetime { .. } => stats.protocol += 1,
                 // Only an executor reports one; a fuzz target's host runs in
                 // process, where a crash takes the fuzzer down itself.
                 FailureKind::Crash(crash) => {

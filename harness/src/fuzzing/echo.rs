@@ -262,7 +262,9 @@ impl EchoFixture {
         };
         let pipeline = EchoPipeline::new(&target, host());
         for (name, world) in corpus_worlds() {
-            if world.has_resources() && !target.echoes_resources() {
+            if (world.has_resources() && !target.echoes_resources())
+                || (world.has_guest_resources() && !target.echoes_guest_resources())
+            {
                 let why = format!("the {language} driver does not echo resources yet");
                 eprintln!("witness fuzz: {language}: leaving out {name}: {why}");
                 fixture.skipped.push((name, why, None));

@@ -139,6 +139,14 @@ pub trait GuestLanguage: Send + Sync {
         false
     }
 
+    /// Whether the driver's echo guests also implement resources defined by
+    /// the guest ([`crate::ty::TypeDefKind::GuestResource`]): members that
+    /// forward to `upstream` and a destructor that reports the id. A
+    /// campaign gives the worlds of other languages host resources only.
+    fn echoes_guest_resources(&self) -> bool {
+        false
+    }
+
     /// Whether a guest's linear memory stays put when it leaks nothing, so
     /// that the echo's leak check ([`crate::pipeline::leak_check`]) means
     /// something. Not for a collector paced by the wall clock (Go's heap
@@ -321,6 +329,12 @@ impl GuestBuilder {
 
     /// The component for `spec`, from the cache or freshly built.
     pub fn build(&self, spec: &GuestSpec<'_>) -> Result<BuiltGuest, GuestError> {
+        if spec.world.has_guest_resources() && !self.lang.echoes_guest_resources() {
+            return Err(GuestError::Unsupported {
+                lang: self.lang.name(),
+                protocol: "echo with guest-defined resources",
+            });
+        }
         let key = self.key(spec);
         let world = ProtocolWorld {
             wit: spec.wit,
@@ -470,6 +484,12 @@ impl Target {
     /// ([`GuestLanguage::echoes_resources`]).
     pub fn echoes_resources(&self) -> bool {
         self.links.iter().all(|l| l.lang.echoes_resources())
+    }
+
+    /// Whether every link echoes guest resources too
+    /// ([`GuestLanguage::echoes_guest_resources`]).
+    pub fn echoes_guest_resources(&self) -> bool {
+        self.links.iter().all(|l| l.lang.echoes_guest_resources())
     }
 
     /// Whether every link's memory is steady

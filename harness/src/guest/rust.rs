@@ -21,7 +21,7 @@ use super::{
 };
 use crate::disk::{self, Cache};
 use crate::toolchain::{self, ToolchainError};
-use crate::ty::{MemberKind, Ty, TypeDefKind};
+use crate::ty::{CaseWorld, Member, MemberKind, Ty, TypeDefKind, TypeIndex};
 use heck::ToUpperCamelCase;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -74,8 +74,12 @@ impl GuestLanguage for RustGuest {
         true
     }
 
+    fn echoes_guest_resources(&self) -> bool {
+        true
+    }
+
     fn revision(&self) -> u32 {
-        3
+        4
     }
 
     fn prepare(&self, _cache: &Cache) -> Result<ToolchainInfo, GuestError> {
@@ -380,17 +384,49 @@ fn bindings(spec: &GuestSpec<'_>) -> Result<String, GuestError> {
     echo_bodies(&text, spec).map_err(bindgen_err)
 }
 
-/// Rewrites the body of every stub in `impl ...::api::Guest for Stub`.
+/// Rewrites the body of every stub in `impl ...::api::Guest for Stub`, and
+/// of every member in `impl ...::api::GuestR for Stub` (a guest resource
+/// `r`, whose stub becomes a struct of its own holding the resource's id,
+/// see [`guest_resource_struct`]).
 fn echo_bodies(bindings: &str, spec: &GuestSpec<'_>) -> Result<String, String> {
     let mut out = String::with_capacity(bindings.len() + 4096);
+    let world = spec.world;
     let mut in_api = false;
+    // The guest resource whose impl block the line is in.
+    let mut in_resource: Option<TypeIndex> = None;
     let mut rewritten = 0;
     let imports = ImportSignatures::of(bindings);
+    let guest_resources: Vec<(TypeIndex, String)> = world
+        .guest_resources()
+        .map(|g| (g, rust_type_name(&world.def(g).name)))
+        .collect();
     for line in bindings.lines() {
         if line.starts_with("impl ") && line.contains("::api::Guest for Stub") {
             in_api = true;
-        } else if in_api && line.trim() == "}" {
+        } else if let Some(&(g, ref name)) = guest_resources.iter().find(|(_, n)| {
+            line.starts_with("impl ") && line.ends_with(&format!("::api::Guest{n} for Stub {{"))
+        }) {
+            in_resource = Some(g);
+            out.push_str(&line.replace(" for Stub {", &format!(" for {} {{", guest_struct(name))));
+            out.push('\n');
+            continue;
+        } else if (in_api || in_resource.is_some()) && line.trim() == "}" {
             in_api = false;
+            in_resource = None;
+        } else if let Some(g) = in_resource
+            && line.trim_start().starts_with("fn ")
+        {
+            out.push_str(&guest_member_fn(line.trim_start(), spec, g, &imports)?);
+            out.push('\n');
+            rewritten += 1;
+            continue;
+        } else if in_api
+            && let Some((_, name)) = guest_resources
+                .iter()
+                .find(|(_, n)| line.trim() == format!("type {n} = Stub;"))
+        {
+            out.push_str(&format!("  type {name} = {};\n", guest_struct(name)));
+            continue;
         } else if in_api && line.trim_start().starts_with("fn ") {
             out.push_str(&echo_fn(line.trim_start(), spec, &imports)?);
             out.push('\n');
@@ -399,6 +435,9 @@ fn echo_bodies(bindings: &str, spec: &GuestSpec<'_>) -> Result<String, String> {
         }
         out.push_str(line);
         out.push('\n');
+    }
+    for (g, name) in &guest_resources {
+        out.push_str(&guest_resource_struct(spec, *g, name));
     }
     if rewritten != spec.world.funcs.len() {
         return Err(format!(
@@ -535,29 +574,19 @@ fn echo_fn(line: &str, spec: &GuestSpec<'_>, imports: &ImportSignatures) -> Resu
     if matches!(member, Some((_, m)) if m.kind == MemberKind::Method) {
         import_types.insert(0, String::new());
     }
-    // A value that carries a handle is not `Clone`: it moves on when the
-    // import takes the export's own type, is lent when the import takes a
-    // reference, and goes through `AsArg` otherwise (as every other value).
-    let args: Vec<String> = params
-        .iter()
-        .zip(&func.params)
-        .enumerate()
-        .map(|(i, (p, wit))| {
-            let export = export_types.get(i);
-            let import = import_types.get(i);
-            match (world.has_handles(&wit.ty), export, import) {
-                (true, Some(e), Some(i)) if e == i => p.clone(),
-                (true, _, Some(i)) if i.starts_with('&') => format!("&{p}"),
-                _ => format!("crate::as_arg::AsArg::as_arg(&{p})"),
-            }
-        })
-        .collect();
+    let wit_params: Vec<&crate::ty::Param> = func.params.iter().collect();
+    let args = forward_args(world, &params, &wit_params, &export_types, &import_types)?;
+    let member = member.filter(|(r, _)| !world.is_guest_resource(*r));
     let body = match (overridden, member) {
         (Some((_, src)), _) => src.clone(),
-        (None, None) => format!(
-            "crate::bindings::witness::case::upstream::{name}({})",
-            args.join(", ")
-        ),
+        (None, None) => from_ids(
+            world,
+            func.result.as_ref(),
+            format!(
+                "crate::bindings::witness::case::upstream::{name}({})",
+                args.join(", ")
+            ),
+        )?,
         (None, Some((r, member))) => {
             let ty = format!(
                 "crate::bindings::witness::case::types::{}",
@@ -580,6 +609,250 @@ fn echo_fn(line: &str, spec: &GuestSpec<'_>, imports: &ImportSignatures) -> Resu
         }
     };
     Ok(format!("{signature}{{ {body} }}"))
+}
+
+/// The arguments an echo passes on for its parameters `names` (of WIT
+/// types `wit`, Rust types `export` in the export and `import` in the
+/// import it calls).
+///
+/// A value that carries a host handle is not `Clone`: it moves on when the
+/// import takes the export's own type, is lent when the import takes a
+/// reference, and goes through `AsArg` otherwise (as every other value).
+/// A value that carries a guest resource's handle is passed on with the
+/// handle's id in its place ([`to_ids`]).
+fn forward_args(
+    world: &CaseWorld,
+    names: &[String],
+    wit: &[&crate::ty::Param],
+    export: &[String],
+    import: &[String],
+) -> Result<Vec<String>, String> {
+    names
+        .iter()
+        .zip(wit)
+        .enumerate()
+        .map(|(i, (p, wit))| {
+            if world.has_guest_handles(&wit.ty) {
+                return Ok(format!(
+                    "crate::as_arg::AsArg::as_arg(&{})",
+                    to_ids(world, &wit.ty, &format!("(&{p})"), 0)?
+                ));
+            }
+            Ok(
+                match (world.has_handles(&wit.ty), export.get(i), import.get(i)) {
+                    (true, Some(e), Some(i)) if e == i => p.clone(),
+                    (true, _, Some(i)) if i.starts_with('&') => format!("&{p}"),
+                    _ => format!("crate::as_arg::AsArg::as_arg(&{p})"),
+                },
+            )
+        })
+        .collect()
+}
+
+/// The Rust name of the struct that implements guest resource `name` (its
+/// Rust type name).
+fn guest_struct(name: &str) -> String {
+    format!("Witness{name}")
+}
+
+/// The struct of guest resource `g` (Rust type name `name`): the id the host
+/// gave it, reported to `upstream` by its destructor (whose body an
+/// override of the destructor's name replaces).
+fn guest_resource_struct(spec: &GuestSpec<'_>, g: TypeIndex, name: &str) -> String {
+    let world = spec.world;
+    let wit_name = Member::destructor_name(&world.def(g).name);
+    let destructor = wit_bindgen_rust::to_rust_ident(&wit_name);
+    let body = override_of(spec, &wit_name).map_or_else(
+        || format!("crate::bindings::witness::case::upstream::{destructor}(self.id)"),
+        str::to_string,
+    );
+    let s = guest_struct(name);
+    format!(
+        "\n/// Guest resource `{wit}`: the id the host gave it.\n\
+         pub struct {s} {{ pub id: u32 }}\n\
+         impl Drop for {s} {{\n    fn drop(&mut self) {{ {body} }}\n}}\n",
+        wit = world.def(g).name
+    )
+}
+
+/// The body an override gives the echo of `func` (a WIT name), if any.
+fn override_of<'s>(spec: &'s GuestSpec<'_>, func: &str) -> Option<&'s str> {
+    spec.overrides
+        .iter()
+        .find(|(f, _)| f == func)
+        .map(|(_, body)| body.as_str())
+}
+
+/// `fn m(&self,b: T,) -> R{ unreachable!() }` of guest resource `g` becomes
+/// the member's echo: `upstream.<g>-<m>(self.id, b)`; the constructor
+/// keeps the id `upstream.<g>-constructor` answers.
+fn guest_member_fn(
+    line: &str,
+    spec: &GuestSpec<'_>,
+    g: TypeIndex,
+    imports: &ImportSignatures,
+) -> Result<String, String> {
+    let world = spec.world;
+    let body_at = line
+        .rfind("{ unreachable!() }")
+        .ok_or_else(|| format!("unexpected stub line: {line}"))?;
+    let signature = &line[..body_at];
+    let name_end = signature
+        .find('(')
+        .ok_or_else(|| format!("unexpected stub line: {line}"))?;
+    let name = signature["fn ".len()..name_end].trim();
+    let (member, func) = world
+        .members(g)
+        .into_iter()
+        .find(|(m, _)| match m.kind {
+            MemberKind::Constructor => name == "new",
+            _ => wit_bindgen_rust::to_rust_ident(&m.name) == name,
+        })
+        .ok_or_else(|| format!("the stub `{name}` is no member of `{}`", world.def(g).name))?;
+    let echo = wit_bindgen_rust::to_rust_ident(&func.name);
+    let mut params = param_names(&signature[name_end..]);
+    let mut export_types = param_types(&signature[name_end..]);
+    let import_types = imports
+        .params
+        .get(&("upstream".to_string(), echo.clone()))
+        .cloned()
+        .unwrap_or_default();
+    let wit_params: Vec<&crate::ty::Param> = func.params.iter().collect();
+    let receiver = member.kind == MemberKind::Method;
+    if receiver {
+        // `&self`: the receiver's id goes first.
+        export_types.retain(|t| t != "&self");
+        params.insert(0, String::new());
+        export_types.insert(0, String::new());
+    }
+    let mut args = forward_args(world, &params, &wit_params, &export_types, &import_types)?;
+    if receiver {
+        args[0] = "self.id".into();
+    }
+    let call = format!(
+        "crate::bindings::witness::case::upstream::{echo}({})",
+        args.join(", ")
+    );
+    let body = match (override_of(spec, &func.name), member.kind) {
+        (Some(body), _) => body.to_string(),
+        (None, MemberKind::Constructor) => format!("Self {{ id: {call} }}"),
+        (None, _) => from_ids(world, func.result.as_ref(), call)?,
+    };
+    Ok(format!("{signature}{{ {body} }}"))
+}
+
+/// An expression of the `upstream` type of a value of `ty` (with guest
+/// handles) from `expr`, a reference to its export value: each guest
+/// handle is replaced by the id of its resource. `ty` holds no named type
+/// and no host handle ([`crate::smith::Config::guest_resources`]).
+fn to_ids(world: &CaseWorld, ty: &Ty, expr: &str, depth: usize) -> Result<String, String> {
+    if !world.has_guest_handles(ty) {
+        return Ok(format!("({expr}).clone()"));
+    }
+    let e = format!("e{depth}");
+    Ok(match ty {
+        Ty::Own(g) | Ty::Borrow(g) => format!(
+            "({expr}).get::<crate::bindings::{}>().id",
+            guest_struct(&rust_type_name(&world.def(*g).name))
+        ),
+        Ty::List(t) => format!(
+            "({expr}).iter().map(|{e}| {}).collect::<Vec<_>>()",
+            to_ids(world, t, &e, depth + 1)?
+        ),
+        Ty::Option(t) => format!(
+            "({expr}).as_ref().map(|{e}| {})",
+            to_ids(world, t, &e, depth + 1)?
+        ),
+        Ty::Result { ok, err } => {
+            let arm = |t: &Option<Box<Ty>>| match t {
+                Some(t) => to_ids(world, t, &e, depth + 1),
+                None => Ok("()".into()),
+            };
+            format!(
+                "match {expr} {{ Ok({e}) => Ok({}), Err({e}) => Err({}) }}",
+                arm(ok)?,
+                arm(err)?
+            )
+        }
+        Ty::Tuple(ts) => {
+            let parts: Vec<String> = ts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| to_ids(world, t, &format!("&{e}.{i}"), depth + 1))
+                .collect::<Result<_, _>>()?;
+            format!("{{ let {e} = {expr}; ({},) }}", parts.join(", "))
+        }
+        other => return Err(unsupported_guest_handle(world, other)),
+    })
+}
+
+/// Why the Rust echo cannot pass on a guest handle inside `ty`.
+fn unsupported_guest_handle(world: &CaseWorld, ty: &Ty) -> String {
+    format!(
+        "the Rust echo passes handles of guest resources alone or in lists, options, \
+         results and tuples, not inside `{}`",
+        crate::wit_text::ty_to_wit(world, ty)
+    )
+}
+
+/// `expr` (an `upstream` result of type `ty`) as the export's value: each
+/// id in a guest handle's place becomes a new resource of the guest with
+/// that id.
+fn from_ids(world: &CaseWorld, ty: Option<&Ty>, expr: String) -> Result<String, String> {
+    match ty {
+        Some(ty) if world.has_guest_handles(ty) => from_ids_at(world, ty, &expr, 0),
+        _ => Ok(expr),
+    }
+}
+
+fn from_ids_at(world: &CaseWorld, ty: &Ty, expr: &str, depth: usize) -> Result<String, String> {
+    if !world.has_guest_handles(ty) {
+        return Ok(expr.to_string());
+    }
+    let e = format!("e{depth}");
+    Ok(match ty {
+        Ty::Own(g) => {
+            let name = rust_type_name(&world.def(*g).name);
+            format!(
+                "crate::bindings::exports::witness::case::api::{name}::new(\
+                 crate::bindings::{} {{ id: {expr} }})",
+                guest_struct(&name)
+            )
+        }
+        Ty::List(t) => format!(
+            "({expr}).into_iter().map(|{e}| {}).collect::<Vec<_>>()",
+            from_ids_at(world, t, &e, depth + 1)?
+        ),
+        Ty::Option(t) => format!(
+            "({expr}).map(|{e}| {})",
+            from_ids_at(world, t, &e, depth + 1)?
+        ),
+        Ty::Result { ok, err } => {
+            let arm = |t: &Option<Box<Ty>>| match t {
+                Some(t) => from_ids_at(world, t, &e, depth + 1),
+                None => Ok("()".into()),
+            };
+            format!(
+                "match {expr} {{ Ok({e}) => Ok({}), Err({e}) => Err({}) }}",
+                arm(ok)?,
+                arm(err)?
+            )
+        }
+        Ty::Tuple(ts) => {
+            let names: Vec<String> = (0..ts.len()).map(|i| format!("{e}_{i}")).collect();
+            let parts: Vec<String> = ts
+                .iter()
+                .zip(&names)
+                .map(|(t, n)| from_ids_at(world, t, n, depth + 1))
+                .collect::<Result<_, _>>()?;
+            format!(
+                "{{ let ({},) = {expr}; ({},) }}",
+                names.join(", "),
+                parts.join(", ")
+            )
+        }
+        other => return Err(unsupported_guest_handle(world, other)),
+    })
 }
 
 /// The parameter names of `(a: T,b: Vec<(u8, u8)>,) -> R`: the list ends at
@@ -628,8 +901,10 @@ fn lib_rs(spec: &GuestSpec<'_>) -> String {
         .iter()
         .enumerate()
         .filter(|(i, t)| {
-            !matches!(t.kind, TypeDefKind::Alias(_) | TypeDefKind::Resource(_))
-                && !spec.world.has_handles(&Ty::Named(*i))
+            !matches!(
+                t.kind,
+                TypeDefKind::Alias(_) | TypeDefKind::Resource(_) | TypeDefKind::GuestResource(_)
+            ) && !spec.world.has_handles(&Ty::Named(*i))
         })
         .map(|(_, t)| t)
         .map(|t| {

@@ -24,11 +24,25 @@
 //! if not). A resource member is echoed like a function: the guest calls the
 //! member, the host's import, instead of `upstream` (see
 //! [`crate::ty::Member`]).
+//!
+//! Resources the guest defines ([`crate::ty::TypeDefKind::GuestResource`])
+//! are made by the host for each call: a handle numbered `n` in the
+//! arguments is a resource the host constructs with the resource's
+//! constructor just before the call (its `upstream` echo answers the id
+//! `n`), then moves into the guest (`own`) or lends it (`borrow`). The guest
+//! forwards ids to `upstream`, so the value comparison checks that it
+//! passed on the resource it got. Every destructor reports its id to
+//! `upstream.<r>-destructor`, and the host checks at the [`Hop::Destructor`]
+//! step that each resource was destroyed exactly once: those the guest was
+//! given to own during the call, those it returned when the host drops
+//! them (in order: their ids stand in the returned value, so one the guest
+//! mixed up is a mismatch of the result), and those it was lent when the
+//! host drops them after the call.
 
-use super::handles;
 use super::{Compiled, GuestState, Host, HostConfig, HostError, Remote, deadline, error_text};
+use super::{guest_resources, handles};
 use crate::runtime::executor::{Crash, Ended, ImportAnswer};
-use crate::ty::{CaseWorld, TypeDefKind};
+use crate::ty::{CaseWorld, Member, TypeDefKind, TypeIndex};
 use crate::value::{Divergence, compare};
 use crate::wit_text;
 use std::collections::HashMap;
@@ -55,6 +69,9 @@ pub enum FailureKind {
     /// The guest broke the echo protocol (did not call `upstream`, called it
     /// twice, or called another function).
     Protocol { message: String },
+    /// A resource of the guest was destroyed twice, never, or when it
+    /// should not have been, or could not be made.
+    Lifetime { message: String },
     /// The runtime under test crashed or hung in its executor.
     Crash(Crash),
 }
@@ -89,6 +106,7 @@ impl CallFailure {
             FailureKind::Trap { root_cause, .. } => format!("{}: trap: {root_cause}", self.hop),
             FailureKind::Limit { message } => format!("{}: limit: {message}", self.hop),
             FailureKind::Protocol { message } => format!("{}: protocol: {message}", self.hop),
+            FailureKind::Lifetime { message } => format!("{}: resource: {message}", self.hop),
             FailureKind::Crash(crash) => format!("{}: {}", self.hop, crash.class()),
         }
     }
@@ -103,17 +121,19 @@ pub enum CallOutcome {
 
 /// A call of `upstream` the guest made.
 #[derive(Debug, Clone)]
-struct UpstreamCall {
-    func: String,
-    args: Vec<Val>,
+pub(super) struct UpstreamCall {
+    pub(super) func: String,
+    pub(super) args: Vec<Val>,
 }
 
 /// The host's side of the call in flight.
 #[derive(Debug, Default)]
 pub struct EchoState {
     /// The function being called and the result `upstream` must answer.
-    expected: Option<(String, Option<Val>)>,
-    seen: Vec<UpstreamCall>,
+    pub(super) expected: Option<(String, Option<Val>)>,
+    pub(super) seen: Vec<UpstreamCall>,
+    /// The guest resources whose destructor ran (resource, id), in order.
+    pub(super) destroyed: Vec<(TypeIndex, u32)>,
 }
 
 impl EchoState {
@@ -257,6 +277,22 @@ impl<'h> EchoGuest<'h> {
                     .func_new(&func.name, import(&world, &func.name))
                     .map_err(link_err)?;
             }
+            for g in world.guest_resources() {
+                upstream
+                    .func_new(
+                        &Member::destructor_name(&world.def(g).name),
+                        move |mut store, _ty, params, _results| {
+                            let Some(Val::U32(id)) = params.first() else {
+                                return Err(wasmtime::Error::msg(
+                                    "witness: a destructor reported no id",
+                                ));
+                            };
+                            store.data_mut().data.destroyed.push((g, *id));
+                            Ok(())
+                        },
+                    )
+                    .map_err(link_err)?;
+            }
         }
         if world.has_resources() {
             let mut types = linker.instance(wit_text::TYPES).map_err(link_err)?;
@@ -311,8 +347,9 @@ impl<'h> EchoGuest<'h> {
             .ok_or_else(|| HostError::MissingExport(wit_text::API.into()))?;
         let mut funcs = HashMap::new();
         for name in &self.funcs {
+            let export = export_name(&self.world, name);
             let func = instance
-                .get_export_index(&mut store, Some(&api), name)
+                .get_export_index(&mut store, Some(&api), &export)
                 .and_then(|idx| instance.get_func(&mut store, idx))
                 .ok_or_else(|| HostError::MissingExport(format!("{}#{name}", wit_text::API)))?;
             funcs.insert(name.clone(), func);
@@ -386,6 +423,17 @@ impl<'h> EchoGuest<'h> {
             config: self.host.config().clone(),
             resources: self.world.has_resources().then(|| Arc::clone(&self.world)),
         })
+    }
+}
+
+/// The name `api` exports the echo `func` under: its own, or the member's
+/// (`[method]r.m`) for a member of a guest resource.
+fn export_name(world: &CaseWorld, func: &str) -> String {
+    match world.member_of(func) {
+        Some((r, member)) if world.is_guest_resource(r) => {
+            member.kind.import_name(&world.def(r).name, &member.name)
+        }
+        _ => func.to_string(),
     }
 }
 
@@ -482,14 +530,11 @@ impl EchoInstance {
             Some((args, result)) => (&args[..], result.as_ref()),
             None => (args, result),
         };
+        // What went wrong with the guest's resources, once the call returned.
+        let mut lifetime = None;
         let (end, seen) = match &mut self.backend {
             InstanceBackend::InProcess { store, funcs } => {
                 let f = funcs[func];
-                {
-                    let state = &mut store.data_mut().data;
-                    state.expected = Some((func.to_string(), result.cloned()));
-                    state.seen.clear();
-                }
                 let mut lent = Vec::new();
                 let real_args = match echo {
                     Some((world, echo)) => args
@@ -502,7 +547,7 @@ impl EchoInstance {
                         .map(std::borrow::Cow::Owned),
                     None => Ok(std::borrow::Cow::Borrowed(args)),
                 };
-                let real_args = match real_args {
+                let mut real_args = match real_args {
                     Ok(a) => a,
                     Err(message) => {
                         return self.fail(
@@ -517,10 +562,40 @@ impl EchoInstance {
                     }
                 };
                 deadline::begin_call(store, &self.config);
+                // The guest's own resources for the arguments, made now.
+                let guest = echo.filter(|(w, _)| w.has_guest_resources());
+                let objects = match guest {
+                    Some((world, echo)) => {
+                        match guest_resources::place(store, funcs, world, echo, real_args.to_mut())
+                        {
+                            Ok(objects) => Some(objects),
+                            Err(trouble) => {
+                                for any in lent {
+                                    let _ = any.resource_drop(&mut *store);
+                                }
+                                self.poisoned |= trouble.trapped;
+                                return self.fail(
+                                    Hop::HostToGuest,
+                                    FailureKind::Lifetime {
+                                        message: trouble.message,
+                                    },
+                                    None,
+                                );
+                            }
+                        }
+                    }
+                    None => None,
+                };
+                {
+                    let state = &mut store.data_mut().data;
+                    state.expected = Some((func.to_string(), result.cloned()));
+                    state.seen.clear();
+                    state.destroyed.clear();
+                }
                 let mut results = vec![Val::Bool(false); usize::from(result.is_some())];
                 let outcome = f.call(&mut *store, &real_args, &mut results);
                 let seen = std::mem::take(&mut store.data_mut().data.seen);
-                let end = match outcome {
+                let mut end = match outcome {
                     Ok(()) => match (
                         results.into_iter().next(),
                         echo.and_then(|(w, e)| Some((w, e.result.as_ref()?))),
@@ -549,18 +624,44 @@ impl EchoInstance {
                 for any in lent {
                     let _ = any.resource_drop(&mut *store);
                 }
+                // The destructors of the guest's resources, once the call
+                // returned (after a trap the instance is gone).
+                if let (Some((world, echo)), Some(objects), CallEnd::Returned(value)) =
+                    (guest, objects, &mut end)
+                {
+                    let result = echo.result.as_ref().zip(value.as_mut());
+                    if let Some(trouble) = guest_resources::settle(store, world, objects, result) {
+                        self.poisoned |= trouble.trapped;
+                        lifetime = Some(trouble.message);
+                    }
+                }
                 (end, seen)
             }
             InstanceBackend::Executor { remote, output } => {
                 let mut state = EchoState {
                     expected: Some((func.to_string(), result.cloned())),
-                    seen: Vec::new(),
+                    ..EchoState::default()
                 };
                 let end = call_remote(remote, output, &mut state, func, args, &self.config);
                 (end, state.seen)
             }
         };
-        self.judge(func, args, result, end, seen)
+        // A destructor that did not run leaves no id in the result: the
+        // mismatch that follows is its consequence, not a finding of its own.
+        match (self.judge(func, args, result, end, seen), lifetime) {
+            (outcome, None) => outcome,
+            (CallOutcome::Passed, Some(message)) => {
+                self.fail(Hop::Destructor, FailureKind::Lifetime { message }, None)
+            }
+            (CallOutcome::Failed(mut f), Some(message))
+                if f.hop == Hop::ExportResult && matches!(f.kind, FailureKind::Mismatch(_)) =>
+            {
+                f.hop = Hop::Destructor;
+                f.kind = FailureKind::Lifetime { message };
+                CallOutcome::Failed(f)
+            }
+            (failed, Some(_)) => failed,
+        }
     }
 
     /// The echo's verdict on a call that ended with `end`, `upstream`

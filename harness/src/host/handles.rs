@@ -16,6 +16,11 @@
 //!
 //! The resources the host lends for `borrow` arguments are its own: it
 //! takes them back after the call.
+//!
+//! Handles of guest resources are numbered the same way, but they are not
+//! made here: [`to_resources`] and [`to_numbers`] leave them alone, and the
+//! echo host puts the guest's own resources in their places
+//! ([`walk_guest_handles`]). In `upstream` they are ids, plain `u32`s.
 
 use crate::ty::{CaseWorld, Ty, TypeDefKind, TypeIndex};
 use wasmtime::AsContextMut;
@@ -56,6 +61,35 @@ pub fn number(world: &CaseWorld, ty: &Ty, v: &mut Val, next: &mut u32) {
     });
 }
 
+/// Calls `f(resource, is_own, slot)` on every handle slot of a guest
+/// resource in `v` (of type `ty`), in order.
+pub fn walk_guest_handles(
+    world: &CaseWorld,
+    ty: &Ty,
+    v: &mut Val,
+    f: &mut dyn FnMut(TypeIndex, bool, &mut Val),
+) {
+    walk_mut(world, ty, v, &mut |r, own, slot| {
+        if world.is_guest_resource(r) {
+            f(r, own, slot)
+        }
+    });
+}
+
+/// [`walk_mut`] on the handles of host resources only.
+fn walk_host_handles(
+    world: &CaseWorld,
+    ty: &Ty,
+    v: &mut Val,
+    f: &mut dyn FnMut(TypeIndex, bool, &mut Val),
+) {
+    walk_mut(world, ty, v, &mut |r, own, slot| {
+        if !world.is_guest_resource(r) {
+            f(r, own, slot)
+        }
+    });
+}
+
 /// `v` with every handle number made into a wasmtime resource of `store`:
 /// an `own` becomes a new host resource the guest will own, a `borrow` one
 /// the host lends (kept in `lent`, to drop after the call).
@@ -68,7 +102,7 @@ pub fn to_resources(
 ) -> Result<Val, String> {
     let mut v = v.clone();
     let mut error = None;
-    walk_mut(world, ty, &mut v, &mut |r, own, slot| {
+    walk_host_handles(world, ty, &mut v, &mut |r, own, slot| {
         let Val::U32(n) = *slot else {
             error
                 .get_or_insert_with(|| format!("a handle of `{}` is not a number", name(world, r)));
@@ -101,7 +135,7 @@ pub fn to_numbers(
 ) -> Result<Val, String> {
     let mut v = v.clone();
     let mut error = None;
-    walk_mut(world, ty, &mut v, &mut |r, own, slot| {
+    walk_host_handles(world, ty, &mut v, &mut |r, own, slot| {
         let Val::Resource(any) = *slot else {
             error.get_or_insert_with(|| {
                 format!("a handle of `{}` is not a resource", name(world, r))

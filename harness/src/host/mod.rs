@@ -17,6 +17,7 @@ pub mod clock;
 pub mod deadline;
 pub mod echo;
 mod function_cache;
+mod guest_resources;
 pub mod handles;
 
 use crate::disk::{self, Cache};

@@ -182,7 +182,7 @@ impl<'w> TypeEncoder<'w> {
                 enc.defined_type().flags(names.iter().map(String::as_str));
                 self.name(space, &def.name, i)
             }
-            TypeDefKind::Resource(_) => {
+            TypeDefKind::Resource(_) | TypeDefKind::GuestResource(_) => {
                 unreachable!("raw guests are drawn from worlds without resources")
             }
         };

@@ -74,6 +74,12 @@ pub struct Config {
     pub resources: bool,
     /// Most resources per world (only with [`Config::resources`]).
     pub max_resources: usize,
+    /// With [`Config::resources`], each resource is defined by the guest in
+    /// `api` half the time (see [`crate::ty::TypeDefKind::GuestResource`]):
+    /// it always has a constructor, and its handles appear in signatures
+    /// alone or in lists, options, results and tuples of values without
+    /// host handles or named types. Never drawn on by `Arbitrary`.
+    pub guest_resources: bool,
 }
 
 /// The hard caps of each limit: [`Config::validate`] rejects more, and
@@ -153,6 +159,7 @@ impl Default for Config {
             keyword_names: true,
             resources: false,
             max_resources: 3,
+            guest_resources: false,
         }
     }
 }
@@ -178,6 +185,7 @@ impl Config {
             keyword_names: true,
             resources: true,
             max_resources: caps::MAX_RESOURCES,
+            guest_resources: true,
             ..Config::default()
         }
     }
@@ -323,6 +331,7 @@ impl<'a> Arbitrary<'a> for Config {
             keyword_names: u.arbitrary()?,
             resources: false,
             max_resources: Config::default().max_resources,
+            guest_resources: false,
         };
         if !(config.bools || config.ints || config.floats || config.chars || config.strings) {
             match u.int_in_range(0..=4u8)? {

@@ -54,13 +54,18 @@ pub fn smith(config: &Config, u: &mut Unstructured<'_>) -> arbitrary::Result<Cas
         used: Vec::new(),
         package: Scope::new(),
         resources: Vec::new(),
+        guest_resources: Vec::new(),
+        guest_names: Vec::new(),
         member_scopes: HashMap::new(),
         borrows_ok: true,
+        guest_mode: false,
     };
     generator.resources()?;
     generator.named_types()?;
+    generator.guest_resource_types();
     generator.funcs()?;
-    Ok(drop_unused_types(generator.world))
+    generator.guest_constructors()?;
+    Ok(guest_members_last(drop_unused_types(generator.world)))
 }
 
 /// A drawn type with its expanded size and its depth.
@@ -95,6 +100,8 @@ enum Choice {
     Named,
     Own,
     Borrow,
+    GuestOwn,
+    GuestBorrow,
 }
 
 #[derive(Clone, Copy)]
@@ -127,12 +134,20 @@ struct Generator<'c, 'u, 'b> {
     used: Vec<bool>,
     /// Type and function names: one scope for the whole package.
     package: Scope,
-    /// The indices of the resources (the first named types).
+    /// The indices of the host resources (among the first named types).
     resources: Vec<TypeIndex>,
+    /// The indices of the guest resources (the last named types).
+    guest_resources: Vec<TypeIndex>,
+    /// The names of the guest resources, until they are made.
+    guest_names: Vec<String>,
     /// Each resource's member names (methods and statics share one scope).
     member_scopes: HashMap<TypeIndex, Scope>,
     /// Whether the type being drawn may carry a `borrow` (not in results).
     borrows_ok: bool,
+    /// Whether the type being drawn is one of a signature that carries
+    /// handles of guest resources: then it holds no named type and no host
+    /// handle (see [`Config::guest_resources`]).
+    guest_mode: bool,
 }
 
 impl Generator<'_, '_, '_> {
@@ -146,6 +161,15 @@ impl Generator<'_, '_, '_> {
         let count = self.u.int_in_range(1..=c.max_resources)?;
         for _ in 0..count {
             let name = self.package.fresh(self.u, c.keyword_names)?;
+            let guest = c.guest_resources
+                && self.package.claim(&Member::destructor_name(&name))
+                && self.u.arbitrary()?;
+            if guest {
+                // After the named types, which cannot hold its handles: an
+                // echo package defines it in `api`, after `types`.
+                self.guest_names.push(name);
+                continue;
+            }
             self.resources.push(self.world.types.len());
             self.world.types.push(TypeDef {
                 name,
@@ -161,13 +185,92 @@ impl Generator<'_, '_, '_> {
         Ok(())
     }
 
+    /// The guest resources, after every other named type.
+    fn guest_resource_types(&mut self) {
+        for name in std::mem::take(&mut self.guest_names) {
+            self.guest_resources.push(self.world.types.len());
+            self.world.types.push(TypeDef {
+                name,
+                kind: TypeDefKind::GuestResource(Vec::new()),
+            });
+            self.info.push(Info {
+                size: 1,
+                depth: 1,
+                borrows: false,
+            });
+            self.used.push(false);
+        }
+    }
+
     fn is_resource(&self, i: TypeIndex) -> bool {
-        matches!(self.world.types[i].kind, TypeDefKind::Resource(_))
+        self.world.types[i].kind.is_resource()
     }
 
     /// Whether named type `i` may be used for the type being drawn.
     fn named_ok(&self, i: TypeIndex) -> bool {
-        !self.is_resource(i) && (self.borrows_ok || !self.info[i].borrows)
+        !self.guest_mode && !self.is_resource(i) && (self.borrows_ok || !self.info[i].borrows)
+    }
+
+    /// A constructor for every guest resource the functions gave none: the
+    /// host makes every guest resource through it.
+    fn guest_constructors(&mut self) -> arbitrary::Result<()> {
+        for g in self.guest_resources.clone() {
+            let has = self.world.types[g]
+                .kind
+                .members()
+                .is_some_and(|ms| ms.iter().any(|m| m.kind == MemberKind::Constructor));
+            if has {
+                continue;
+            }
+            let echo = Member::echo_name(&self.world.types[g].name, MemberKind::Constructor, "");
+            if !self.package.claim(&echo) {
+                // Taken by a function: the resource stays without handles
+                // and is dropped as unused.
+                continue;
+            }
+            let mut scope = Scope::new();
+            let mut params = Vec::new();
+            let count = self.u.int_in_range(0..=3usize)?.min(self.config.max_params);
+            for _ in 0..count {
+                let drawn = self.signature_ty(self.config.max_type_size)?;
+                let name = scope.fresh(self.u, self.config.keyword_names)?;
+                params.push(Param { name, ty: drawn.ty });
+            }
+            if let Some(ms) = self.world.types[g].kind.members_mut() {
+                ms.push(Member {
+                    kind: MemberKind::Constructor,
+                    name: "constructor".into(),
+                    echo: echo.clone(),
+                });
+            }
+            self.used[g] = true;
+            self.world.funcs.push(Func {
+                name: echo,
+                params,
+                result: Some(Ty::Own(g)),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether the next parameter or result of a function of `member`
+    /// (its resource and kind) is drawn in guest mode: a third of the
+    /// time, when the world has guest resources, except for members of
+    /// host resources (their signatures are in `types`) and constructors
+    /// of guest resources (the host makes their arguments on its own).
+    fn draw_guest_mode(
+        &mut self,
+        member: Option<(TypeIndex, MemberKind)>,
+    ) -> arbitrary::Result<bool> {
+        if self.guest_resources.is_empty() {
+            return Ok(false);
+        }
+        match member {
+            Some((r, _)) if !self.world.is_guest_resource(r) => return Ok(false),
+            Some((_, MemberKind::Constructor)) => return Ok(false),
+            _ => {}
+        }
+        self.u.ratio(1u8, 3u8)
     }
 
     fn named_types(&mut self) -> arbitrary::Result<()> {
@@ -345,7 +448,9 @@ impl Generator<'_, '_, '_> {
             let mut params = Vec::new();
             // Half the functions echo a member of a resource, when there
             // are resources.
-            let member = if !self.resources.is_empty() && self.u.arbitrary()? {
+            let member = if !(self.resources.is_empty() && self.guest_resources.is_empty())
+                && self.u.arbitrary()?
+            {
                 self.member()?
             } else {
                 None
@@ -377,6 +482,7 @@ impl Generator<'_, '_, '_> {
                 // values, so the canonical ABI passes them in memory.
                 1 => {
                     while params.len() < c.max_params && flat <= MAX_FLAT_PARAMS && left > 0 {
+                        self.guest_mode = self.draw_guest_mode(member)?;
                         let drawn = self.signature_ty(left)?;
                         left -= drawn.size;
                         flat += self.world.flat_count(&drawn.ty);
@@ -390,6 +496,7 @@ impl Generator<'_, '_, '_> {
                         if left == 0 {
                             break;
                         }
+                        self.guest_mode = self.draw_guest_mode(member)?;
                         let drawn = self.signature_ty(left)?;
                         left -= drawn.size;
                         let name = scope.fresh(self.u, c.keyword_names)?;
@@ -401,11 +508,13 @@ impl Generator<'_, '_, '_> {
             let result = if let Some((r, MemberKind::Constructor)) = member {
                 Some(Ty::Own(r))
             } else if left > 0 && !self.u.ratio(1u8, 4u8)? {
+                self.guest_mode = self.draw_guest_mode(member)?;
                 Some(self.signature_ty(left)?.ty)
             } else {
                 None
             };
             self.borrows_ok = true;
+            self.guest_mode = false;
             self.world.funcs.push(Func {
                 name,
                 params,
@@ -420,8 +529,14 @@ impl Generator<'_, '_, '_> {
     /// ([`Member::echo_name`], taken in the package's scope). `None` when
     /// the name the member draws is taken.
     fn member(&mut self) -> arbitrary::Result<Option<(TypeIndex, MemberKind, String)>> {
-        let r = *self.u.choose(&self.resources)?;
-        let TypeDefKind::Resource(members) = &self.world.types[r].kind else {
+        let all: Vec<TypeIndex> = self
+            .resources
+            .iter()
+            .chain(&self.guest_resources)
+            .copied()
+            .collect();
+        let r = *self.u.choose(&all)?;
+        let Some(members) = self.world.types[r].kind.members() else {
             unreachable!("resources are resources")
         };
         let has_constructor = members.iter().any(|m| m.kind == MemberKind::Constructor);
@@ -437,9 +552,11 @@ impl Generator<'_, '_, '_> {
                 .member_scopes
                 .entry(r)
                 .or_insert_with(|| {
-                    // A member may not be named like its resource.
+                    // A member may not be named like its resource, nor
+                    // `destructor` (the name of a guest resource's).
                     let mut scope = Scope::new();
                     scope.claim(&resource_name);
+                    scope.claim("destructor");
                     scope
                 })
                 .fresh(self.u, self.config.keyword_names)?,
@@ -449,7 +566,7 @@ impl Generator<'_, '_, '_> {
             return Ok(None);
         }
         self.used[r] = true;
-        let TypeDefKind::Resource(members) = &mut self.world.types[r].kind else {
+        let Some(members) = self.world.types[r].kind.members_mut() else {
             unreachable!("resources are resources")
         };
         members.push(Member {
@@ -510,13 +627,15 @@ impl Generator<'_, '_, '_> {
                 (c.lists, Choice::List),
                 (c.options, Choice::Option),
                 (c.tuples, Choice::Tuple),
-                (c.fixed_length_lists, Choice::FixedList),
+                // Handles of guest resources stay out of fixed-length
+                // lists and maps (see `Config::guest_resources`).
+                (c.fixed_length_lists && !self.guest_mode, Choice::FixedList),
             ] {
                 if on {
                     choices.push(choice);
                 }
             }
-            if c.maps && size >= 3 && self.has_map_key() {
+            if c.maps && !self.guest_mode && size >= 3 && self.has_map_key() {
                 choices.push(Choice::Map);
             }
         }
@@ -524,7 +643,12 @@ impl Generator<'_, '_, '_> {
             .filter(|&i| self.info[i].depth <= depth && self.info[i].size <= size)
             .filter(|&i| self.named_ok(i))
             .collect();
-        if !self.resources.is_empty() {
+        if self.guest_mode {
+            choices.push(Choice::GuestOwn);
+            if self.borrows_ok {
+                choices.push(Choice::GuestBorrow);
+            }
+        } else if !self.resources.is_empty() {
             choices.push(Choice::Own);
             if self.borrows_ok {
                 choices.push(Choice::Borrow);
@@ -560,10 +684,14 @@ impl Generator<'_, '_, '_> {
                 let i = *self.u.choose(&named)?;
                 self.named(i)
             }
-            Choice::Own | Choice::Borrow => {
-                let r = *self.u.choose(&self.resources)?;
+            Choice::Own | Choice::Borrow | Choice::GuestOwn | Choice::GuestBorrow => {
+                let from = match choice {
+                    Choice::Own | Choice::Borrow => &self.resources,
+                    _ => &self.guest_resources,
+                };
+                let r = *self.u.choose(from)?;
                 self.used[r] = true;
-                leaf(if choice == Choice::Own {
+                leaf(if matches!(choice, Choice::Own | Choice::GuestOwn) {
                     Ty::Own(r)
                 } else {
                     Ty::Borrow(r)
@@ -674,6 +802,26 @@ fn clamp_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// `world` with the echoes of guest resources' members after every other
+/// function, by resource and member: the order an echo package lists them
+/// in (inside each resource, in `api`), so that a world reads back from its
+/// text as itself.
+pub fn guest_members_last(mut world: CaseWorld) -> CaseWorld {
+    let guest: Vec<String> = world
+        .guest_resources()
+        .flat_map(|g| world.members(g).into_iter().map(|(_, f)| f.name.clone()))
+        .collect();
+    if guest.is_empty() {
+        return world;
+    }
+    let (mut last, mut funcs): (Vec<Func>, Vec<Func>) =
+        world.funcs.drain(..).partition(|f| guest.contains(&f.name));
+    last.sort_by_key(|f| guest.iter().position(|g| *g == f.name));
+    funcs.extend(last);
+    world.funcs = funcs;
+    world
+}
+
 /// `world` without the named types no function reaches, the rest renumbered
 /// (order kept, so references still point backwards).
 pub fn drop_unused_types(world: CaseWorld) -> CaseWorld {
@@ -692,7 +840,7 @@ pub fn drop_unused_types(world: CaseWorld) -> CaseWorld {
     }
     // A resource with members is reached through them.
     for (i, def) in world.types.iter().enumerate() {
-        if matches!(&def.kind, TypeDefKind::Resource(ms) if !ms.is_empty()) {
+        if def.kind.members().is_some_and(|ms| !ms.is_empty()) {
             reached[i] = true;
         }
     }
@@ -711,7 +859,10 @@ pub fn drop_unused_types(world: CaseWorld) -> CaseWorld {
                 .filter_map(|c| c.ty.as_ref())
                 .for_each(|t| CaseWorld::direct_names(t, &mut direct)),
             TypeDefKind::Alias(ty) => CaseWorld::direct_names(ty, &mut direct),
-            TypeDefKind::Enum(_) | TypeDefKind::Flags(_) | TypeDefKind::Resource(_) => {}
+            TypeDefKind::Enum(_)
+            | TypeDefKind::Flags(_)
+            | TypeDefKind::Resource(_)
+            | TypeDefKind::GuestResource(_) => {}
         }
         for &j in &direct {
             reached[j] = true;

@@ -101,7 +101,7 @@ fn check_invariants(world: &CaseWorld) -> Result<(), String> {
                 unique(&at, flags)?;
             }
             TypeDefKind::Alias(t) => refs_before(t, i, &at)?,
-            TypeDefKind::Resource(members) => {
+            TypeDefKind::Resource(members) | TypeDefKind::GuestResource(members) => {
                 unique(&at, members.iter().map(|m| &m.name))?;
                 for m in members {
                     if world.member_of(&m.echo).map(|(r, _)| r) != Some(i) {
@@ -351,7 +351,7 @@ impl Coverage {
                     self.aliases = true;
                     self.ty(world, t);
                 }
-                TypeDefKind::Resource(_) => {}
+                TypeDefKind::Resource(_) | TypeDefKind::GuestResource(_) => {}
             }
         }
         for func in &world.funcs {
@@ -624,7 +624,9 @@ fn limits_are_respected() {
                 TypeDefKind::Variant(c) => assert!(c.len() <= 2),
                 TypeDefKind::Enum(c) => assert!(c.len() <= 3),
                 TypeDefKind::Flags(f) => assert!(f.len() <= 2),
-                TypeDefKind::Alias(_) | TypeDefKind::Resource(_) => {}
+                TypeDefKind::Alias(_)
+                | TypeDefKind::Resource(_)
+                | TypeDefKind::GuestResource(_) => {}
             }
         }
         for f in &w.funcs {
@@ -828,6 +830,138 @@ fn resources_appear_in_every_shape_and_only_when_switched_on() {
     ];
     for k in ["own", "borrow"] {
         for c in ["list", "option", "tuple", "result", "record", "variant"] {
+            wanted.push(format!("{k} in {c}"));
+        }
+    }
+    let missing: Vec<_> = wanted.iter().filter(|w| !seen.contains(*w)).collect();
+    assert!(
+        missing.is_empty(),
+        "never generated: {missing:?}; seen {seen:?}"
+    );
+}
+
+#[test]
+fn guest_resources_have_constructors_and_their_handles_stay_in_signatures() {
+    use crate::ty::MemberKind;
+    let mut seen: std::collections::BTreeSet<String> = Default::default();
+    /// Where a guest handle sits: alone, or in which anonymous type.
+    fn guest_places(world: &CaseWorld, ty: &Ty, parent: &str, out: &mut Vec<String>) {
+        let (here, children): (&str, Vec<&Ty>) = match ty {
+            Ty::Own(g) | Ty::Borrow(g) if world.is_guest_resource(*g) => {
+                let k = if matches!(ty, Ty::Own(_)) {
+                    "own"
+                } else {
+                    "borrow"
+                };
+                out.push(format!("{k} in {parent}"));
+                return;
+            }
+            Ty::List(t) => ("list", vec![t]),
+            Ty::Option(t) => ("option", vec![t]),
+            Ty::Tuple(ts) => ("tuple", ts.iter().collect()),
+            Ty::Result { ok, err } => (
+                "result",
+                ok.iter().chain(err.iter()).map(|b| &**b).collect(),
+            ),
+            _ => return,
+        };
+        for c in children {
+            guest_places(world, c, here, out);
+        }
+    }
+    let mut with_guest = 0;
+    for n in 0..1_000u64 {
+        let bytes = seed::bytes(n, &[0x9e5], 8192);
+        let mut u = Unstructured::new(&bytes);
+        let mut config = Config::arbitrary(&mut u).unwrap();
+        config.resources = true;
+        let host_only = smith(&config, &mut Unstructured::new(&bytes)).unwrap();
+        assert!(
+            !host_only.has_guest_resources(),
+            "seed {n}: guest resources while switched off"
+        );
+        config.guest_resources = true;
+        let world = smith(&config, &mut u).unwrap();
+        check_invariants(&world).unwrap_or_else(|e| panic!("seed {n}: {e}"));
+        crate::wit_text::resolve_echo(&crate::wit_text::echo_package(&world))
+            .unwrap_or_else(|e| panic!("seed {n}: {e}\n{}", crate::wit_text::echo_package(&world)));
+        with_guest += usize::from(world.has_guest_resources());
+        for g in world.guest_resources() {
+            assert!(
+                world.constructor_of(g).is_some(),
+                "seed {n}: guest resource without constructor"
+            );
+        }
+        for def in &world.types {
+            let inner: Vec<&Ty> = match &def.kind {
+                TypeDefKind::Record(fs) => fs.iter().map(|f| &f.ty).collect(),
+                TypeDefKind::Variant(cs) => cs.iter().filter_map(|c| c.ty.as_ref()).collect(),
+                TypeDefKind::Alias(t) => vec![t],
+                _ => vec![],
+            };
+            assert!(
+                inner.iter().all(|t| !world.has_guest_handles(t)),
+                "seed {n}: a guest handle in named type `{}`",
+                def.name
+            );
+        }
+        for f in &world.funcs {
+            let host_member = world.host_member_of(&f.name).is_some();
+            let guest_member = world
+                .member_of(&f.name)
+                .filter(|(g, _)| world.is_guest_resource(*g));
+            if let Some((_, m)) = guest_member {
+                seen.insert(format!("guest {:?}", m.kind));
+            }
+            let mut places = Vec::new();
+            for (i, p) in f.params.iter().enumerate() {
+                // A guest method's receiver is its own.
+                if i == 0 && matches!(guest_member, Some((_, m)) if m.kind == MemberKind::Method) {
+                    continue;
+                }
+                guest_places(&world, &p.ty, "param", &mut places);
+                if world.has_guest_handles(&p.ty) {
+                    assert!(
+                        !world.has_host_handles(&p.ty),
+                        "seed {n}: mixed handles in `{}`",
+                        f.name
+                    );
+                }
+            }
+            let constructor =
+                matches!(guest_member, Some((_, m)) if m.kind == MemberKind::Constructor);
+            if let Some(r) = f.result.as_ref().filter(|_| !constructor) {
+                guest_places(&world, r, "result", &mut places);
+            }
+            assert!(
+                !host_member || places.is_empty(),
+                "seed {n}: a guest handle in host member `{}`",
+                f.name
+            );
+            if constructor {
+                assert!(
+                    f.params.iter().all(|p| !world.has_guest_handles(&p.ty)),
+                    "seed {n}: a guest handle in constructor `{}`",
+                    f.name
+                );
+            }
+            seen.extend(places);
+        }
+    }
+    assert!(
+        with_guest > 300,
+        "only {with_guest} of 1000 worlds have guest resources"
+    );
+    let mut wanted = vec![
+        "guest Constructor".to_string(),
+        "guest Method".into(),
+        "guest Static".into(),
+        "own in param".into(),
+        "borrow in param".into(),
+        "own in result".into(),
+    ];
+    for k in ["own", "borrow"] {
+        for c in ["list", "option", "tuple", "result"] {
             wanted.push(format!("{k} in {c}"));
         }
     }

@@ -125,7 +125,9 @@ fn check_world(world: &CaseWorld, ty: &Ty) -> Result<()> {
                         .all(|c| c.ty.as_ref().is_none_or(|t| refs_below(t, i)))
             }
             TypeDefKind::Enum(cases) => !cases.is_empty(),
-            TypeDefKind::Flags(_) | TypeDefKind::Resource(_) => true,
+            TypeDefKind::Flags(_) | TypeDefKind::Resource(_) | TypeDefKind::GuestResource(_) => {
+                true
+            }
             TypeDefKind::Alias(t) => refs_below(t, i),
         };
         if !ok {
@@ -250,7 +252,10 @@ impl Generator<'_, '_, '_> {
                             .unwrap_or(0);
                         1usize.saturating_add(lightest)
                     }
-                    TypeDefKind::Enum(_) | TypeDefKind::Flags(_) | TypeDefKind::Resource(_) => 1,
+                    TypeDefKind::Enum(_)
+                    | TypeDefKind::Flags(_)
+                    | TypeDefKind::Resource(_)
+                    | TypeDefKind::GuestResource(_) => 1,
                     TypeDefKind::Alias(t) => self.min_weight(t),
                 };
                 self.min_weights[*i] = Some(w);
@@ -371,7 +376,9 @@ impl Generator<'_, '_, '_> {
                     )
                 }
                 TypeDefKind::Alias(_) => unreachable!("aliases are resolved in `val`"),
-                TypeDefKind::Resource(_) => return Err(Error::IncorrectFormat),
+                TypeDefKind::Resource(_) | TypeDefKind::GuestResource(_) => {
+                    return Err(Error::IncorrectFormat);
+                }
             },
         })
     }

@@ -33,7 +33,9 @@ fn round_trip(world: &CaseWorld) -> (String, ImportedCase) {
     let (resolve, world_id) =
         wit_text::resolve_echo(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     let package = resolve.worlds[world_id].package.unwrap();
-    let imported = import_package(&resolve, package, Path::new("witness-case.wit"))
+    // An echo package with guest resources only reads back as one.
+    let echo = world.has_guest_resources();
+    let imported = super::import(&resolve, package, Path::new("witness-case.wit"), echo)
         .unwrap_or_else(|e| panic!("{e}\n{text}"));
     (text, imported)
 }
@@ -418,4 +420,29 @@ interface api {
     let case = import_wit(&path).unwrap();
     let names: Vec<&str> = case.world.funcs.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["stable", "shiny"]);
+}
+
+/// An echo package with guest resources (defined in `api`, their handles
+/// ids in `upstream`) reads back as the world it was printed from.
+#[test]
+fn echo_packages_with_guest_resources_read_back_to_themselves() {
+    let mut with_guest = 0;
+    for n in 0..500u64 {
+        let bytes = seed::bytes(n, &[0xB2B], 4096);
+        let mut u = Unstructured::new(&bytes);
+        let mut config = Config::arbitrary(&mut u).unwrap();
+        config.resources = true;
+        config.guest_resources = true;
+        let world = smith::smith(&config, &mut u).unwrap();
+        with_guest += usize::from(world.has_guest_resources());
+        let text = wit_text::echo_package(&world);
+        let back = super::echo_case(&text).unwrap_or_else(|e| panic!("seed {n}: {e}\n{text}"));
+        assert_eq!(
+            text,
+            wit_text::echo_package(&back),
+            "seed {n}: the text changed"
+        );
+        assert_eq!(world, back, "seed {n}");
+    }
+    assert!(with_guest > 150, "{with_guest}");
 }
