@@ -236,7 +236,9 @@ pub fn func_types(host: &Host, world: &CaseWorld, func: &str) -> Result<FuncType
             wit_text::API
         )));
     };
-    let Some(ComponentItem::ComponentFunc(f)) = api.get_export(engine, func).map(|e| e.ty) else {
+    let export = world.api_export_name(func);
+    let Some(ComponentItem::ComponentFunc(f)) = api.get_export(engine, &export).map(|e| e.ty)
+    else {
         return Err(CallFileError::NoFunction(func.to_string()));
     };
     let params = f.params().map(|(n, t)| (n.to_string(), t)).collect();

@@ -771,8 +771,18 @@ fn simpler_types(world: &CaseWorld, _call: Option<&Call>) -> Vec<CaseWorld> {
 fn shorter_names(world: &CaseWorld, _call: Option<&Call>) -> Vec<CaseWorld> {
     let mut out = Vec::new();
     let mut w = world.clone();
+    // A member's echo is named after its resource and member (see
+    // `Member::echo_name`): renamed with them, below, not here.
+    let echoes: Vec<String> = w
+        .funcs
+        .iter()
+        .filter(|f| world.member_of(&f.name).is_some())
+        .map(|f| f.name.clone())
+        .collect();
     for (i, f) in w.funcs.iter_mut().enumerate() {
-        f.name = format!("f{}", i + 1);
+        if !echoes.contains(&f.name) {
+            f.name = format!("f{}", i + 1);
+        }
     }
     out.push(w);
     let mut w = world.clone();
@@ -786,6 +796,7 @@ fn shorter_names(world: &CaseWorld, _call: Option<&Call>) -> Vec<CaseWorld> {
     for (i, t) in w.types.iter_mut().enumerate() {
         t.name = format!("t{}", i + 1);
     }
+    relink_members(&mut w);
     out.push(w);
     let mut w = world.clone();
     for t in &mut w.types {
@@ -810,8 +821,30 @@ fn shorter_names(world: &CaseWorld, _call: Option<&Call>) -> Vec<CaseWorld> {
             TypeDefKind::Alias(_) => {}
         }
     }
+    relink_members(&mut w);
     out.push(w);
     out
+}
+
+/// Gives every member's echo the name its resource and member now give it
+/// ([`crate::ty::Member::echo_name`]), so that the world's text reads back
+/// as the world.
+fn relink_members(world: &mut CaseWorld) {
+    let mut renames = Vec::new();
+    for t in &mut world.types {
+        let resource = t.name.clone();
+        if let Some(ms) = t.kind.members_mut() {
+            for m in ms {
+                let echo = crate::ty::Member::echo_name(&resource, m.kind, &m.name);
+                renames.push((std::mem::replace(&mut m.echo, echo.clone()), echo));
+            }
+        }
+    }
+    for f in &mut world.funcs {
+        if let Some((_, new)) = renames.iter().find(|(old, _)| *old == f.name) {
+            f.name = new.clone();
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------

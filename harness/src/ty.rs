@@ -433,6 +433,17 @@ impl CaseWorld {
             .filter(|(r, _)| !self.is_guest_resource(*r))
     }
 
+    /// The name `api` exports the echo `func` under: its own, or the
+    /// member's (`[method]r.m`) for a member of a guest resource.
+    pub fn api_export_name(&self, func: &str) -> String {
+        match self.member_of(func) {
+            Some((r, member)) if self.is_guest_resource(r) => {
+                member.kind.import_name(&self.def(r).name, &member.name)
+            }
+            _ => func.to_string(),
+        }
+    }
+
     /// Whether named type `i` is a resource the guest defines.
     pub fn is_guest_resource(&self, i: TypeIndex) -> bool {
         matches!(self.types[i].kind, TypeDefKind::GuestResource(_))

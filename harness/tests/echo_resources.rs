@@ -209,6 +209,15 @@ fn a_guest_that_leaks_memory_is_caught_by_the_leak_check() {
 /// Rust, every destructor run exactly once.
 #[test]
 fn generated_worlds_with_guest_resources_round_trip_in_rust() {
+    guest_round_trip("rust");
+}
+
+#[test]
+fn generated_worlds_with_guest_resources_round_trip_in_python() {
+    guest_round_trip("python");
+}
+
+fn guest_round_trip(lang: &str) {
     let (seed, worlds, calls) = (23, 12, 25);
     let source = source(seed, worlds, true);
     // What the worlds hold, so that the test is known to exercise it.
@@ -239,7 +248,7 @@ fn generated_worlds_with_guest_resources_round_trip_in_rust() {
         guest_worlds >= 3 && members >= 8 && handle_funcs >= 8,
         "{guest_worlds} {members} {handle_funcs}"
     );
-    round_trip_of("rust", source, worlds, calls);
+    round_trip_of(lang, source, worlds, calls);
 }
 
 /// A world with a guest resource `g`, each of its handles' roles once.

@@ -27,6 +27,7 @@
 //! guest's sources, and componentize-py's temporary files (`TMPDIR`).
 
 mod bench;
+mod guest_resources;
 
 use super::{
     GuestError, GuestLanguage, GuestSpec, Protocol as GuestProtocol, ProtocolWorld, ResourcesSpec,
@@ -177,8 +178,12 @@ impl GuestLanguage for PythonGuest {
         true
     }
 
+    fn echoes_guest_resources(&self) -> bool {
+        true
+    }
+
     fn revision(&self) -> u32 {
-        1
+        2
     }
 
     fn prepare(&self, cache: &Cache) -> Result<ToolchainInfo, GuestError> {
@@ -220,12 +225,20 @@ impl GuestLanguage for PythonGuest {
         };
         write(dir.join(format!("{APP_MODULE}.py")), &app)?;
         // componentize-py imports a top-level module named after each
-        // exported interface (for its resource classes); the echo has none.
+        // exported interface, for its resource classes: the guest
+        // resources' (see `guest_resources`), if the world has any.
         for module in &bindings.export_modules {
-            write(
-                dir.join(format!("{module}.py")),
-                "# No resources: the echo's functions are in app.py.\n",
-            )?;
+            let text = if module == guest_resources::MODULE && spec.world.has_guest_resources() {
+                guest_resources::module(spec, &bindings.export_classes).map_err(|message| {
+                    GuestError::Bindgen {
+                        lang: "python",
+                        message,
+                    }
+                })?
+            } else {
+                "# No resources: the echo's functions are in app.py.\n".to_string()
+            };
+            write(dir.join(format!("{module}.py")), &text)?;
         }
         Ok(())
     }
@@ -480,6 +493,8 @@ struct Bindings {
     /// The classes of `imports/types.py` (the host's resources) with the
     /// names of their methods, in order.
     import_classes: Vec<(String, Vec<String>)>,
+    /// The resource classes of `exports/api.py` (the guest's resources).
+    export_classes: Vec<guest_resources::ExportClass>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -517,11 +532,28 @@ impl Bindings {
                 });
             }
         };
+        let api = exports.join(format!("{}.py", guest_resources::MODULE));
+        let export_classes = match std::fs::read_to_string(&api) {
+            Ok(text) => guest_resources::parse_export_classes(&text).map_err(|message| {
+                GuestError::Bindgen {
+                    lang: "python",
+                    message: format!("unexpected bindings in {}: {message}", api.display()),
+                }
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => {
+                return Err(GuestError::Io {
+                    path: api,
+                    source: e,
+                });
+            }
+        };
         Ok(Bindings {
             protocols,
             export_modules: modules_in(&exports)?,
             import_modules: modules_in(&world_module.join("imports"))?,
             import_classes,
+            export_classes,
         })
     }
 
@@ -684,35 +716,51 @@ fn parse_def(def: &str) -> Result<Method, String> {
 /// The echo app: a class per exported `Protocol`, each method returning
 /// `upstream`'s answer (or running an override).
 fn app_py(spec: &GuestSpec<'_>, bindings: &Bindings) -> Result<String, String> {
-    let [protocol] = bindings.protocols.as_slice() else {
-        return Err(format!(
-            "expected one exported interface (`api`) in the bindings, found classes {:?}",
-            bindings
-                .protocols
-                .iter()
-                .map(|p| &p.class)
-                .collect::<Vec<_>>()
-        ));
+    // An `api` of guest resources only has no functions, and no class.
+    let empty = Protocol {
+        class: String::new(),
+        methods: Vec::new(),
     };
-    if protocol.methods.len() != spec.world.funcs.len() {
+    let protocol = match bindings.protocols.as_slice() {
+        [] if spec.world.api_funcs().next().is_none() => &empty,
+        [protocol] => protocol,
+        _ => {
+            return Err(format!(
+                "expected one exported interface (`api`) in the bindings, found classes {:?}",
+                bindings
+                    .protocols
+                    .iter()
+                    .map(|p| &p.class)
+                    .collect::<Vec<_>>()
+            ));
+        }
+    };
+    let world = spec.world;
+    let api_funcs: Vec<&crate::ty::Func> = world.api_funcs().collect();
+    if protocol.methods.len() != api_funcs.len() {
         return Err(format!(
             "the bindings' `{}` has {} methods, the world has {} functions",
             protocol.class,
             protocol.methods.len(),
-            spec.world.funcs.len()
+            api_funcs.len()
         ));
     }
+    let destructors: Vec<String> = world
+        .guest_resources()
+        .map(|g| crate::ty::Member::destructor_name(&world.def(g).name))
+        .collect();
     if let Some((f, _)) = spec
         .overrides
         .iter()
-        .find(|(f, _)| !spec.world.funcs.iter().any(|g| &g.name == f))
+        .find(|(f, _)| !spec.world.funcs.iter().any(|g| &g.name == f) && !destructors.contains(f))
     {
         return Err(format!(
             "an override names the function `{f}`, which the world does not have"
         ));
     }
     let upstream = wit_text::UPSTREAM.rsplit('/').next().unwrap_or("upstream");
-    let has_upstream = spec.world.upstream_funcs().next().is_some();
+    let has_upstream =
+        spec.world.upstream_funcs().next().is_some() || spec.world.has_guest_resources();
     if has_upstream && !bindings.import_modules.iter().any(|m| m == upstream) {
         return Err(format!(
             "the bindings have no module for the import `{}`",
@@ -749,12 +797,22 @@ fn app_py(spec: &GuestSpec<'_>, bindings: &Bindings) -> Result<String, String> {
             "from {WORLD_MODULE}.imports import {types} as _types\n"
         ));
     }
-    out.push_str("from componentize_py_types import Ok as _Ok, Err as _Err, Some as _Some\n\n\n");
+    out.push_str("from componentize_py_types import Ok as _Ok, Err as _Err, Some as _Some\n");
+    if world.has_guest_resources() {
+        let _ = writeln!(out, "import {} as _api", guest_resources::MODULE);
+        out.push_str("from api import _made\n");
+    }
+    out.push_str("\n\n");
     out.push_str(&format!(
         "class WitWorld(_{WORLD_MODULE}.WitWorld):\n    pass\n\n\n"
     ));
-    let _ = writeln!(out, "class {0}(_exports.{0}):", protocol.class);
-    for (method, func) in protocol.methods.iter().zip(&spec.world.funcs) {
+    if !protocol.class.is_empty() {
+        let _ = writeln!(out, "class {0}(_exports.{0}):", protocol.class);
+    }
+    if protocol.methods.is_empty() && !protocol.class.is_empty() {
+        out.push_str("    pass\n");
+    }
+    for (method, func) in protocol.methods.iter().zip(api_funcs) {
         if method.name.trim_end_matches('_').to_lowercase()
             != func.name.replace('-', "_").to_lowercase()
             || method.params.len() != func.params.len()
@@ -788,14 +846,20 @@ fn app_py(spec: &GuestSpec<'_>, bindings: &Bindings) -> Result<String, String> {
                     let _ = writeln!(out, "        {line}");
                 }
             }
-            None => match spec.world.member_of(&func.name) {
+            None => match spec.world.host_member_of(&func.name) {
                 None => {
-                    let _ = writeln!(
-                        out,
-                        "        return _upstream.{}({})",
-                        method.name,
-                        method.params.join(", ")
-                    );
+                    let args = method
+                        .params
+                        .iter()
+                        .zip(&func.params)
+                        .map(|(p, wit)| guest_resources::to_ids(world, &wit.ty, p, 0, "_api."))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let call = format!("_upstream.{}({})", method.name, args.join(", "));
+                    for line in
+                        guest_resources::forward(world, func.result.as_ref(), call, "_api.")?
+                    {
+                        let _ = writeln!(out, "        {line}");
+                    }
                 }
                 Some((r, member)) => {
                     let resource = &spec.world.def(r).name;

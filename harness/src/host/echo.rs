@@ -347,7 +347,7 @@ impl<'h> EchoGuest<'h> {
             .ok_or_else(|| HostError::MissingExport(wit_text::API.into()))?;
         let mut funcs = HashMap::new();
         for name in &self.funcs {
-            let export = export_name(&self.world, name);
+            let export = self.world.api_export_name(name);
             let func = instance
                 .get_export_index(&mut store, Some(&api), &export)
                 .and_then(|idx| instance.get_func(&mut store, idx))
@@ -423,17 +423,6 @@ impl<'h> EchoGuest<'h> {
             config: self.host.config().clone(),
             resources: self.world.has_resources().then(|| Arc::clone(&self.world)),
         })
-    }
-}
-
-/// The name `api` exports the echo `func` under: its own, or the member's
-/// (`[method]r.m`) for a member of a guest resource.
-fn export_name(world: &CaseWorld, func: &str) -> String {
-    match world.member_of(func) {
-        Some((r, member)) if world.is_guest_resource(r) => {
-            member.kind.import_name(&world.def(r).name, &member.name)
-        }
-        _ => func.to_string(),
     }
 }
 
@@ -629,8 +618,11 @@ impl EchoInstance {
                 if let (Some((world, echo)), Some(objects), CallEnd::Returned(value)) =
                     (guest, objects, &mut end)
                 {
+                    let planned = result;
                     let result = echo.result.as_ref().zip(value.as_mut());
-                    if let Some(trouble) = guest_resources::settle(store, world, objects, result) {
+                    if let Some(trouble) =
+                        guest_resources::settle(store, world, objects, result, planned)
+                    {
                         self.poisoned |= trouble.trapped;
                         lifetime = Some(trouble.message);
                     }
@@ -646,21 +638,13 @@ impl EchoInstance {
                 (end, state.seen)
             }
         };
-        // A destructor that did not run leaves no id in the result: the
-        // mismatch that follows is its consequence, not a finding of its own.
+        // The values first: a value that went wrong is the finding, and a
+        // destructor problem after it may be its consequence.
         match (self.judge(func, args, result, end, seen), lifetime) {
-            (outcome, None) => outcome,
             (CallOutcome::Passed, Some(message)) => {
                 self.fail(Hop::Destructor, FailureKind::Lifetime { message }, None)
             }
-            (CallOutcome::Failed(mut f), Some(message))
-                if f.hop == Hop::ExportResult && matches!(f.kind, FailureKind::Mismatch(_)) =>
-            {
-                f.hop = Hop::Destructor;
-                f.kind = FailureKind::Lifetime { message };
-                CallOutcome::Failed(f)
-            }
-            (failed, Some(_)) => failed,
+            (outcome, _) => outcome,
         }
     }
 

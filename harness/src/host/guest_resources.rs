@@ -176,14 +176,17 @@ fn construct(
 }
 
 /// After a call that returned `result` (of type `ty`, host handles already
-/// numbers): the guest handles in it dropped in order and replaced by the
-/// ids their destructors reported (0 for none), the lent resources dropped,
-/// and every destructor checked. The first problem is returned.
+/// numbers; `expected` the result the host planned): the guest handles in
+/// it dropped in order and replaced by the ids their destructors reported
+/// (the expected id where none ran, so that the value comparison still
+/// judges the rest of the value), the lent resources dropped, and every
+/// destructor checked. The first problem is returned.
 pub(super) fn settle(
     store: &mut EchoStore,
     world: &CaseWorld,
     objects: Objects,
     result: Option<(&Ty, &mut Val)>,
+    planned_result: Option<&Val>,
 ) -> Option<Trouble> {
     let during = std::mem::take(&mut store.data_mut().data.destroyed);
     let mut trouble: Option<Trouble> = None;
@@ -228,12 +231,20 @@ pub(super) fn settle(
                 returned.push((g, *any));
             }
         });
+        let mut planned = Vec::new();
+        if let Some(mut planned_result) = planned_result.cloned() {
+            handles::walk_guest_handles(world, ty, &mut planned_result, &mut |_, _, slot| {
+                if let Val::U32(n) = slot {
+                    planned.push(*n);
+                }
+            });
+        }
         let mut ids = Vec::with_capacity(returned.len());
-        for (g, any) in returned {
+        for (i, (g, any)) in returned.into_iter().enumerate() {
             match drop_one(store, world, g, any) {
                 Ok(id) => ids.push(id),
                 Err(t) => {
-                    ids.push(0);
+                    ids.push(planned.get(i).copied().unwrap_or(0));
                     note(t, &mut trouble);
                 }
             }

@@ -838,9 +838,11 @@ pub fn drop_unused_types(world: CaseWorld) -> CaseWorld {
     for &i in &direct {
         reached[i] = true;
     }
-    // A resource with members is reached through them.
+    // A resource with members is reached through them (those whose echo is
+    // still a function: the shrinker drops functions).
     for (i, def) in world.types.iter().enumerate() {
-        if def.kind.members().is_some_and(|ms| !ms.is_empty()) {
+        let echoed = |m: &Member| world.funcs.iter().any(|f| f.name == m.echo);
+        if def.kind.members().is_some_and(|ms| ms.iter().any(echoed)) {
             reached[i] = true;
         }
     }

@@ -124,6 +124,7 @@ fn small_bindings() -> Bindings {
         export_modules: vec!["api".into()],
         import_modules: vec!["types".into(), "upstream".into()],
         import_classes: Vec::new(),
+        export_classes: Vec::new(),
     }
 }
 
