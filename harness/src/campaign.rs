@@ -119,11 +119,13 @@ impl CaseSource {
                         let mut c = smith::Config::arbitrary(&mut u).ok()?;
                         c.resources =
                             crate::seed::bytes(*seed, &[RESOURCES_STREAM, i], 1)[0] & 1 == 1;
+                        // Swarm worlds with resources have both sides'.
+                        c.guest_resources = c.resources;
                         c
                     }
                 };
                 config.resources &= *resources && with_resources;
-                config.guest_resources = config.resources && with_guest_resources;
+                config.guest_resources &= config.resources && with_guest_resources;
                 smith::smith(&config, &mut u).ok()
             }
         }

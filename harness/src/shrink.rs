@@ -179,7 +179,13 @@ pub fn shrink(
         versions,
     );
     finding.meta.link = meta.link.clone();
-    let store = FindingStore::open(dir.parent().unwrap_or(Path::new(".")))?;
+    // `dir` may be a bare name (`witness shrink c-trap-1234` in the
+    // findings directory), whose parent is the empty path.
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let store = FindingStore::open(parent)?;
     let weight_before = meta.weight;
     let weight_after = finding.meta.weight;
     let replaced = if finding.meta.id == meta.id {

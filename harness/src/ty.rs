@@ -476,6 +476,22 @@ impl CaseWorld {
         )
     }
 
+    /// Whether a value of `ty` carries a `borrow` of a host resource.
+    pub fn has_host_borrows(&self, ty: &Ty) -> bool {
+        self.has_handle_where(
+            ty,
+            &|t| matches!(t, Ty::Borrow(i) if !self.is_guest_resource(*i)),
+        )
+    }
+
+    /// Whether a value of `ty` carries an `own` handle of a guest resource.
+    pub fn has_guest_owns(&self, ty: &Ty) -> bool {
+        self.has_handle_where(
+            ty,
+            &|t| matches!(t, Ty::Own(i) if self.is_guest_resource(*i)),
+        )
+    }
+
     /// Whether a value of `ty` carries a handle of a host resource.
     pub fn has_host_handles(&self, ty: &Ty) -> bool {
         self.has_handle_where(

@@ -68,13 +68,14 @@
 //! about a minute).
 
 mod bench;
+mod guest_resources;
 
 use super::{
     GuestError, GuestLanguage, GuestSpec, Protocol, ProtocolWorld, ResourcesSpec, ToolchainInfo,
 };
 use crate::disk::Cache;
 use crate::toolchain::{self, ToolchainError};
-use crate::ty::{CaseWorld, Ty, TypeDefKind};
+use crate::ty::{CaseWorld, Func, MemberKind, Ty, TypeDefKind};
 use crate::wit_text;
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
@@ -217,12 +218,16 @@ impl GuestLanguage for CGuest {
         true
     }
 
+    fn echoes_guest_resources(&self) -> bool {
+        true
+    }
+
     fn keywords(&self) -> &'static [&'static str] {
         KEYWORDS
     }
 
     fn revision(&self) -> u32 {
-        2
+        4
     }
 
     fn prepare(&self, cache: &Cache) -> Result<ToolchainInfo, GuestError> {
@@ -506,7 +511,8 @@ fn echo_interfaces(
 /// import it lent them on to has returned. Own handles moved on to the
 /// import are not touched.
 fn borrow_drops(world: &CaseWorld, ty: &Ty, expr: &str, depth: usize, out: &mut String) {
-    if !world.has_borrows(ty) {
+    // A borrow of a guest resource is its representation: nothing to drop.
+    if !world.has_host_borrows(ty) {
         return;
     }
     let indent = "  ".repeat(depth + 1);
@@ -559,7 +565,7 @@ fn borrow_drops(world: &CaseWorld, ty: &Ty, expr: &str, depth: usize, out: &mut 
             TypeDefKind::Variant(cases) => {
                 let _ = writeln!(out, "{indent}switch (({expr}).tag) {{");
                 for (k, c) in cases.iter().enumerate() {
-                    let Some(t) = c.ty.as_ref().filter(|t| world.has_borrows(t)) else {
+                    let Some(t) = c.ty.as_ref().filter(|t| world.has_host_borrows(t)) else {
                         continue;
                     };
                     let case = wit_bindgen_c::to_c_ident(&c.name);
@@ -596,8 +602,13 @@ fn echo_source(
     let api_funcs = &interface(&api)?.functions;
     let upstream_funcs = &interface(&upstream)?.functions;
     let types_funcs = types.as_ref().map(interface).transpose()?;
+    let destructors: Vec<String> = spec
+        .world
+        .guest_resources()
+        .map(|g| crate::ty::Member::destructor_name(&spec.world.def(g).name))
+        .collect();
     for (name, _) in spec.overrides {
-        if !api_funcs.contains_key(name) {
+        if !spec.world.funcs.iter().any(|f| &f.name == name) && !destructors.contains(name) {
             return Err(format!(
                 "an override names `{name}`, which is not an `api` function"
             ));
@@ -612,15 +623,16 @@ fn echo_source(
          // are the export's, and lent to the import), and returns the import's\n\
          // result (whose memory the generated cabi_post_* function frees), or runs\n\
          // a test's override.\n\
-         #include \"{header_name}\"\n#include <stdlib.h>\n"
+         #include \"{header_name}\"\n#include <stdlib.h>\n#include <string.h>\n"
     );
+    out.push_str(&guest_resources::definitions(spec));
     for func in &spec.world.funcs {
         let export_func = api_funcs
-            .get(&func.name)
+            .get(&spec.world.api_export_name(&func.name))
             .ok_or_else(|| format!("`api` has no function `{}`", func.name))?;
         // The import it echoes: its `upstream` function or the member of
         // a resource of `types`.
-        let (import_key, import_func) = match spec.world.member_of(&func.name) {
+        let (import_key, import_func) = match spec.world.host_member_of(&func.name) {
             None => (
                 &upstream,
                 upstream_funcs
@@ -683,9 +695,35 @@ fn echo_source(
             };
             borrow_drops(spec.world, &param.ty, &expr, 0, &mut drops);
         }
+        let guest_member = spec
+            .world
+            .member_of(&func.name)
+            .filter(|(r, _)| spec.world.is_guest_resource(*r))
+            .map(|(_, m)| m.kind);
+        let carries_guest = guest_member.is_some()
+            || func
+                .params
+                .iter()
+                .any(|p| spec.world.has_guest_handles(&p.ty))
+            || func
+                .result
+                .as_ref()
+                .is_some_and(|r| spec.world.has_guest_handles(r));
+        let args = export_func.params.len();
         let body = match spec.overrides.iter().find(|(f, _)| *f == func.name) {
             Some((_, source)) => source.clone(),
-            None => echo_body(&export, &import, export_func.params.len(), header, &drops),
+            None if carries_guest => {
+                let call = GuestCall {
+                    world: spec.world,
+                    func,
+                    member: guest_member,
+                    export: &export,
+                    import: &import,
+                    args,
+                };
+                call.body(header, &drops)?
+            }
+            None => echo_body(&export, &import, args, header, &drops),
         };
         let _ = writeln!(out, "{} {{\n{body}\n}}\n", export.signature());
     }
@@ -703,26 +741,11 @@ fn echo_body(
     borrow_drops: &str,
 ) -> String {
     let aliases = typedef_aliases(header);
-    let canonical = |ty: &str| {
-        let mut ty = ty.to_string();
-        while let Some(target) = aliases.get(&ty) {
-            ty = target.clone();
-        }
-        ty
-    };
     let forwarded: Vec<String> = export
         .params
         .iter()
         .zip(&import.params)
-        .map(|(e, i)| {
-            if canonical(&e.ty) == canonical(&i.ty) {
-                e.name.clone()
-            } else if i.pointer {
-                format!("({} *) {}", i.ty, e.name)
-            } else {
-                format!("({}) {}", i.ty, e.name)
-            }
-        })
+        .map(|(e, i)| forward(&aliases, e, i))
         .collect();
     let call = format!("{}({})", import.name, forwarded.join(", "));
     let mut body = String::new();
@@ -734,6 +757,44 @@ fn echo_body(
     }
     // Borrows first: they live in the arguments' memory, freed next.
     body.push_str(borrow_drops);
+    body.push_str(&free_args(export, import, args, header));
+    if returns {
+        let _ = writeln!(body, "  return witness__result;");
+    }
+    body.trim_end().to_string()
+}
+
+/// The export's parameter `e` passed on as the import's `i`: as it is,
+/// or cast where the two sides' typedefs differ.
+fn forward(aliases: &HashMap<String, String>, e: &CParam, i: &CParam) -> String {
+    let canonical = |ty: &str| {
+        let mut ty = ty.to_string();
+        while let Some(target) = aliases.get(&ty) {
+            ty = target.clone();
+        }
+        ty
+    };
+    if canonical(&e.ty) == canonical(&i.ty) {
+        e.name.clone()
+    } else if i.pointer && i.name.starts_with("maybe_") && !e.name.starts_with("maybe_") {
+        // wit-bindgen-c flattens an `option` parameter of an import to a
+        // pointer to its payload (NULL for `none`) where the export gets
+        // the option itself (an alias of `option<T>`, say).
+        format!(
+            "(({0})->is_some ? ({1} *) &({0})->val : NULL)",
+            e.name, i.ty
+        )
+    } else if i.pointer {
+        format!("({} *) {}", i.ty, e.name)
+    } else {
+        format!("({}) {}", i.ty, e.name)
+    }
+}
+
+/// Statements freeing the export's first `args` parameters (its own
+/// arguments) with the generated `_free` helpers.
+fn free_args(export: &CProto, import: &CProto, args: usize, header: &str) -> String {
+    let mut body = String::new();
     for (param, import_param) in export.params.iter().zip(&import.params).take(args) {
         if !param.pointer {
             continue;
@@ -756,10 +817,199 @@ fn echo_body(
             let _ = writeln!(body, "  {free}({cast}{});", param.name);
         }
     }
-    if returns {
-        let _ = writeln!(body, "  return witness__result;");
+    body
+}
+
+/// The echo of a function that carries handles of guest resources, or of a
+/// member of one (see [`guest_resources`]).
+struct GuestCall<'a> {
+    world: &'a CaseWorld,
+    func: &'a Func,
+    member: Option<MemberKind>,
+    export: &'a CProto,
+    import: &'a CProto,
+    /// How many of the prototypes' parameters are arguments (the rest are
+    /// out-parameters of the result).
+    args: usize,
+}
+
+impl GuestCall<'_> {
+    fn body(&self, header: &str, host_drops: &str) -> Result<String, String> {
+        use guest_resources::{drop_owns, free_ids, from_ids, to_ids};
+        let world = self.world;
+        let aliases = typedef_aliases(header);
+        let (mut pre, mut post, mut owns) = (String::new(), String::new(), String::new());
+        let mut call_args = Vec::new();
+        let params = self
+            .export
+            .params
+            .iter()
+            .zip(&self.import.params)
+            .zip(&self.func.params)
+            .take(self.args);
+        for (k, ((e, i), p)) in params.enumerate() {
+            if k == 0 && self.member == Some(MemberKind::Method) {
+                // `self` is the representation: its id goes first.
+                call_args.push(format!("{}->id", e.name));
+                continue;
+            }
+            if !world.has_guest_handles(&p.ty) {
+                call_args.push(forward(&aliases, e, i));
+                continue;
+            }
+            let v = format!("witness__a{k}");
+            match (e.pointer, e.name.starts_with("maybe_")) {
+                (true, true) => {
+                    // A flattened `option<T>`: NULL for `none`.
+                    let Ty::Option(inner) = world.resolve(&p.ty) else {
+                        return Err(format!("`{}` is flattened but no option", e.name));
+                    };
+                    let _ = writeln!(
+                        pre,
+                        "  {0} {v}_val;\n  {0} *{v} = NULL;\n  if ({1} != NULL) {{",
+                        i.ty, e.name
+                    );
+                    to_ids(
+                        world,
+                        inner,
+                        &format!("(*{})", e.name),
+                        &format!("{v}_val"),
+                        1,
+                        &mut pre,
+                    )?;
+                    let _ = writeln!(pre, "    {v} = &{v}_val;\n  }}");
+                    call_args.push(v.clone());
+                    let mut f = String::new();
+                    free_ids(world, inner, &format!("{v}_val"), 1, &mut f);
+                    if !f.is_empty() {
+                        let _ = write!(post, "  if ({v} != NULL) {{\n{f}  }}\n");
+                    }
+                    let mut d = String::new();
+                    drop_owns(world, inner, &format!("(*{})", e.name), 1, &mut d);
+                    if !d.is_empty() {
+                        let _ = write!(owns, "  if ({} != NULL) {{\n{d}  }}\n", e.name);
+                    }
+                }
+                (true, false) => {
+                    let _ = writeln!(pre, "  {} {v};", i.ty);
+                    to_ids(world, &p.ty, &format!("(*{})", e.name), &v, 0, &mut pre)?;
+                    call_args.push(format!("&{v}"));
+                    free_ids(world, &p.ty, &v, 0, &mut post);
+                    drop_owns(world, &p.ty, &format!("(*{})", e.name), 0, &mut owns);
+                }
+                (false, _) => {
+                    let _ = writeln!(pre, "  {} {v};", i.ty);
+                    to_ids(world, &p.ty, &e.name, &v, 0, &mut pre)?;
+                    call_args.push(v.clone());
+                    drop_owns(world, &p.ty, &e.name, 0, &mut owns);
+                }
+            }
+        }
+        // The result: through locals of the import's types when it holds
+        // guest handles, else straight into the export's out-parameters.
+        let ty = self
+            .func
+            .result
+            .as_ref()
+            .filter(|r| world.has_guest_handles(r));
+        let outs: Vec<(&CParam, &CParam)> = self
+            .export
+            .params
+            .iter()
+            .zip(&self.import.params)
+            .skip(self.args)
+            .collect();
+        for (j, (e, i)) in outs.iter().enumerate() {
+            if ty.is_some() {
+                let _ = writeln!(pre, "  {} witness__o{j};", i.ty);
+                call_args.push(format!("&witness__o{j}"));
+            } else {
+                call_args.push(forward(&aliases, e, i));
+            }
+        }
+        let call = format!("{}({})", self.import.name, call_args.join(", "));
+        let mut body = pre;
+        let returns = self.export.ret != "void";
+        let mut convert = String::new();
+        match ty {
+            None if returns => {
+                let _ = writeln!(body, "  {} witness__result = {call};", self.export.ret);
+            }
+            None => {
+                let _ = writeln!(body, "  {call};");
+            }
+            Some(ty) if self.export.ret == "bool" => {
+                let _ = writeln!(body, "  bool witness__result = {call};");
+                let out = |name: &str| {
+                    outs.iter()
+                        .position(|(e, _)| e.name == name)
+                        .map(|j| (format!("witness__o{j}"), format!("(*{name})")))
+                };
+                match world.resolve(ty) {
+                    Ty::Option(t) => {
+                        let (src, dst) = out("ret").ok_or("an option result without `ret`")?;
+                        let _ = writeln!(convert, "  if (witness__result) {{");
+                        from_ids(world, t, &src, &dst, 1, &mut convert)?;
+                        let _ = writeln!(convert, "  }}");
+                    }
+                    Ty::Result { ok, err } => {
+                        let _ = writeln!(convert, "  if (witness__result) {{");
+                        if let (Some(t), Some((src, dst))) = (ok, out("ret")) {
+                            from_ids(world, t, &src, &dst, 1, &mut convert)?;
+                        }
+                        let _ = writeln!(convert, "  }} else {{");
+                        if let (Some(t), Some((src, dst))) = (err, out("err")) {
+                            from_ids(world, t, &src, &dst, 1, &mut convert)?;
+                        }
+                        let _ = writeln!(convert, "  }}");
+                    }
+                    _ => {
+                        return Err(format!(
+                            "`{}` returns bool for a result of guest handles",
+                            self.export.name
+                        ));
+                    }
+                }
+            }
+            Some(ty) if returns => {
+                let _ = writeln!(
+                    body,
+                    "  {} witness__r = {call};\n  {} witness__result;",
+                    self.import.ret, self.export.ret
+                );
+                from_ids(world, ty, "witness__r", "witness__result", 0, &mut convert)?;
+            }
+            Some(ty) => {
+                let _ = writeln!(body, "  {call};");
+                let [(e, _)] = outs.as_slice() else {
+                    return Err(format!(
+                        "`{}` has no single out-parameter for its result",
+                        self.export.name
+                    ));
+                };
+                from_ids(
+                    world,
+                    ty,
+                    "witness__o0",
+                    &format!("(*{})", e.name),
+                    0,
+                    &mut convert,
+                )?;
+            }
+        }
+        body.push_str(&convert);
+        // Borrows of host resources first, then what the echo allocated,
+        // then the handles it owns (their destructors run), then the
+        // arguments' memory.
+        body.push_str(host_drops);
+        body.push_str(&post);
+        body.push_str(&owns);
+        body.push_str(&free_args(self.export, self.import, self.args, header));
+        if returns {
+            let _ = writeln!(body, "  return witness__result;");
+        }
+        Ok(body.trim_end().to_string())
     }
-    body.trim_end().to_string()
 }
 
 #[cfg(test)]

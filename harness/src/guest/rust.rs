@@ -79,7 +79,7 @@ impl GuestLanguage for RustGuest {
     }
 
     fn revision(&self) -> u32 {
-        4
+        5
     }
 
     fn prepare(&self, _cache: &Cache) -> Result<ToolchainInfo, GuestError> {
@@ -398,7 +398,9 @@ fn echo_bodies(bindings: &str, spec: &GuestSpec<'_>) -> Result<String, String> {
     let imports = ImportSignatures::of(bindings);
     let guest_resources: Vec<(TypeIndex, String)> = world
         .guest_resources()
-        .map(|g| (g, rust_type_name(&world.def(g).name)))
+        // The traits and associated types of exported resources are named
+        // `Guest{UpperCamel}` and `{UpperCamel}` (no escape of `guest`).
+        .map(|g| (g, world.def(g).name.to_upper_camel_case()))
         .collect();
     for line in bindings.lines() {
         if line.starts_with("impl ") && line.contains("::api::Guest for Stub") {
@@ -753,7 +755,7 @@ fn to_ids(world: &CaseWorld, ty: &Ty, expr: &str, depth: usize) -> Result<String
     Ok(match ty {
         Ty::Own(g) | Ty::Borrow(g) => format!(
             "({expr}).get::<crate::bindings::{}>().id",
-            guest_struct(&rust_type_name(&world.def(*g).name))
+            guest_struct(&world.def(*g).name.to_upper_camel_case())
         ),
         Ty::List(t) => format!(
             "({expr}).iter().map(|{e}| {}).collect::<Vec<_>>()",
@@ -812,11 +814,12 @@ fn from_ids_at(world: &CaseWorld, ty: &Ty, expr: &str, depth: usize) -> Result<S
     let e = format!("e{depth}");
     Ok(match ty {
         Ty::Own(g) => {
-            let name = rust_type_name(&world.def(*g).name);
+            let name = &world.def(*g).name;
             format!(
-                "crate::bindings::exports::witness::case::api::{name}::new(\
+                "crate::bindings::exports::witness::case::api::{}::new(\
                  crate::bindings::{} {{ id: {expr} }})",
-                guest_struct(&name)
+                rust_type_name(name),
+                guest_struct(&name.to_upper_camel_case())
             )
         }
         Ty::List(t) => format!(

@@ -839,11 +839,11 @@ pub fn drop_unused_types(world: CaseWorld) -> CaseWorld {
         reached[i] = true;
     }
     // A resource with members is reached through them (those whose echo is
-    // still a function: the shrinker drops functions).
-    for (i, def) in world.types.iter().enumerate() {
-        let echoed = |m: &Member| world.funcs.iter().any(|f| f.name == m.echo);
-        if def.kind.members().is_some_and(|ms| ms.iter().any(echoed)) {
-            reached[i] = true;
+    // still a function of the member's shape: the shrinker drops functions
+    // and changes signatures).
+    for (i, reached) in reached.iter_mut().enumerate() {
+        if !world.members(i).is_empty() {
+            *reached = true;
         }
     }
     // Types only refer to earlier types: one backward pass finds them all.
