@@ -37,7 +37,8 @@ pub struct RunArgs {
     #[arg(long)]
     fresh: bool,
     /// Generate no resources: by default half the generated worlds have
-    /// host-defined resources, for the languages whose driver echoes them.
+    /// resources, for the languages whose driver echoes them (each defined
+    /// by the host, or by the guest for the languages that implement those).
     #[arg(long)]
     no_resources: bool,
     /// Calls of the leak check on each world, after its calls: one
