@@ -227,7 +227,7 @@ impl GuestLanguage for CGuest {
     }
 
     fn revision(&self) -> u32 {
-        4
+        5
     }
 
     fn prepare(&self, cache: &Cache) -> Result<ToolchainInfo, GuestError> {

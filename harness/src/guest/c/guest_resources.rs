@@ -86,23 +86,65 @@ pub(super) fn to_ids(
     depth: usize,
     out: &mut String,
 ) -> Result<(), String> {
+    convert(world, ty, src, dst, depth, out, Direction::ToIds)
+}
+
+/// Statements setting `dst` (the export's value of `ty`) from `src` (the
+/// import's answer): each id made a new resource of the guest, every list
+/// the import allocated around ids freed (its other contents move over).
+pub(super) fn from_ids(
+    world: &CaseWorld,
+    ty: &Ty,
+    src: &str,
+    dst: &str,
+    depth: usize,
+    out: &mut String,
+) -> Result<(), String> {
+    convert(world, ty, src, dst, depth, out, Direction::FromIds)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    ToIds,
+    FromIds,
+}
+
+fn convert(
+    world: &CaseWorld,
+    ty: &Ty,
+    src: &str,
+    dst: &str,
+    depth: usize,
+    out: &mut String,
+    direction: Direction,
+) -> Result<(), String> {
     let indent = "  ".repeat(depth + 1);
     if !world.has_guest_handles(ty) {
         let _ = writeln!(out, "{indent}memcpy(&({dst}), &({src}), sizeof({dst}));");
         return Ok(());
     }
-    match world.resolve(ty) {
-        Ty::Own(g) => {
+    let inner = |t: &Ty, s: String, d: String, depth: usize, out: &mut String| {
+        convert(world, t, &s, &d, depth, out, direction)
+    };
+    match (world.resolve(ty), direction) {
+        (Ty::Own(g), Direction::ToIds) => {
             let _ = writeln!(
                 out,
                 "{indent}{dst} = {API}_{}_rep({src})->id;",
                 ident(world, *g)
             );
         }
-        Ty::Borrow(_) => {
+        (Ty::Own(g), Direction::FromIds) => {
+            let _ = writeln!(
+                out,
+                "{indent}{dst} = witness__new_{}({src});",
+                ident(world, *g)
+            );
+        }
+        (Ty::Borrow(_), Direction::ToIds) => {
             let _ = writeln!(out, "{indent}{dst} = ({src})->id;");
         }
-        Ty::List(t) => {
+        (Ty::List(t), _) => {
             let i = format!("witness__i{depth}");
             let _ = writeln!(
                 out,
@@ -110,72 +152,70 @@ pub(super) fn to_ids(
                  {indent}({dst}).ptr = malloc(({src}).len * sizeof(*({dst}).ptr) + 1);\n\
                  {indent}for (size_t {i} = 0; {i} < ({src}).len; {i}++) {{"
             );
-            to_ids(
-                world,
+            inner(
                 t,
-                &format!("({src}).ptr[{i}]"),
-                &format!("({dst}).ptr[{i}]"),
+                format!("({src}).ptr[{i}]"),
+                format!("({dst}).ptr[{i}]"),
                 depth + 1,
                 out,
             )?;
             let _ = writeln!(out, "{indent}}}");
+            if direction == Direction::FromIds {
+                let _ = writeln!(out, "{indent}free(({src}).ptr);");
+            }
         }
-        Ty::Option(t) => {
+        (Ty::Option(t), _) => {
             let _ = writeln!(
                 out,
                 "{indent}({dst}).is_some = ({src}).is_some;\n{indent}if (({src}).is_some) {{"
             );
-            to_ids(
-                world,
+            inner(
                 t,
-                &format!("({src}).val"),
-                &format!("({dst}).val"),
+                format!("({src}).val"),
+                format!("({dst}).val"),
                 depth + 1,
                 out,
             )?;
             let _ = writeln!(out, "{indent}}}");
         }
-        Ty::Result { ok, err } => {
+        (Ty::Result { ok, err }, _) => {
             let _ = writeln!(
                 out,
                 "{indent}({dst}).is_err = ({src}).is_err;\n{indent}if (!({src}).is_err) {{"
             );
             if let Some(t) = ok {
-                to_ids(
-                    world,
+                inner(
                     t,
-                    &format!("({src}).val.ok"),
-                    &format!("({dst}).val.ok"),
+                    format!("({src}).val.ok"),
+                    format!("({dst}).val.ok"),
                     depth + 1,
                     out,
                 )?;
             }
             let _ = writeln!(out, "{indent}}} else {{");
             if let Some(t) = err {
-                to_ids(
-                    world,
+                inner(
                     t,
-                    &format!("({src}).val.err"),
-                    &format!("({dst}).val.err"),
+                    format!("({src}).val.err"),
+                    format!("({dst}).val.err"),
                     depth + 1,
                     out,
                 )?;
             }
             let _ = writeln!(out, "{indent}}}");
         }
-        Ty::Tuple(ts) => {
+        (Ty::Tuple(ts), _) => {
             for (k, t) in ts.iter().enumerate() {
-                to_ids(
-                    world,
+                inner(
                     t,
-                    &format!("({src}).f{k}"),
-                    &format!("({dst}).f{k}"),
+                    format!("({src}).f{k}"),
+                    format!("({dst}).f{k}"),
                     depth,
                     out,
                 )?;
             }
         }
-        other => return Err(unsupported(world, other)),
+        (other, _) => return Err(unsupported(world, other)),
     }
     Ok(())
 }
@@ -281,106 +321,4 @@ pub(super) fn drop_owns(world: &CaseWorld, ty: &Ty, src: &str, depth: usize, out
         }
         _ => {}
     }
-}
-
-/// Statements setting `dst` (the export's value of `ty`) from `src` (the
-/// import's answer): each id made a new resource of the guest, every list
-/// the import allocated around ids freed (its other contents move over).
-pub(super) fn from_ids(
-    world: &CaseWorld,
-    ty: &Ty,
-    src: &str,
-    dst: &str,
-    depth: usize,
-    out: &mut String,
-) -> Result<(), String> {
-    let indent = "  ".repeat(depth + 1);
-    if !world.has_guest_handles(ty) {
-        let _ = writeln!(out, "{indent}memcpy(&({dst}), &({src}), sizeof({dst}));");
-        return Ok(());
-    }
-    match world.resolve(ty) {
-        Ty::Own(g) => {
-            let _ = writeln!(
-                out,
-                "{indent}{dst} = witness__new_{}({src});",
-                ident(world, *g)
-            );
-        }
-        Ty::List(t) => {
-            let i = format!("witness__i{depth}");
-            let _ = writeln!(
-                out,
-                "{indent}({dst}).len = ({src}).len;\n\
-                 {indent}({dst}).ptr = malloc(({src}).len * sizeof(*({dst}).ptr) + 1);\n\
-                 {indent}for (size_t {i} = 0; {i} < ({src}).len; {i}++) {{"
-            );
-            from_ids(
-                world,
-                t,
-                &format!("({src}).ptr[{i}]"),
-                &format!("({dst}).ptr[{i}]"),
-                depth + 1,
-                out,
-            )?;
-            let _ = writeln!(out, "{indent}}}\n{indent}free(({src}).ptr);");
-        }
-        Ty::Option(t) => {
-            let _ = writeln!(
-                out,
-                "{indent}({dst}).is_some = ({src}).is_some;\n{indent}if (({src}).is_some) {{"
-            );
-            from_ids(
-                world,
-                t,
-                &format!("({src}).val"),
-                &format!("({dst}).val"),
-                depth + 1,
-                out,
-            )?;
-            let _ = writeln!(out, "{indent}}}");
-        }
-        Ty::Result { ok, err } => {
-            let _ = writeln!(
-                out,
-                "{indent}({dst}).is_err = ({src}).is_err;\n{indent}if (!({src}).is_err) {{"
-            );
-            if let Some(t) = ok {
-                from_ids(
-                    world,
-                    t,
-                    &format!("({src}).val.ok"),
-                    &format!("({dst}).val.ok"),
-                    depth + 1,
-                    out,
-                )?;
-            }
-            let _ = writeln!(out, "{indent}}} else {{");
-            if let Some(t) = err {
-                from_ids(
-                    world,
-                    t,
-                    &format!("({src}).val.err"),
-                    &format!("({dst}).val.err"),
-                    depth + 1,
-                    out,
-                )?;
-            }
-            let _ = writeln!(out, "{indent}}}");
-        }
-        Ty::Tuple(ts) => {
-            for (k, t) in ts.iter().enumerate() {
-                from_ids(
-                    world,
-                    t,
-                    &format!("({src}).f{k}"),
-                    &format!("({dst}).f{k}"),
-                    depth,
-                    out,
-                )?;
-            }
-        }
-        other => return Err(unsupported(world, other)),
-    }
-    Ok(())
 }
