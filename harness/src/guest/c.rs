@@ -49,6 +49,10 @@
 //! helpers the generator wrote, so a leak or double free in the generated
 //! code shows up as a finding, not the echo's own.
 //!
+//! Functions that carry handles of resources the guest defines, and the
+//! members of those resources, are echoed by [`guest_resources`]: values
+//! are converted between the export's handles and the import's ids.
+//!
 //! An override ([`GuestSpec::overrides`]) is the body of the C function, in
 //! braces the driver writes: it sees the parameters under their generated
 //! names (`p`, `name`, `maybe_x`, out-parameters `ret`, `err`, `ret0`..) and
@@ -75,8 +79,9 @@ use super::{
 };
 use crate::disk::Cache;
 use crate::toolchain::{self, ToolchainError};
-use crate::ty::{CaseWorld, Func, MemberKind, Ty, TypeDefKind};
+use crate::ty::{CaseWorld, Ty, TypeDefKind};
 use crate::wit_text;
+use guest_resources::GuestCall;
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -818,198 +823,6 @@ fn free_args(export: &CProto, import: &CProto, args: usize, header: &str) -> Str
         }
     }
     body
-}
-
-/// The echo of a function that carries handles of guest resources, or of a
-/// member of one (see [`guest_resources`]).
-struct GuestCall<'a> {
-    world: &'a CaseWorld,
-    func: &'a Func,
-    member: Option<MemberKind>,
-    export: &'a CProto,
-    import: &'a CProto,
-    /// How many of the prototypes' parameters are arguments (the rest are
-    /// out-parameters of the result).
-    args: usize,
-}
-
-impl GuestCall<'_> {
-    fn body(&self, header: &str, host_drops: &str) -> Result<String, String> {
-        use guest_resources::{drop_owns, free_ids, from_ids, to_ids};
-        let world = self.world;
-        let aliases = typedef_aliases(header);
-        let (mut pre, mut post, mut owns) = (String::new(), String::new(), String::new());
-        let mut call_args = Vec::new();
-        let params = self
-            .export
-            .params
-            .iter()
-            .zip(&self.import.params)
-            .zip(&self.func.params)
-            .take(self.args);
-        for (k, ((e, i), p)) in params.enumerate() {
-            if k == 0 && self.member == Some(MemberKind::Method) {
-                // `self` is the representation: its id goes first.
-                call_args.push(format!("{}->id", e.name));
-                continue;
-            }
-            if !world.has_guest_handles(&p.ty) {
-                call_args.push(forward(&aliases, e, i));
-                continue;
-            }
-            let v = format!("witness__a{k}");
-            match (e.pointer, e.name.starts_with("maybe_")) {
-                (true, true) => {
-                    // A flattened `option<T>`: NULL for `none`.
-                    let Ty::Option(inner) = world.resolve(&p.ty) else {
-                        return Err(format!("`{}` is flattened but no option", e.name));
-                    };
-                    let _ = writeln!(
-                        pre,
-                        "  {0} {v}_val;\n  {0} *{v} = NULL;\n  if ({1} != NULL) {{",
-                        i.ty, e.name
-                    );
-                    to_ids(
-                        world,
-                        inner,
-                        &format!("(*{})", e.name),
-                        &format!("{v}_val"),
-                        1,
-                        &mut pre,
-                    )?;
-                    let _ = writeln!(pre, "    {v} = &{v}_val;\n  }}");
-                    call_args.push(v.clone());
-                    let mut f = String::new();
-                    free_ids(world, inner, &format!("{v}_val"), 1, &mut f);
-                    if !f.is_empty() {
-                        let _ = write!(post, "  if ({v} != NULL) {{\n{f}  }}\n");
-                    }
-                    let mut d = String::new();
-                    drop_owns(world, inner, &format!("(*{})", e.name), 1, &mut d);
-                    if !d.is_empty() {
-                        let _ = write!(owns, "  if ({} != NULL) {{\n{d}  }}\n", e.name);
-                    }
-                }
-                (true, false) => {
-                    let _ = writeln!(pre, "  {} {v};", i.ty);
-                    to_ids(world, &p.ty, &format!("(*{})", e.name), &v, 0, &mut pre)?;
-                    call_args.push(format!("&{v}"));
-                    free_ids(world, &p.ty, &v, 0, &mut post);
-                    drop_owns(world, &p.ty, &format!("(*{})", e.name), 0, &mut owns);
-                }
-                (false, _) => {
-                    let _ = writeln!(pre, "  {} {v};", i.ty);
-                    to_ids(world, &p.ty, &e.name, &v, 0, &mut pre)?;
-                    call_args.push(v.clone());
-                    drop_owns(world, &p.ty, &e.name, 0, &mut owns);
-                }
-            }
-        }
-        // The result: through locals of the import's types when it holds
-        // guest handles, else straight into the export's out-parameters.
-        let ty = self
-            .func
-            .result
-            .as_ref()
-            .filter(|r| world.has_guest_handles(r));
-        let outs: Vec<(&CParam, &CParam)> = self
-            .export
-            .params
-            .iter()
-            .zip(&self.import.params)
-            .skip(self.args)
-            .collect();
-        for (j, (e, i)) in outs.iter().enumerate() {
-            if ty.is_some() {
-                let _ = writeln!(pre, "  {} witness__o{j};", i.ty);
-                call_args.push(format!("&witness__o{j}"));
-            } else {
-                call_args.push(forward(&aliases, e, i));
-            }
-        }
-        let call = format!("{}({})", self.import.name, call_args.join(", "));
-        let mut body = pre;
-        let returns = self.export.ret != "void";
-        let mut convert = String::new();
-        match ty {
-            None if returns => {
-                let _ = writeln!(body, "  {} witness__result = {call};", self.export.ret);
-            }
-            None => {
-                let _ = writeln!(body, "  {call};");
-            }
-            Some(ty) if self.export.ret == "bool" => {
-                let _ = writeln!(body, "  bool witness__result = {call};");
-                let out = |name: &str| {
-                    outs.iter()
-                        .position(|(e, _)| e.name == name)
-                        .map(|j| (format!("witness__o{j}"), format!("(*{name})")))
-                };
-                match world.resolve(ty) {
-                    Ty::Option(t) => {
-                        let (src, dst) = out("ret").ok_or("an option result without `ret`")?;
-                        let _ = writeln!(convert, "  if (witness__result) {{");
-                        from_ids(world, t, &src, &dst, 1, &mut convert)?;
-                        let _ = writeln!(convert, "  }}");
-                    }
-                    Ty::Result { ok, err } => {
-                        let _ = writeln!(convert, "  if (witness__result) {{");
-                        if let (Some(t), Some((src, dst))) = (ok, out("ret")) {
-                            from_ids(world, t, &src, &dst, 1, &mut convert)?;
-                        }
-                        let _ = writeln!(convert, "  }} else {{");
-                        if let (Some(t), Some((src, dst))) = (err, out("err")) {
-                            from_ids(world, t, &src, &dst, 1, &mut convert)?;
-                        }
-                        let _ = writeln!(convert, "  }}");
-                    }
-                    _ => {
-                        return Err(format!(
-                            "`{}` returns bool for a result of guest handles",
-                            self.export.name
-                        ));
-                    }
-                }
-            }
-            Some(ty) if returns => {
-                let _ = writeln!(
-                    body,
-                    "  {} witness__r = {call};\n  {} witness__result;",
-                    self.import.ret, self.export.ret
-                );
-                from_ids(world, ty, "witness__r", "witness__result", 0, &mut convert)?;
-            }
-            Some(ty) => {
-                let _ = writeln!(body, "  {call};");
-                let [(e, _)] = outs.as_slice() else {
-                    return Err(format!(
-                        "`{}` has no single out-parameter for its result",
-                        self.export.name
-                    ));
-                };
-                from_ids(
-                    world,
-                    ty,
-                    "witness__o0",
-                    &format!("(*{})", e.name),
-                    0,
-                    &mut convert,
-                )?;
-            }
-        }
-        body.push_str(&convert);
-        // Borrows of host resources first, then what the echo allocated,
-        // then the handles it owns (their destructors run), then the
-        // arguments' memory.
-        body.push_str(host_drops);
-        body.push_str(&post);
-        body.push_str(&owns);
-        body.push_str(&free_args(self.export, self.import, self.args, header));
-        if returns {
-            let _ = writeln!(body, "  return witness__result;");
-        }
-        Ok(body.trim_end().to_string())
-    }
 }
 
 #[cfg(test)]
