@@ -517,65 +517,95 @@ fn echo_interfaces(
 /// import are not touched.
 fn borrow_drops(world: &CaseWorld, ty: &Ty, expr: &str, depth: usize, out: &mut String) {
     // A borrow of a guest resource is its representation: nothing to drop.
-    if !world.has_host_borrows(ty) {
+    let leaf = |t: &Ty, expr: &str| match t {
+        Ty::Borrow(r) if !world.is_guest_resource(*r) => Some(format!(
+            "witness_case_types_{}_drop_borrow({expr});",
+            wit_bindgen_c::to_c_ident(&world.def(*r).name)
+        )),
+        _ => None,
+    };
+    handle_statements(
+        world,
+        ty,
+        expr,
+        depth,
+        out,
+        &|t| world.has_host_borrows(t),
+        &leaf,
+    );
+}
+
+/// One statement (`leaf`) for every handle of `expr`, a C value of `ty`,
+/// walking lists, options, results, tuples, records and variants into
+/// the parts that `has` handles of the kind wanted.
+fn handle_statements(
+    world: &CaseWorld,
+    ty: &Ty,
+    expr: &str,
+    depth: usize,
+    out: &mut String,
+    has: &dyn Fn(&Ty) -> bool,
+    leaf: &dyn Fn(&Ty, &str) -> Option<String>,
+) {
+    if !has(ty) {
         return;
     }
     let indent = "  ".repeat(depth + 1);
+    let walk = |t: &Ty, e: String, depth: usize, out: &mut String| {
+        handle_statements(world, t, &e, depth, out, has, leaf)
+    };
+    if let Some(statement) = leaf(ty, expr) {
+        let _ = writeln!(out, "{indent}{statement}");
+        return;
+    }
     match ty {
-        Ty::Borrow(r) => {
-            let name = wit_bindgen_c::to_c_ident(&world.def(*r).name);
-            let _ = writeln!(
-                out,
-                "{indent}witness_case_types_{name}_drop_borrow({expr});"
-            );
-        }
         Ty::List(t) => {
             let i = format!("witness__i{depth}");
             let _ = writeln!(
                 out,
                 "{indent}for (size_t {i} = 0; {i} < ({expr}).len; {i}++) {{"
             );
-            borrow_drops(world, t, &format!("({expr}).ptr[{i}]"), depth + 1, out);
+            walk(t, format!("({expr}).ptr[{i}]"), depth + 1, out);
             let _ = writeln!(out, "{indent}}}");
         }
         Ty::Option(t) => {
             let _ = writeln!(out, "{indent}if (({expr}).is_some) {{");
-            borrow_drops(world, t, &format!("({expr}).val"), depth + 1, out);
+            walk(t, format!("({expr}).val"), depth + 1, out);
             let _ = writeln!(out, "{indent}}}");
         }
         Ty::Result { ok, err } => {
             let _ = writeln!(out, "{indent}if (!({expr}).is_err) {{");
             if let Some(t) = ok {
-                borrow_drops(world, t, &format!("({expr}).val.ok"), depth + 1, out);
+                walk(t, format!("({expr}).val.ok"), depth + 1, out);
             }
             let _ = writeln!(out, "{indent}}} else {{");
             if let Some(t) = err {
-                borrow_drops(world, t, &format!("({expr}).val.err"), depth + 1, out);
+                walk(t, format!("({expr}).val.err"), depth + 1, out);
             }
             let _ = writeln!(out, "{indent}}}");
         }
         Ty::Tuple(ts) => {
             for (i, t) in ts.iter().enumerate() {
-                borrow_drops(world, t, &format!("({expr}).f{i}"), depth, out);
+                walk(t, format!("({expr}).f{i}"), depth, out);
             }
         }
         Ty::Named(i) => match &world.def(*i).kind {
-            TypeDefKind::Alias(t) => borrow_drops(world, t, expr, depth, out),
+            TypeDefKind::Alias(t) => walk(t, expr.to_string(), depth, out),
             TypeDefKind::Record(fields) => {
                 for f in fields {
                     let field = wit_bindgen_c::to_c_ident(&f.name);
-                    borrow_drops(world, &f.ty, &format!("({expr}).{field}"), depth, out);
+                    walk(&f.ty, format!("({expr}).{field}"), depth, out);
                 }
             }
             TypeDefKind::Variant(cases) => {
                 let _ = writeln!(out, "{indent}switch (({expr}).tag) {{");
                 for (k, c) in cases.iter().enumerate() {
-                    let Some(t) = c.ty.as_ref().filter(|t| world.has_host_borrows(t)) else {
+                    let Some(t) = c.ty.as_ref().filter(|t| has(t)) else {
                         continue;
                     };
                     let case = wit_bindgen_c::to_c_ident(&c.name);
                     let _ = writeln!(out, "{indent}  case {k}: {{");
-                    borrow_drops(world, t, &format!("({expr}).val.{case}"), depth + 2, out);
+                    walk(t, format!("({expr}).val.{case}"), depth + 2, out);
                     let _ = writeln!(out, "{indent}    break;\n{indent}  }}");
                 }
                 let _ = writeln!(out, "{indent}  default: break;\n{indent}}}");

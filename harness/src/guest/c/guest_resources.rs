@@ -18,7 +18,7 @@
 //! the other way: the import's answer is read into locals of the import's
 //! types, and each id becomes a new resource of the guest.
 
-use super::{CParam, CProto, forward, free_args, typedef_aliases};
+use super::{CParam, CProto, forward, free_args, handle_statements, typedef_aliases};
 use crate::guest::GuestSpec;
 use crate::ty::{CaseWorld, Func, Member, MemberKind, Ty, TypeIndex};
 use std::fmt::Write as _;
@@ -282,46 +282,21 @@ fn needs_free(world: &CaseWorld, ty: &Ty) -> bool {
 /// (the export's argument of `ty`): the export owns them, and dropping one
 /// runs its destructor.
 pub(super) fn drop_owns(world: &CaseWorld, ty: &Ty, src: &str, depth: usize, out: &mut String) {
-    if !world.has_guest_owns(ty) {
-        return;
-    }
-    let indent = "  ".repeat(depth + 1);
-    match world.resolve(ty) {
-        Ty::Own(g) => {
-            let _ = writeln!(out, "{indent}{API}_{}_drop_own({src});", ident(world, *g));
+    let leaf = |t: &Ty, src: &str| match t {
+        Ty::Own(g) if world.is_guest_resource(*g) => {
+            Some(format!("{API}_{}_drop_own({src});", ident(world, *g)))
         }
-        Ty::List(t) => {
-            let i = format!("witness__i{depth}");
-            let _ = writeln!(
-                out,
-                "{indent}for (size_t {i} = 0; {i} < ({src}).len; {i}++) {{"
-            );
-            drop_owns(world, t, &format!("({src}).ptr[{i}]"), depth + 1, out);
-            let _ = writeln!(out, "{indent}}}");
-        }
-        Ty::Option(t) => {
-            let _ = writeln!(out, "{indent}if (({src}).is_some) {{");
-            drop_owns(world, t, &format!("({src}).val"), depth + 1, out);
-            let _ = writeln!(out, "{indent}}}");
-        }
-        Ty::Result { ok, err } => {
-            let _ = writeln!(out, "{indent}if (!({src}).is_err) {{");
-            if let Some(t) = ok {
-                drop_owns(world, t, &format!("({src}).val.ok"), depth + 1, out);
-            }
-            let _ = writeln!(out, "{indent}}} else {{");
-            if let Some(t) = err {
-                drop_owns(world, t, &format!("({src}).val.err"), depth + 1, out);
-            }
-            let _ = writeln!(out, "{indent}}}");
-        }
-        Ty::Tuple(ts) => {
-            for (k, t) in ts.iter().enumerate() {
-                drop_owns(world, t, &format!("({src}).f{k}"), depth, out);
-            }
-        }
-        _ => {}
-    }
+        _ => None,
+    };
+    handle_statements(
+        world,
+        ty,
+        src,
+        depth,
+        out,
+        &|t| world.has_guest_owns(t),
+        &leaf,
+    );
 }
 
 /// The echo of a function that carries handles of guest resources, or of a
