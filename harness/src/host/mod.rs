@@ -228,6 +228,8 @@ impl Host {
                 component,
                 sandbox: self.sandbox(),
                 imports,
+                resources: Vec::new(),
+                trees: false,
             },
             signatures,
         }))

@@ -37,6 +37,8 @@ pub mod step;
 pub mod world;
 
 #[cfg(test)]
+mod executor_tests;
+#[cfg(test)]
 mod machine_tests;
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -12,7 +12,10 @@
 //!
 //! Values cross as WAVE (or hex for `list<u8>`), written from and read into
 //! witness's own wasmtime 48 `Val`s with the types witness's engine gives
-//! the component ([`Signatures`]).
+//! the component ([`Signatures`]). A parent that deals in resource handles
+//! speaks in trees ([`Value::Tree`]) through [`Executor::exchange_with`] and
+//! a [`Peer`], which also hears of handle drops and of the destructor runs
+//! of its resource types.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
@@ -26,7 +29,7 @@ use wasmtime::Engine;
 use wasmtime::component::types::{ComponentFunc, ComponentItem};
 use wasmtime::component::{Component, Type, Val};
 use witness_executor_protocol::{
-    self as protocol, PROTOCOL_VERSION, Reply, Request, Sandbox, Value,
+    self as protocol, ErrorInfo, PROTOCOL_VERSION, Reply, Request, Sandbox, Value,
 };
 
 use super::RuntimeSpec;
@@ -214,6 +217,36 @@ pub type ImportAnswer = Result<Vec<Val>, String>;
 /// to results or a refusal.
 type WireAnswer<'a> = dyn FnMut(&str, &str, Vec<Value>) -> Result<Vec<Value>, String> + 'a;
 
+/// The parent's side of an exchange: it answers import calls, and hears
+/// what happens to handles.
+pub trait Peer {
+    /// The answer to an import call.
+    fn import(&mut self, interface: &str, func: &str, args: Vec<Value>) -> Answered;
+    /// The end of the drop an answer asked for first.
+    fn dropped(&mut self, _error: Option<ErrorInfo>) {}
+    /// The destructor of the parent's resource type `resource` ran.
+    fn destructor(&mut self, _resource: u32, _rep: u32) {}
+}
+
+/// An import call's answer, and a handle to drop inside the call before
+/// it is sent (the slot).
+pub struct Answered {
+    pub results: Result<Vec<Value>, String>,
+    pub drop_first: Option<u32>,
+}
+
+/// A peer that only answers imports.
+struct Answers<'a, 'b>(&'a mut WireAnswer<'b>);
+
+impl Peer for Answers<'_, '_> {
+    fn import(&mut self, interface: &str, func: &str, args: Vec<Value>) -> Answered {
+        Answered {
+            results: (self.0)(interface, func, args),
+            drop_first: None,
+        }
+    }
+}
+
 /// The types of the functions a component imports (those the parent
 /// answers) and exports, as witness's engine sees them.
 #[derive(Clone, Default)]
@@ -281,6 +314,10 @@ pub struct LoadRequest {
     pub component: PathBuf,
     pub sandbox: Sandbox,
     pub imports: Vec<(String, Vec<String>)>,
+    /// The parent's resource types, as (interface, name).
+    pub resources: Vec<(String, String)>,
+    /// Every value as a tree.
+    pub trees: bool,
 }
 
 /// The start of an executor's stderr (where a panic message is) and its
@@ -510,9 +547,55 @@ impl Executor {
         deadline: Duration,
         answer: &mut WireAnswer<'_>,
     ) -> Result<Ended, ExecutorError> {
+        self.exchange_peer(request, deadline, &mut Answers(answer))
+    }
+
+    /// Sends `request` to the live instance loaded from `load` (a call, a
+    /// drop, a question about its memory), with `peer` on the parent's side,
+    /// and waits for the reply that ends it (up to `deadline` plus the
+    /// slack).
+    pub fn exchange_with(
+        &mut self,
+        load: &LoadRequest,
+        request: &Request,
+        deadline: Duration,
+        peer: &mut dyn Peer,
+    ) -> Result<Ended, ExecutorError> {
+        if self.child.is_none() || self.loaded.as_ref() != Some(load) {
+            return Err(ExecutorError::Protocol {
+                runtime: self.runtime.clone(),
+                message: "a request with no live instance (instantiate first)".into(),
+            });
+        }
+        self.exchange_peer(request, deadline, peer)
+    }
+
+    /// Loads `load` unless the live child has it, and instantiates it with
+    /// `peer` on the parent's side.
+    pub fn instantiate_with(
+        &mut self,
+        load: &LoadRequest,
+        seed: u64,
+        peer: &mut dyn Peer,
+    ) -> Result<Ended, ExecutorError> {
+        if let Some(ended) = self.ensure_loaded(load)? {
+            return Ok(ended);
+        }
+        let deadline = Duration::from_millis(load.sandbox.instantiation_deadline_ms);
+        self.exchange_peer(&Request::Instantiate { seed }, deadline, peer)
+    }
+
+    fn exchange_peer(
+        &mut self,
+        request: &Request,
+        deadline: Duration,
+        peer: &mut dyn Peer,
+    ) -> Result<Ended, ExecutorError> {
         let limit = deadline + self.slack;
         let started = Instant::now();
         let mut next = Some(request.clone());
+        // An answer held back while the drop it asked for first runs.
+        let mut held: Option<Request> = None;
         loop {
             let child = self.child.as_mut().expect("a child is running");
             if let Some(message) = next.take()
@@ -543,11 +626,24 @@ impl Executor {
                     func,
                     args,
                 } => {
-                    next = Some(match answer(&interface, &func, args) {
+                    let answered = peer.import(&interface, &func, args);
+                    let answer = match answered.results {
                         Ok(results) => Request::Answer { results },
                         Err(message) => Request::Refuse { message },
-                    });
+                    };
+                    match answered.drop_first {
+                        Some(slot) => {
+                            held = Some(answer);
+                            next = Some(Request::DropHandle { slot });
+                        }
+                        None => next = Some(answer),
+                    }
                 }
+                Reply::Dropped { error } if held.is_some() => {
+                    peer.dropped(error);
+                    next = held.take();
+                }
+                Reply::Destructor { resource, rep } => peer.destructor(resource, rep),
                 Reply::Refused { message } => {
                     return Err(ExecutorError::Protocol {
                         runtime: self.runtime.clone(),
@@ -599,6 +695,8 @@ impl Executor {
             component: load.component.clone(),
             sandbox: load.sandbox.clone(),
             imports: load.imports.clone(),
+            resources: load.resources.clone(),
+            trees: load.trees,
         };
         let ended = self.exchange(&request, Duration::from_secs(600), &mut |_, _, _| {
             Err("no imports while loading".into())
@@ -767,6 +865,11 @@ pub fn decode(ty: &Type, v: &Value) -> Result<Val, String> {
             let bytes = protocol::unhex(hex).ok_or_else(|| "bytes that are not hex".to_string())?;
             Ok(Val::List(bytes.into_iter().map(Val::U8).collect()))
         }
+        Value::Tree(node) => crate::runtime::handles::val(ty, node, &mut |h| {
+            Err(format!(
+                "a handle ({h:?}) where witness expects a plain value"
+            ))
+        }),
     }
 }
 

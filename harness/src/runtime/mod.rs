@@ -12,6 +12,11 @@
 pub mod build;
 pub mod executor;
 pub mod fake;
+/// Values with handles as trees, and the table of handles: the executor's
+/// own source (`runtimes/wasmtime/src/handles.rs`), compiled here against
+/// wasmtime 48.0.8, so that both hosts mean the same by a handle.
+#[path = "../../../runtimes/wasmtime/src/handles.rs"]
+pub mod handles;
 
 use std::fmt;
 use std::str::FromStr;

@@ -304,7 +304,7 @@ impl ReadError {
 
 fn read_value(ty: &Type, text: &str) -> Result<Val, ReadError> {
     let untyped = UntypedValue::parse(text).map_err(ReadError::parser)?;
-    to_val(untyped.node(), ty, text)
+    val_of(untyped.node(), ty, text)
 }
 
 /// The start of `s`, for messages.
@@ -418,7 +418,7 @@ fn payload(
     src: &str,
 ) -> Result<Option<Box<Val>>, ReadError> {
     match (ty, payload) {
-        (Some(ty), Some(p)) => Ok(Some(Box::new(to_val(p, &ty, src)?))),
+        (Some(ty), Some(p)) => Ok(Some(Box::new(val_of(p, &ty, src)?))),
         (None, None) => Ok(None),
         (Some(_), None) => Err(ReadError::at(
             node,
@@ -431,7 +431,7 @@ fn payload(
     }
 }
 
-fn to_val(node: &Node, ty: &Type, src: &str) -> Result<Val, ReadError> {
+fn val_of(node: &Node, ty: &Type, src: &str) -> Result<Val, ReadError> {
     Ok(match ty {
         Type::Bool => match node.ty() {
             NodeType::BoolTrue => Val::Bool(true),
@@ -464,7 +464,7 @@ fn to_val(node: &Node, ty: &Type, src: &str) -> Result<Val, ReadError> {
             let elem = list.ty();
             let vals = elements(node, ty, src)?
                 .into_iter()
-                .map(|n| to_val(n, &elem, src))
+                .map(|n| val_of(n, &elem, src))
                 .collect::<Result<_, _>>()?;
             Val::List(vals)
         }
@@ -483,7 +483,7 @@ fn to_val(node: &Node, ty: &Type, src: &str) -> Result<Val, ReadError> {
             let elem = list.ty();
             let vals = nodes
                 .into_iter()
-                .map(|n| to_val(n, &elem, src))
+                .map(|n| val_of(n, &elem, src))
                 .collect::<Result<_, _>>()?;
             Val::FixedLengthList(vals)
         }
@@ -504,7 +504,7 @@ fn to_val(node: &Node, ty: &Type, src: &str) -> Result<Val, ReadError> {
                         ),
                     ));
                 };
-                entries.push((to_val(key, &key_ty, src)?, to_val(value, &value_ty, src)?));
+                entries.push((val_of(key, &key_ty, src)?, val_of(value, &value_ty, src)?));
             }
             Val::Map(entries)
         }
@@ -529,7 +529,7 @@ fn to_val(node: &Node, ty: &Type, src: &str) -> Result<Val, ReadError> {
             let mut fields = Vec::with_capacity(record.fields().len());
             for field in record.fields() {
                 let v = match given.iter().find(|(name, _)| *name == field.name) {
-                    Some((_, n)) => to_val(n, &field.ty, src)?,
+                    Some((_, n)) => val_of(n, &field.ty, src)?,
                     None if matches!(field.ty, Type::Option(_)) => Val::Option(None),
                     None => {
                         return Err(ReadError::at(
@@ -553,7 +553,7 @@ fn to_val(node: &Node, ty: &Type, src: &str) -> Result<Val, ReadError> {
             let vals = nodes
                 .into_iter()
                 .zip(tuple.types())
-                .map(|(n, t)| to_val(n, &t, src))
+                .map(|(n, t)| val_of(n, &t, src))
                 .collect::<Result<_, _>>()?;
             Val::Tuple(vals)
         }
@@ -580,7 +580,7 @@ fn to_val(node: &Node, ty: &Type, src: &str) -> Result<Val, ReadError> {
                     let p = node.as_option().map_err(ReadError::parser)?;
                     Val::Option(payload(node, "some", Some(inner), p, src)?)
                 }
-                _ if flattenable(&inner) => Val::Option(Some(Box::new(to_val(node, &inner, src)?))),
+                _ if flattenable(&inner) => Val::Option(Some(Box::new(val_of(node, &inner, src)?))),
                 _ => return Err(mismatch(node, ty, src)),
             }
         }
@@ -595,7 +595,7 @@ fn to_val(node: &Node, ty: &Type, src: &str) -> Result<Val, ReadError> {
             }
             _ => match result.ok() {
                 Some(ok) if flattenable(&ok) => {
-                    Val::Result(Ok(Some(Box::new(to_val(node, &ok, src)?))))
+                    Val::Result(Ok(Some(Box::new(val_of(node, &ok, src)?))))
                 }
                 _ => return Err(mismatch(node, ty, src)),
             },

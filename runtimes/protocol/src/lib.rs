@@ -25,7 +25,21 @@
 //!
 //! Values travel in a typed text encoding: WAVE, read against the types the
 //! receiving side has (`Value::Wave`), except a `list<u8>`, which travels as
-//! hex (`Value::Bytes`) since raw guests report whole memories as one.
+//! hex (`Value::Bytes`) since raw guests report whole memories as one, and
+//! a value that carries resource handles, which WAVE cannot write: that one
+//! travels as a typed tree (`Value::Tree`) whose handles are [`Handle`]s.
+//!
+//! Handles. The executor keeps every resource handle that reaches the host
+//! (in a call's results or an import's arguments) in a table of the live
+//! instance and names it by its slot there; the parent passes a handle back
+//! by its slot (a slot is never reused, so a handle the guest has since
+//! taken or dropped is still the same stale handle), or asks for a new own
+//! handle of one of its own resource types (`Handle::New`). The parent's
+//! resource types are named in `Load` (`resources`); their destructor runs
+//! are reported with `Reply::Destructor`, at any point of a request. The
+//! parent drops a handle with `DropHandle`, also while it answers an import
+//! (the executor then drops it inside that import call, as an in-process
+//! host would), and the reply is `Dropped`.
 
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
@@ -33,7 +47,7 @@ use std::path::PathBuf;
 
 /// The version of this protocol; `Ready` carries it and the parent refuses
 /// an executor built from another.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// What the parent sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +60,14 @@ pub enum Request {
         /// The imports the parent answers: each interface with its
         /// functions (everything else the component imports must be WASI).
         imports: Vec<(String, Vec<String>)>,
+        /// The resource types the parent defines, each as (interface,
+        /// resource name); the `k`th is resource type `k` of [`Handle`].
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        resources: Vec<(String, String)>,
+        /// Send every value as a tree (`Value::Tree`), with or without
+        /// handles: for a parent that deals in trees only.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        trees: bool,
     },
     Instantiate {
         seed: u64,
@@ -65,6 +87,13 @@ pub enum Request {
     Refuse {
         message: String,
     },
+    /// Drops the handle in this slot (`resource_drop`): between calls, or
+    /// while an import is answered -> `Dropped`.
+    DropHandle {
+        slot: u32,
+    },
+    /// The size of the live instance's linear memories -> `Memory`.
+    Memory,
 }
 
 /// What the executor sends.
@@ -96,6 +125,19 @@ pub enum Reply {
         interface: String,
         func: String,
         args: Vec<Value>,
+    },
+    /// The end of a `DropHandle`: `None` when the drop succeeded.
+    Dropped {
+        error: Option<ErrorInfo>,
+    },
+    /// The destructor of the parent's resource type `resource` ran for the
+    /// resource with this representation (no reply).
+    Destructor {
+        resource: u32,
+        rep: u32,
+    },
+    Memory {
+        bytes: u64,
     },
     /// The request could not be understood or came out of order: a bug of
     /// witness, not a finding.
@@ -166,6 +208,58 @@ pub enum Value {
     Wave(String),
     /// A `list<u8>`, in hex.
     Bytes(String),
+    /// A value that carries handles, as a tree read against the
+    /// receiver's type for it.
+    Tree(Node),
+}
+
+/// A value as a tree: the value kinds a handle can be nested in (floats by
+/// their bits, so that every NaN crosses unchanged).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Node {
+    Bool(bool),
+    S8(i8),
+    U8(u8),
+    S16(i16),
+    U16(u16),
+    S32(i32),
+    U32(u32),
+    S64(i64),
+    U64(u64),
+    F32(u32),
+    F64(u64),
+    Char(char),
+    String(String),
+    List(Vec<Node>),
+    Record(Vec<(String, Node)>),
+    Tuple(Vec<Node>),
+    Variant(String, Option<Box<Node>>),
+    Enum(String),
+    Option(Option<Box<Node>>),
+    Result(Result<Option<Box<Node>>, Option<Box<Node>>>),
+    Flags(Vec<String>),
+    Handle(Handle),
+}
+
+/// A resource handle on the wire (see the module's documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Handle {
+    /// The handle in this slot of the executor's table. `own` says whether
+    /// it is an own handle; `resource` is the parent's resource type it is
+    /// of, `None` for a resource the guest defines; `rep` is its
+    /// representation, for a borrow of the parent's type (which the host
+    /// reads as it lifts the borrow).
+    Slot {
+        slot: u32,
+        own: bool,
+        resource: Option<u32>,
+        rep: Option<u32>,
+    },
+    /// A new own handle of the parent's resource type `resource` with this
+    /// representation (from the parent only).
+    New { resource: u32, rep: u32 },
 }
 
 /// Why a message could not be read or written.
@@ -284,6 +378,8 @@ mod tests {
                 maps: false,
             },
             imports: vec![("witness:case/upstream".into(), vec!["f".into(), "g".into()])],
+            resources: vec![("witness:resources/host".into(), "token".into())],
+            trees: true,
         });
         round_trip(Request::Instantiate { seed: u64::MAX });
         round_trip(Request::Call {
@@ -297,6 +393,71 @@ mod tests {
         round_trip(Request::Refuse {
             message: "line\nbreak".into(),
         });
+        round_trip(Request::DropHandle { slot: u32::MAX });
+        round_trip(Request::Memory);
+        round_trip(Request::Answer {
+            results: vec![Value::Tree(every_node())],
+        });
+    }
+
+    /// A tree with every kind of node in it, NaN payloads and both kinds of
+    /// handle among them.
+    fn every_node() -> Node {
+        let boxed = |n: Node| Some(Box::new(n));
+        Node::Record(vec![
+            (
+                "scalars".into(),
+                Node::Tuple(vec![
+                    Node::Bool(true),
+                    Node::S8(-128),
+                    Node::U8(255),
+                    Node::S16(-1),
+                    Node::U16(65535),
+                    Node::S32(i32::MIN),
+                    Node::U32(u32::MAX),
+                    Node::S64(i64::MIN),
+                    Node::U64(u64::MAX),
+                    Node::F32(0x7fc0_0001),
+                    Node::F64(0xfff8_0000_0000_0001),
+                    Node::Char('\u{10ffff}'),
+                    Node::String("a\"b\n".into()),
+                ]),
+            ),
+            (
+                "handles".into(),
+                Node::List(vec![
+                    Node::Handle(Handle::Slot {
+                        slot: 0,
+                        own: true,
+                        resource: None,
+                        rep: None,
+                    }),
+                    Node::Handle(Handle::Slot {
+                        slot: 7,
+                        own: false,
+                        resource: Some(1),
+                        rep: Some(42),
+                    }),
+                    Node::Handle(Handle::New {
+                        resource: 0,
+                        rep: 3,
+                    }),
+                ]),
+            ),
+            (
+                "compound".into(),
+                Node::Tuple(vec![
+                    Node::Variant("none".into(), None),
+                    Node::Variant("some".into(), boxed(Node::U8(1))),
+                    Node::Enum("b".into()),
+                    Node::Option(None),
+                    Node::Option(boxed(Node::Option(None))),
+                    Node::Result(Ok(None)),
+                    Node::Result(Err(boxed(Node::String(String::new())))),
+                    Node::Flags(vec!["x".into(), "y-z".into()]),
+                ]),
+            ),
+        ])
     }
 
     #[test]
@@ -343,6 +504,31 @@ mod tests {
         round_trip(Reply::Refused {
             message: "m".into(),
         });
+        round_trip(Reply::Dropped { error: None });
+        round_trip(Reply::Dropped {
+            error: Some(error.clone()),
+        });
+        round_trip(Reply::Destructor {
+            resource: 2,
+            rep: u32::MAX,
+        });
+        round_trip(Reply::Memory { bytes: 1 << 40 });
+        round_trip(Reply::Returned {
+            results: vec![Value::Tree(every_node())],
+            output: String::new(),
+        });
+    }
+
+    #[test]
+    fn a_load_without_resources_reads_as_one_with_none() {
+        let line = r#"{"load":{"component":"c.wasm","sandbox":{"fuel-per-call":1,"deadline-ms":1,"instantiation-deadline-ms":1,"memory-bytes":1,"captured-output":1,"fixed-length-lists":false,"maps":false},"imports":[]}}"#;
+        let Request::Load {
+            resources, trees, ..
+        } = parse::<Request>(line).unwrap()
+        else {
+            panic!("not a load");
+        };
+        assert!(resources.is_empty() && !trees);
     }
 
     #[test]

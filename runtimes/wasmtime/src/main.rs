@@ -12,13 +12,15 @@
 //! One source serves every supported wasmtime version; the API generation
 //! is picked with cargo features (see `Cargo.toml`).
 
+mod handles;
 mod sandbox;
 
+use handles::{HandleTable, has_handles};
 use sandbox::{Guest, Wire};
 use std::io::BufReader;
 use std::sync::{Arc, Mutex};
 use wasmtime::component::{Component, Func, Instance, InstancePre, Linker, Val};
-use wasmtime::{Engine, Store};
+use wasmtime::{AsContextMut, Engine, Store, StoreContextMut};
 use witness_executor_protocol::{
     self as protocol, ErrorInfo, FailedStage, Limit, PROTOCOL_VERSION, Reply, Request, Sandbox,
     Value,
@@ -60,6 +62,10 @@ struct Loaded {
     engine: Engine,
     pre: InstancePre<Guest>,
     sandbox: Sandbox,
+    /// How many resource types the parent defines.
+    host_types: u32,
+    /// Every value goes to the parent as a tree.
+    trees: bool,
 }
 
 impl Session {
@@ -74,11 +80,14 @@ impl Session {
                 component,
                 sandbox,
                 imports,
+                resources,
+                trees,
             } => {
                 self.running = None;
                 self.loaded = None;
-                match load(&component, sandbox, &imports) {
-                    Ok(loaded) => {
+                match load(&component, sandbox, &imports, &resources) {
+                    Ok(mut loaded) => {
+                        loaded.trees = trees;
                         self.loaded = Some(loaded);
                         Reply::Loaded
                     }
@@ -94,7 +103,13 @@ impl Session {
                 let Some(loaded) = &self.loaded else {
                     return refused("instantiate before load");
                 };
-                let mut store = sandbox::store(&loaded.engine, &loaded.sandbox, seed, wire.clone());
+                let mut store = sandbox::store(
+                    &loaded.engine,
+                    &loaded.sandbox,
+                    seed,
+                    wire.clone(),
+                    HandleTable::new(loaded.host_types, loaded.trees),
+                );
                 match loaded.pre.instantiate(&mut store) {
                     Ok(instance) => {
                         self.running = Some((store, instance));
@@ -127,6 +142,21 @@ impl Session {
                     &args,
                 )
             }
+            Request::DropHandle { slot } => {
+                let (Some(loaded), Some((store, _))) = (&self.loaded, &mut self.running) else {
+                    return refused("drop-handle before instantiate");
+                };
+                sandbox::begin_call(store, &loaded.sandbox);
+                Reply::Dropped {
+                    error: drop_handle(store.as_context_mut(), slot),
+                }
+            }
+            Request::Memory => match &self.running {
+                Some((store, _)) => Reply::Memory {
+                    bytes: store.data().linear_memory_bytes(),
+                },
+                None => refused("memory before instantiate"),
+            },
             Request::Answer { .. } | Request::Refuse { .. } => {
                 refused("an answer with no import call in flight")
             }
@@ -140,12 +170,27 @@ fn refused(message: &str) -> Reply {
     }
 }
 
-/// Compiles the component and links it: WASI, and a function answered by
-/// the parent for every import the parent named.
+/// Drops the handle in `slot`; the error, if it failed.
+fn drop_handle(mut store: StoreContextMut<'_, Guest>, slot: u32) -> Option<ErrorInfo> {
+    let Some(handle) = store.data().handles.get(slot) else {
+        return Some(plain(&wasmtime::Error::msg(format!(
+            "witness executor: no handle in slot {slot}"
+        ))));
+    };
+    match handle.resource_drop(&mut store) {
+        Ok(()) => None,
+        Err(e) => Some(error_info(&e, store.data())),
+    }
+}
+
+/// Compiles the component and links it: WASI, the parent's resource types
+/// (whose destructors report to the parent), and a function answered by the
+/// parent for every import the parent named.
 fn load(
     path: &std::path::Path,
     sandbox: Sandbox,
     imports: &[(String, Vec<String>)],
+    resources: &[(String, String)],
 ) -> Result<Loaded, (FailedStage, ErrorInfo)> {
     let engine = sandbox::engine(&sandbox).map_err(|e| (FailedStage::Unsupported, plain(&e)))?;
     let bytes = std::fs::read(path).map_err(|e| {
@@ -171,8 +216,41 @@ fn load(
     let link = |e: wasmtime::Error| (FailedStage::Link, plain(&e));
     let mut linker: Linker<Guest> = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(link)?;
-    for (interface, funcs) in imports {
+    let mut interfaces: Vec<&String> = resources.iter().map(|(i, _)| i).collect();
+    interfaces.extend(imports.iter().map(|(i, _)| i));
+    interfaces.dedup();
+    let mut seen = Vec::new();
+    for interface in interfaces {
+        if seen.contains(&interface) {
+            continue;
+        }
+        seen.push(interface);
         let mut instance = linker.instance(interface).map_err(link)?;
+        for (k, (_, name)) in resources
+            .iter()
+            .enumerate()
+            .filter(|(_, (i, _))| i == interface)
+        {
+            let resource = u32::try_from(k).expect("few resource types");
+            instance
+                .resource(name, HandleTable::host_type(resource), move |store, rep| {
+                    let wire = store.data().wire.clone();
+                    if wire
+                        .lock()
+                        .expect("wire")
+                        .send(&Reply::Destructor { resource, rep })
+                        .is_err()
+                    {
+                        std::process::exit(0);
+                    }
+                    Ok(())
+                })
+                .map_err(link)?;
+        }
+        let funcs = imports
+            .iter()
+            .filter(|(i, _)| i == interface)
+            .flat_map(|(_, f)| f);
         for func in funcs {
             let iface = interface.clone();
             let name = func.clone();
@@ -188,10 +266,14 @@ fn load(
         engine,
         pre,
         sandbox,
+        host_types: u32::try_from(resources.len()).expect("few resource types"),
+        trees: false,
     })
 }
 
-/// An import call: sent to the parent, answered by it.
+/// An import call: sent to the parent, answered by it. While it answers,
+/// the parent may drop handles (`DropHandle`), which happens here, inside
+/// the import call.
 fn forward(
     store: &mut wasmtime::StoreContextMut<'_, Guest>,
     interface: &str,
@@ -202,11 +284,10 @@ fn forward(
 ) -> wasmtime::Result<()> {
     let args = params
         .iter()
-        .map(encode)
+        .map(|v| encode(&mut *store, v))
         .collect::<wasmtime::Result<Vec<_>>>()?;
     let wire = store.data().wire.clone();
-    let mut wire = wire.lock().expect("wire");
-    let sent = wire.send(&Reply::Import {
+    let sent = wire.lock().expect("wire").send(&Reply::Import {
         interface: interface.into(),
         func: func.into(),
         args,
@@ -215,27 +296,42 @@ fn forward(
         // The parent is gone: nothing more to do.
         std::process::exit(0);
     }
-    match wire.receive() {
-        Ok(Request::Answer { results: answer }) => {
-            let types: Vec<_> = ty.results().collect();
-            if answer.len() != results.len() || types.len() != results.len() {
-                return Err(wasmtime::Error::msg(format!(
-                    "witness executor: the parent answered {} results for {} of `{func}`",
-                    answer.len(),
-                    results.len()
-                )));
+    loop {
+        // The lock is not held across a drop: a destructor reports on it.
+        let request = wire.lock().expect("wire").receive();
+        match request {
+            Ok(Request::Answer { results: answer }) => {
+                let types: Vec<_> = ty.results().collect();
+                if answer.len() != results.len() || types.len() != results.len() {
+                    return Err(wasmtime::Error::msg(format!(
+                        "witness executor: the parent answered {} results for {} of `{func}`",
+                        answer.len(),
+                        results.len()
+                    )));
+                }
+                for ((slot, value), ty) in results.iter_mut().zip(&answer).zip(&types) {
+                    *slot = decode(&mut *store, ty, value)?;
+                }
+                return Ok(());
             }
-            for ((slot, value), ty) in results.iter_mut().zip(&answer).zip(&types) {
-                *slot = decode(ty, value)?;
+            Ok(Request::Refuse { message }) => return Err(wasmtime::Error::msg(message)),
+            Ok(Request::DropHandle { slot }) => {
+                let error = drop_handle(store.as_context_mut(), slot);
+                if wire
+                    .lock()
+                    .expect("wire")
+                    .send(&Reply::Dropped { error })
+                    .is_err()
+                {
+                    std::process::exit(0);
+                }
             }
-            Ok(())
+            Ok(other) => {
+                eprintln!("witness executor: expected an answer, got {other:?}");
+                std::process::exit(3);
+            }
+            Err(_) => std::process::exit(0),
         }
-        Ok(Request::Refuse { message }) => Err(wasmtime::Error::msg(message)),
-        Ok(other) => {
-            eprintln!("witness executor: expected an answer, got {other:?}");
-            std::process::exit(3);
-        }
-        Err(_) => std::process::exit(0),
     }
 }
 
@@ -265,7 +361,7 @@ fn call(
     }
     let mut values = Vec::with_capacity(args.len());
     for (ty, arg) in param_types.iter().zip(args) {
-        match decode(ty, arg) {
+        match decode(&mut *store, ty, arg) {
             Ok(v) => values.push(v),
             Err(e) => return refused(&format!("argument of `{func}`: {e:#}")),
         }
@@ -278,7 +374,7 @@ fn call(
     match outcome.and_then(|()| {
         results
             .iter()
-            .map(encode)
+            .map(|v| encode(&mut *store, v))
             .collect::<wasmtime::Result<Vec<_>>>()
     }) {
         Ok(results) => Reply::Returned {
@@ -306,8 +402,16 @@ fn export(
     instance.get_func(&mut *store, idx)
 }
 
-/// A value for the wire.
-fn encode(v: &Val) -> wasmtime::Result<Value> {
+/// A value for the wire: a tree when it carries handles (kept in the
+/// store's table), else WAVE, or hex for bytes.
+fn encode(mut store: impl AsContextMut<Data = Guest>, v: &Val) -> wasmtime::Result<Value> {
+    if store.as_context().data().handles.trees || has_handles(v) {
+        let mut store = store.as_context_mut();
+        let mut table = std::mem::take(&mut store.data_mut().handles);
+        let node = table.node_of(&mut store, v);
+        store.data_mut().handles = table;
+        return node.map(Value::Tree).map_err(wasmtime::Error::msg);
+    }
     if let Val::List(items) = v
         && !items.is_empty()
         && items.iter().all(|x| matches!(x, Val::U8(_)))
@@ -322,13 +426,24 @@ fn encode(v: &Val) -> wasmtime::Result<Value> {
 }
 
 /// A value off the wire, of type `ty`.
-fn decode(ty: &wasmtime::component::Type, v: &Value) -> wasmtime::Result<Val> {
+fn decode(
+    mut store: impl AsContextMut<Data = Guest>,
+    ty: &wasmtime::component::Type,
+    v: &Value,
+) -> wasmtime::Result<Val> {
     match v {
         Value::Wave(text) => Val::from_wave(ty, text),
         Value::Bytes(hex) => {
             let bytes = protocol::unhex(hex)
                 .ok_or_else(|| wasmtime::Error::msg("witness executor: bytes that are not hex"))?;
             Ok(Val::List(bytes.into_iter().map(Val::U8).collect()))
+        }
+        Value::Tree(node) => {
+            let mut store = store.as_context_mut();
+            let mut table = std::mem::take(&mut store.data_mut().handles);
+            let val = table.val_of(&mut store, ty, node);
+            store.data_mut().handles = table;
+            val.map_err(wasmtime::Error::msg)
         }
     }
 }

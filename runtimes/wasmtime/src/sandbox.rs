@@ -69,6 +69,8 @@ pub struct Guest {
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
     pub wire: Arc<Mutex<Wire>>,
+    /// The handles that reached the host.
+    pub handles: crate::handles::HandleTable,
 }
 
 impl Guest {
@@ -83,6 +85,11 @@ impl Guest {
             text.push_str(&String::from_utf8_lossy(&err));
         }
         text
+    }
+
+    /// The total size of the store's linear memories.
+    pub fn linear_memory_bytes(&self) -> u64 {
+        self.limits.memory_bytes as u64
     }
 
     /// Whether a memory growth was refused at the cap since the call began.
@@ -101,12 +108,14 @@ impl WasiView for Guest {
 }
 
 /// A fresh store, armed for instantiation. `seed` makes the guest's
-/// randomness and clocks reproducible.
+/// randomness and clocks reproducible; `handles` is the instance's (empty)
+/// table of handles.
 pub fn store(
     engine: &Engine,
     sandbox: &Sandbox,
     seed: u64,
     wire: Arc<Mutex<Wire>>,
+    handles: crate::handles::HandleTable,
 ) -> Store<Guest> {
     let captured = usize::try_from(sandbox.captured_output).unwrap_or(usize::MAX);
     let stdout = MemoryOutputPipe::new(captured);
@@ -144,6 +153,8 @@ pub fn store(
             .memories(100)
             .build(),
         refused_growth: false,
+        memory_bytes: 0,
+        growing: 0,
     };
     let guest = Guest {
         wasi,
@@ -152,6 +163,7 @@ pub fn store(
         stdout,
         stderr,
         wire,
+        handles,
     };
     let mut store = Store::new(engine, guest);
     store.limiter(|g| &mut g.limits);
@@ -179,9 +191,14 @@ fn arm(store: &mut Store<Guest>, fuel: u64, deadline_ms: u64) {
     store.set_epoch_deadline(ticks);
 }
 
+/// The store's limits, which also keep the total size of its linear
+/// memories (every creation and growth asks them first).
 struct Limits {
     limits: StoreLimits,
     refused_growth: bool,
+    memory_bytes: usize,
+    /// The growth just allowed, taken back if it fails.
+    growing: usize,
 }
 
 impl ResourceLimiter for Limits {
@@ -193,7 +210,18 @@ impl ResourceLimiter for Limits {
     ) -> wasmtime::Result<bool> {
         let allowed = self.limits.memory_growing(current, desired, maximum)?;
         self.refused_growth |= !allowed;
+        self.growing = if allowed {
+            desired.saturating_sub(current)
+        } else {
+            0
+        };
+        self.memory_bytes += self.growing;
         Ok(allowed)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.memory_bytes -= std::mem::take(&mut self.growing);
+        self.limits.memory_grow_failed(error)
     }
 
     fn table_growing(

@@ -93,6 +93,8 @@ fn a_silent_executor_is_a_hang_and_the_next_request_gets_a_new_one() {
             maps: false,
         },
         imports: vec![],
+        resources: vec![],
+        trees: false,
     };
     let signatures = Signatures::default();
     let mut answer = |_: &str, _: &str, _: Vec<Val>| -> ImportAnswer { Ok(vec![]) };
