@@ -21,12 +21,13 @@
 
 use super::messages;
 use super::model::{Expect, Model, Outcome, Ret};
-use super::session::{CallError, LinkedGuest, Session, TokenRep};
+use super::session::{CallError, LinkedGuest, Session, TOKEN};
 use super::step::{Arg, Key, Kind, Step};
 use crate::host::HostError;
+use crate::runtime::executor::Crash;
 use std::collections::HashMap;
 use std::fmt;
-use wasmtime::component::{ResourceAny, ResourceType, Val};
+use witness_executor_protocol::{Handle, Node};
 
 /// What kind of rule a violation broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -47,6 +48,10 @@ pub enum ViolationClass {
     WrongResult,
     /// Linear memory or live allocations grew over create/drop cycles.
     MemoryGrowth,
+    /// The runtime under test crashed (in its executor).
+    HostCrash,
+    /// The runtime under test did not answer within the wall deadline.
+    Hang,
 }
 
 impl ViolationClass {
@@ -61,7 +66,7 @@ impl ViolationClass {
         )
     }
 
-    pub const ALL: [ViolationClass; 8] = [
+    pub const ALL: [ViolationClass; 10] = [
         ViolationClass::Leak,
         ViolationClass::DoubleDestructor,
         ViolationClass::EarlyDestructor,
@@ -70,7 +75,15 @@ impl ViolationClass {
         ViolationClass::GcTrap,
         ViolationClass::WrongResult,
         ViolationClass::MemoryGrowth,
+        ViolationClass::HostCrash,
+        ViolationClass::Hang,
     ];
+
+    /// Whether the runtime died (a finding of kind `host-crash` or `hang`,
+    /// not about the guest's resources).
+    pub fn is_crash(self) -> bool {
+        matches!(self, ViolationClass::HostCrash | ViolationClass::Hang)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -82,6 +95,8 @@ impl ViolationClass {
             ViolationClass::GcTrap => "gc trap",
             ViolationClass::WrongResult => "wrong result",
             ViolationClass::MemoryGrowth => "memory growth",
+            ViolationClass::HostCrash => "host crash",
+            ViolationClass::Hang => "hang",
         }
     }
 
@@ -140,28 +155,28 @@ pub struct Report {
 }
 
 impl Report {
-    fn from_val(val: &Val, memory_bytes: u64) -> Result<Report, String> {
-        let Val::Record(fields) = val else {
+    fn from_node(val: &Node, memory_bytes: u64) -> Result<Report, String> {
+        let Node::Record(fields) = val else {
             return Err(format!("status returned {val:?}, not a report record"));
         };
         let field = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v);
-        let u64_of = |v: Option<&Val>| match v {
-            Some(Val::U64(n)) => Some(*n),
+        let u64_of = |v: Option<&Node>| match v {
+            Some(Node::U64(n)) => Some(*n),
             _ => None,
         };
-        let opt_u64 = |v: Option<&Val>| match v {
-            Some(Val::Option(Some(inner))) => u64_of(Some(inner)),
+        let opt_u64 = |v: Option<&Node>| match v {
+            Some(Node::Option(Some(inner))) => u64_of(Some(inner)),
             _ => None,
         };
         let live = match field("live") {
-            Some(Val::U32(n)) => *n,
+            Some(Node::U32(n)) => *n,
             other => return Err(format!("report.live is {other:?}")),
         };
         let destroyed = match field("destroyed") {
-            Some(Val::List(items)) => items
+            Some(Node::List(items)) => items
                 .iter()
                 .map(|v| {
-                    if let Val::U32(n) = v {
+                    if let Node::U32(n) = v {
                         Ok(*n)
                     } else {
                         Err(format!("report.destroyed holds {v:?}"))
@@ -182,7 +197,7 @@ impl Report {
 
 /// How one step's call(s) ended.
 enum Actual {
-    Returned(Option<Val>),
+    Returned(Option<Node>),
     CallFailed(CallError),
     DropFailed(CallError),
     /// The legal call that prepares an illegal one failed (`stash-borrow`
@@ -193,44 +208,52 @@ enum Actual {
     CannotMisuse,
 }
 
-fn key_val(key: Key) -> Val {
-    Val::Record(vec![
-        ("kind".into(), Val::Enum(key.kind.wit_name().into())),
-        ("id".into(), Val::U32(key.id)),
+fn key_node(key: Key) -> Node {
+    Node::Record(vec![
+        ("kind".into(), Node::Enum(key.kind.wit_name().into())),
+        ("id".into(), Node::U32(key.id)),
     ])
 }
 
-fn variant(kind: Kind, handle: ResourceAny) -> Val {
-    Val::Variant(
+fn variant(kind: Kind, handle: Handle) -> Node {
+    Node::Variant(
         kind.wit_name().into(),
-        Some(Box::new(Val::Resource(handle))),
+        Some(Box::new(Node::Handle(handle))),
     )
 }
 
-fn some(v: Val) -> Val {
-    Val::Option(Some(Box::new(v)))
+fn some(v: Node) -> Node {
+    Node::Option(Some(Box::new(v)))
+}
+
+/// Whether `handle` is an own handle.
+fn owned(handle: &Handle) -> bool {
+    match handle {
+        Handle::Slot { own, .. } => *own,
+        Handle::New { .. } => true,
+    }
 }
 
 /// Short text of a value for messages (handles shown by kind only).
-fn show(val: &Val) -> String {
+fn show(val: &Node) -> String {
     match val {
-        Val::Resource(r) => if r.owned() { "<own>" } else { "<borrow>" }.to_string(),
-        Val::U32(n) => n.to_string(),
-        Val::Bool(b) => b.to_string(),
-        Val::Option(None) => "none".into(),
-        Val::Option(Some(v)) => format!("some({})", show(v)),
-        Val::Result(Ok(v)) => format!("ok({})", v.as_deref().map_or(String::new(), show)),
-        Val::Result(Err(v)) => format!("err({})", v.as_deref().map_or(String::new(), show)),
-        Val::Variant(case, v) => format!("{case}({})", v.as_deref().map_or(String::new(), show)),
-        Val::List(items) => format!(
+        Node::Handle(h) => if owned(h) { "<own>" } else { "<borrow>" }.to_string(),
+        Node::U32(n) => n.to_string(),
+        Node::Bool(b) => b.to_string(),
+        Node::Option(None) => "none".into(),
+        Node::Option(Some(v)) => format!("some({})", show(v)),
+        Node::Result(Ok(v)) => format!("ok({})", v.as_deref().map_or(String::new(), show)),
+        Node::Result(Err(v)) => format!("err({})", v.as_deref().map_or(String::new(), show)),
+        Node::Variant(case, v) => format!("{case}({})", v.as_deref().map_or(String::new(), show)),
+        Node::List(items) => format!(
             "[{}]",
             items.iter().map(show).collect::<Vec<_>>().join(", ")
         ),
-        Val::Tuple(items) => format!(
+        Node::Tuple(items) => format!(
             "({})",
             items.iter().map(show).collect::<Vec<_>>().join(", ")
         ),
-        Val::Record(fields) => {
+        Node::Record(fields) => {
             format!(
                 "{{{}}}",
                 fields
@@ -248,15 +271,15 @@ fn show(val: &Val) -> String {
 #[derive(Default)]
 struct Handles {
     /// Own handles the host holds, by id.
-    owned: HashMap<u32, ResourceAny>,
+    owned: HashMap<u32, Handle>,
     /// The last handle the host gave away or dropped, by id.
-    stale: HashMap<u32, ResourceAny>,
+    stale: HashMap<u32, Handle>,
 }
 
 impl Handles {
     /// Takes the own handle of `id` out (to pass or drop it); it becomes
     /// stale.
-    fn take(&mut self, id: u32) -> ResourceAny {
+    fn take(&mut self, id: u32) -> Handle {
         let handle = self
             .owned
             .remove(&id)
@@ -265,7 +288,7 @@ impl Handles {
         handle
     }
 
-    fn get(&self, id: u32) -> ResourceAny {
+    fn get(&self, id: u32) -> Handle {
         *self
             .owned
             .get(&id)
@@ -280,11 +303,10 @@ pub struct Runner<'h> {
 }
 
 /// One run in progress.
-struct Run {
-    session: Session,
+struct Run<'a> {
+    session: Session<'a>,
     handles: Handles,
     model: Model,
-    token_type: ResourceType,
     /// Whether to read the guest's report after every step (the leak check
     /// reads it every [`LEAK_CHECK_EVERY`] cycles instead).
     per_step_status: bool,
@@ -309,25 +331,49 @@ impl<'h> Runner<'h> {
         Runner { linked, seed }
     }
 
-    fn start(&self, per_step_status: bool) -> Result<Run, HostError> {
-        Ok(Run {
-            session: self.linked.instantiate(self.seed)?,
+    /// A fresh instance; `Ok(Err(violation))` when the runtime died
+    /// instantiating it (a finding).
+    fn start(&self, per_step_status: bool) -> Result<Result<Run<'_>, Violation>, HostError> {
+        let session = match self.linked.instantiate(self.seed) {
+            Ok(session) => session,
+            Err(HostError::Crash(crash)) => {
+                return Ok(Err(crash_violation(
+                    &crash,
+                    0,
+                    "instantiate".into(),
+                    false,
+                    String::new(),
+                )));
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Ok(Run {
+            session,
             handles: Handles::default(),
             model: Model::new(),
-            token_type: ResourceType::host::<TokenRep>(),
             per_step_status,
             pending_things: Vec::new(),
             misuses_skipped: 0,
             keep_going: false,
             first_violation: None,
-        })
+        }))
     }
 
     /// Runs `steps` (which must be valid for the model: see
     /// [`super::model::normalise`]) and then the teardown, on a fresh
     /// instance, stopping at the first violation.
     pub fn run(&self, steps: &[Step]) -> Result<SequenceRun, HostError> {
-        let mut run = self.start(true)?;
+        let mut run = match self.start(true)? {
+            Ok(run) => run,
+            Err(violation) => {
+                return Ok(SequenceRun {
+                    steps: 0,
+                    illegal: 0,
+                    skipped: 0,
+                    violation: Some(violation),
+                });
+            }
+        };
         let mut executed = 0;
         let mut illegal = 0;
         let finish = |run: &Run, executed: usize, illegal: usize, violation: Option<Violation>| {
@@ -344,7 +390,11 @@ impl<'h> Runner<'h> {
             }
             executed += 1;
             illegal += usize::from(step.is_illegal());
-            if let Err(v) = run.step(i, step, false) {
+            let stepped = run.step(i, step, false);
+            if let Some(e) = run.session.take_broken() {
+                return Err(e);
+            }
+            if let Err(v) = stepped {
                 return Ok(finish(&run, executed, illegal, Some(v)));
             }
             if run.model.ended() {
@@ -354,7 +404,11 @@ impl<'h> Runner<'h> {
         let teardown = run.model.teardown();
         for (i, step) in teardown.iter().enumerate() {
             executed += 1;
-            if let Err(v) = run.step(steps.len() + i, step, true) {
+            let stepped = run.step(steps.len() + i, step, true);
+            if let Some(e) = run.session.take_broken() {
+                return Err(e);
+            }
+            if let Err(v) = stepped {
                 return Ok(finish(&run, executed, illegal, Some(v)));
             }
         }
@@ -369,10 +423,6 @@ impl<'h> Runner<'h> {
     /// destructor log and live counts checked against the model, as in a
     /// sequence.
     pub fn leak_check(&self, cycle: Cycle, cycles: u32) -> Result<LeakReport, HostError> {
-        let mut run = self.start(false)?;
-        run.keep_going = true;
-        let mut index = 0;
-        let mut next_id = 100;
         let mut report = LeakReport {
             cycle,
             cycles,
@@ -381,6 +431,16 @@ impl<'h> Runner<'h> {
             violations: vec![],
             completed: false,
         };
+        let mut run = match self.start(false)? {
+            Ok(run) => run,
+            Err(violation) => {
+                report.violations.push(violation);
+                return Ok(report);
+            }
+        };
+        run.keep_going = true;
+        let mut index = 0;
+        let mut next_id = 100;
         let setup = cycle.setup();
         let warmup = (cycles / 10).max(LEAK_CHECK_EVERY);
         let outcome = run.exec_all(&setup, &mut index).and_then(|()| {
@@ -400,6 +460,9 @@ impl<'h> Runner<'h> {
             }
             Ok(())
         });
+        if let Some(e) = run.session.take_broken() {
+            return Err(e);
+        }
         report.violations.extend(run.first_violation.take());
         if let Err(v) = outcome {
             // A failed call: the instance is gone, and so is the measurement.
@@ -456,11 +519,42 @@ fn growth(before: &Report, after: &Report, cycles: u32) -> Option<String> {
     None
 }
 
+/// The class of a violation that is the runtime's death.
+fn crash_class(crash: &Crash) -> ViolationClass {
+    if crash.is_hang() {
+        ViolationClass::Hang
+    } else {
+        ViolationClass::HostCrash
+    }
+}
+
+/// The violation the runtime's death at a step is: its class says what
+/// died how, its error holds the signal, the panic and the stderr.
+fn crash_violation(
+    crash: &Crash,
+    step: usize,
+    step_text: String,
+    teardown: bool,
+    guest_output: String,
+) -> Violation {
+    Violation {
+        class: crash_class(crash),
+        step,
+        step_text,
+        teardown,
+        message: crash.class(),
+        error: Some(crash.detail()),
+        guest_output,
+    }
+}
+
 /// Classifies a failure the model did not expect: Go's collector trapping
 /// inside `cabi_realloc` (a known upstream bug, kept apart so that it is
 /// neither hidden nor mistaken for a new one), or any other spurious trap.
 pub fn unexpected_failure(e: &CallError) -> ViolationClass {
-    if e.message.contains(messages::GC_TRAP) {
+    if let Some(crash) = &e.crash {
+        crash_class(crash)
+    } else if e.message.contains(messages::GC_TRAP) {
         ViolationClass::GcTrap
     } else {
         ViolationClass::SpuriousTrap
@@ -589,7 +683,7 @@ impl LeakReport {
     }
 }
 
-impl Run {
+impl Run<'_> {
     fn violation(
         &self,
         class: ViolationClass,
@@ -620,25 +714,28 @@ impl Run {
         }
     }
 
-    fn kind_of(&self, handle: &ResourceAny) -> Kind {
-        if handle.ty() == self.token_type {
-            Kind::Token
-        } else {
-            Kind::Thing
+    fn kind_of(&self, handle: &Handle) -> Kind {
+        match handle {
+            Handle::Slot {
+                resource: Some(TOKEN),
+                ..
+            }
+            | Handle::New { .. } => Kind::Token,
+            Handle::Slot { .. } => Kind::Thing,
         }
     }
 
     /// An own handle to `key` in a returned value; kept by the host.
-    fn expect_handle(&mut self, val: Option<&Val>, key: Key) -> Result<(), String> {
+    fn expect_handle(&mut self, val: Option<&Node>, key: Key) -> Result<(), String> {
         match val {
-            Some(Val::Resource(handle)) if handle.owned() && self.kind_of(handle) == key.kind => {
+            Some(Node::Handle(handle)) if owned(handle) && self.kind_of(handle) == key.kind => {
                 self.handles.owned.insert(key.id, *handle);
                 Ok(())
             }
-            Some(Val::Resource(handle)) => Err(format!(
+            Some(Node::Handle(handle)) => Err(format!(
                 "expected an own {} handle for {key}, got {} {}",
                 key.kind.wit_name(),
-                if handle.owned() {
+                if owned(handle) {
                     "an own"
                 } else {
                     "a borrowed"
@@ -653,9 +750,9 @@ impl Run {
     }
 
     /// A `handle` variant holding `key`.
-    fn expect_variant(&mut self, val: &Val, key: Key) -> Result<(), String> {
+    fn expect_variant(&mut self, val: &Node, key: Key) -> Result<(), String> {
         match val {
-            Val::Variant(case, Some(inner)) if case == key.kind.wit_name() => {
+            Node::Variant(case, Some(inner)) if case == key.kind.wit_name() => {
                 self.expect_handle(Some(inner), key)
             }
             other => Err(format!(
@@ -667,8 +764,8 @@ impl Run {
     }
 
     /// Checks a returned value against `ret`, keeping the handles in it.
-    fn check_return(&mut self, ret: &Ret, val: Option<Val>) -> Result<(), String> {
-        let mismatch = |want: String, got: &Option<Val>| {
+    fn check_return(&mut self, ret: &Ret, val: Option<Node>) -> Result<(), String> {
+        let mismatch = |want: String, got: &Option<Node>| {
             Err(format!(
                 "expected {want}, got {}",
                 got.as_ref().map_or("nothing".into(), show)
@@ -677,32 +774,32 @@ impl Run {
         match (ret, &val) {
             (Ret::Unit, None) => Ok(()),
             (Ret::Handle(key), _) => self.expect_handle(val.as_ref(), *key),
-            (Ret::Id(id), Some(Val::U32(n))) if n == id => Ok(()),
-            (Ret::Bool(b), Some(Val::Bool(v))) if v == b => Ok(()),
-            (Ret::OptId(want), Some(Val::Option(got)))
-                if *got == want.map(|n| Box::new(Val::U32(n))) =>
+            (Ret::Id(id), Some(Node::U32(n))) if n == id => Ok(()),
+            (Ret::Bool(b), Some(Node::Bool(v))) if v == b => Ok(()),
+            (Ret::OptId(want), Some(Node::Option(got)))
+                if *got == want.map(|n| Box::new(Node::U32(n))) =>
             {
                 Ok(())
             }
-            (Ret::Ids(want), Some(Val::List(items)))
+            (Ret::Ids(want), Some(Node::List(items)))
                 if *items
                     == want
                         .iter()
-                        .map(|o| Val::Option(o.map(|n| Box::new(Val::U32(n)))))
+                        .map(|o| Node::Option(o.map(|n| Box::new(Node::U32(n)))))
                         .collect::<Vec<_>>() =>
             {
                 Ok(())
             }
-            (Ret::Pair(a, b), Some(Val::Tuple(items)))
-                if *items == vec![Val::U32(*a), Val::U32(*b)] =>
+            (Ret::Pair(a, b), Some(Node::Tuple(items)))
+                if *items == vec![Node::U32(*a), Node::U32(*b)] =>
             {
                 Ok(())
             }
-            (Ret::Handles(want), Some(Val::List(items))) if items.len() == want.len() => {
+            (Ret::Handles(want), Some(Node::List(items))) if items.len() == want.len() => {
                 for (want, item) in want.iter().zip(items) {
                     match (want, item) {
-                        (None, Val::Option(None)) => {}
-                        (Some(key), Val::Option(Some(inner))) => {
+                        (None, Node::Option(None)) => {}
+                        (Some(key), Node::Option(Some(inner))) => {
                             self.expect_variant(inner, *key)?
                         }
                         _ => return mismatch(format!("{want:?} in the list"), &Some(item.clone())),
@@ -710,15 +807,15 @@ impl Run {
                 }
                 Ok(())
             }
-            (Ret::TakeOne(Ok(key)), Some(Val::Result(Ok(Some(inner))))) => {
+            (Ret::TakeOne(Ok(key)), Some(Node::Result(Ok(Some(inner))))) => {
                 self.expect_variant(inner, *key)
             }
-            (Ret::TakeOne(Err(id)), Some(Val::Result(Err(Some(inner)))))
-                if **inner == Val::U32(*id) =>
+            (Ret::TakeOne(Err(id)), Some(Node::Result(Err(Some(inner)))))
+                if **inner == Node::U32(*id) =>
             {
                 Ok(())
             }
-            (Ret::Bundle(things, token), Some(Val::Record(fields))) => {
+            (Ret::Bundle(things, token), Some(Node::Record(fields))) => {
                 let field = |name: &str| {
                     fields
                         .iter()
@@ -726,7 +823,7 @@ impl Run {
                         .map(|(_, v)| v.clone())
                 };
                 match (field("things"), field("token")) {
-                    (Some(Val::List(got)), Some(Val::Option(got_token)))
+                    (Some(Node::List(got)), Some(Node::Option(got_token)))
                         if got.len() == things.len() =>
                     {
                         for (key, item) in things.iter().zip(&got) {
@@ -736,22 +833,22 @@ impl Run {
                             (None, None) => Ok(()),
                             (Some(key), Some(inner)) => self.expect_handle(Some(&inner), *key),
                             (want, got) => {
-                                mismatch(format!("token {want:?}"), &Some(Val::Option(got)))
+                                mismatch(format!("token {want:?}"), &Some(Node::Option(got)))
                             }
                         }
                     }
                     _ => mismatch(format!("a bundle of {} things", things.len()), &val),
                 }
             }
-            (Ret::Swapped(token, thing), Some(Val::Tuple(items))) if items.len() == 2 => {
+            (Ret::Swapped(token, thing), Some(Node::Tuple(items))) if items.len() == 2 => {
                 self.expect_handle(Some(&items[0]), *token)?;
                 self.expect_handle(Some(&items[1]), *thing)
             }
-            (Ret::Reused(new), Some(Val::Tuple(items))) => match items.as_slice() {
-                [Val::U32(old), Val::U32(fresh), Val::U32(read)] if old == fresh && read == new => {
+            (Ret::Reused(new), Some(Node::Tuple(items))) => match items.as_slice() {
+                [Node::U32(old), Node::U32(fresh), Node::U32(read)] if old == fresh && read == new => {
                     Ok(())
                 }
-                [Val::U32(old), Val::U32(fresh), Val::U32(read)] => Err(format!(
+                [Node::U32(old), Node::U32(fresh), Node::U32(read)] => Err(format!(
                     "the freed index {old} was not reused for the new token (index {fresh}), or reading through it \
                      gave id {read}, not {new}"
                 )),
@@ -762,14 +859,14 @@ impl Run {
     }
 
     /// An own handle to pass for `arg`.
-    fn pass(&mut self, arg: Arg) -> ResourceAny {
+    fn pass(&mut self, arg: Arg) -> Handle {
         match arg {
             Arg::Held(key) => self.handles.take(key.id),
             Arg::NewToken(id) => self.session.mint_token(id),
         }
     }
 
-    fn call(&mut self, name: &str, args: &[Val], results: usize) -> Actual {
+    fn call(&mut self, name: &str, args: &[Node], results: usize) -> Actual {
         match self.session.call(name, args, results) {
             Ok(val) => Actual::Returned(val),
             Err(e) => Actual::CallFailed(e),
@@ -778,59 +875,59 @@ impl Run {
 
     /// Performs the step's call(s).
     fn execute(&mut self, step: &Step) -> Actual {
-        let token = |h: ResourceAny| Val::Resource(h);
+        let token = |h: Handle| Node::Handle(h);
         match step {
             Step::New { id, via } => {
                 let name = match via {
                     super::step::Via::Constructor => "[constructor]thing",
                     super::step::Via::Static => "[static]thing.make",
                 };
-                self.call(name, &[Val::U32(*id)], 1)
+                self.call(name, &[Node::U32(*id)], 1)
             }
-            Step::Create { key } => self.call("create", &[key_val(*key)], 0),
+            Step::Create { key } => self.call("create", &[key_node(*key)], 0),
             Step::Hold { items } => {
                 let list = items
                     .iter()
                     .map(|item| {
-                        Val::Option(
+                        Node::Option(
                             item.map(|arg| Box::new(variant(arg.key().kind, self.pass(arg)))),
                         )
                     })
                     .collect();
-                self.call("hold", &[Val::List(list)], 0)
+                self.call("hold", &[Node::List(list)], 0)
             }
             Step::HoldBundle { things, token: t } => {
                 let things = things
                     .iter()
-                    .map(|&id| Val::Resource(self.handles.take(id)))
+                    .map(|&id| Node::Handle(self.handles.take(id)))
                     .collect();
-                let t = Val::Option(t.map(|arg| Box::new(token(self.pass(arg)))));
+                let t = Node::Option(t.map(|arg| Box::new(token(self.pass(arg)))));
                 self.call(
                     "hold-bundle",
-                    &[Val::Record(vec![
-                        ("things".into(), Val::List(things)),
+                    &[Node::Record(vec![
+                        ("things".into(), Node::List(things)),
                         ("token".into(), t),
                     ])],
                     0,
                 )
             }
             Step::Swap { thing, token: t } => {
-                let thing = Val::Resource(self.handles.take(*thing));
+                let thing = Node::Handle(self.handles.take(*thing));
                 let t = token(self.pass(*t));
-                self.call("swap", &[Val::Tuple(vec![thing, t])], 1)
+                self.call("swap", &[Node::Tuple(vec![thing, t])], 1)
             }
             Step::Take { keys } => self.call(
                 "take",
-                &[Val::List(keys.iter().map(|k| key_val(*k)).collect())],
+                &[Node::List(keys.iter().map(|k| key_node(*k)).collect())],
                 1,
             ),
-            Step::TakeOne { key } => self.call("take-one", &[key_val(*key)], 1),
+            Step::TakeOne { key } => self.call("take-one", &[key_node(*key)], 1),
             Step::TakeBundle { things, token: t } => {
-                let things = Val::List(things.iter().map(|&id| Val::U32(id)).collect());
-                let t = Val::Option(t.map(|id| Box::new(Val::U32(id))));
+                let things = Node::List(things.iter().map(|&id| Node::U32(id)).collect());
+                let t = Node::Option(t.map(|id| Box::new(Node::U32(id))));
                 self.call("take-bundle", &[things, t], 1)
             }
-            Step::Release { key } => self.call("release", &[key_val(*key)], 1),
+            Step::Release { key } => self.call("release", &[key_node(*key)], 1),
             Step::Drop { key } => {
                 let handle = self.handles.take(key.id);
                 match self.session.drop_handle(handle) {
@@ -840,7 +937,7 @@ impl Run {
             }
             Step::Method { thing } => {
                 let h = self.handles.get(*thing);
-                self.call("[method]thing.id", &[Val::Resource(h)], 1)
+                self.call("[method]thing.id", &[Node::Handle(h)], 1)
             }
             Step::Inspect { key } => {
                 let h = self.handles.get(key.id);
@@ -850,18 +947,18 @@ impl Run {
                 let list = items
                     .iter()
                     .map(|item| {
-                        Val::Option(item.map(|id| Box::new(Val::Resource(self.handles.get(id)))))
+                        Node::Option(item.map(|id| Box::new(Node::Handle(self.handles.get(id)))))
                     })
                     .collect();
-                self.call("inspect-things", &[Val::List(list)], 1)
+                self.call("inspect-things", &[Node::List(list)], 1)
             }
             Step::InspectPair { thing, token: t } => {
                 let (a, b) = (self.handles.get(*thing), self.handles.get(*t));
                 self.call(
                     "inspect-pair",
-                    &[Val::Record(vec![
-                        ("thing".into(), Val::Resource(a)),
-                        ("token".into(), Val::Resource(b)),
+                    &[Node::Record(vec![
+                        ("thing".into(), Node::Handle(a)),
+                        ("token".into(), Node::Handle(b)),
                     ])],
                     1,
                 )
@@ -870,15 +967,15 @@ impl Run {
                 let (a, b) = (self.handles.get(*thing), self.handles.get(*t));
                 self.call(
                     "inspect-tuple",
-                    &[Val::Tuple(vec![Val::Resource(a), Val::Resource(b)])],
+                    &[Node::Tuple(vec![Node::Handle(a), Node::Handle(b)])],
                     1,
                 )
             }
-            Step::Poke { key } => self.call("poke", &[key_val(*key)], 1),
+            Step::Poke { key } => self.call("poke", &[key_node(*key)], 1),
             Step::UseStale { key } => {
                 let h = self.handles.stale[&key.id];
                 match key.kind {
-                    Kind::Thing => self.call("[method]thing.id", &[Val::Resource(h)], 1),
+                    Kind::Thing => self.call("[method]thing.id", &[Node::Handle(h)], 1),
                     Kind::Token => self.call("inspect", &[variant(Kind::Token, h)], 1),
                 }
             }
@@ -897,9 +994,9 @@ impl Run {
                         let thing = self.handles.get(key.id);
                         self.call(
                             "inspect-pair",
-                            &[Val::Record(vec![
-                                ("thing".into(), Val::Resource(thing)),
-                                ("token".into(), Val::Resource(tok)),
+                            &[Node::Record(vec![
+                                ("thing".into(), Node::Handle(thing)),
+                                ("token".into(), Node::Handle(tok)),
                             ])],
                             1,
                         )
@@ -909,30 +1006,30 @@ impl Run {
             Step::HoldTwice { key } => {
                 let h = self.handles.take(key.id);
                 let item = some(variant(key.kind, h));
-                self.call("hold", &[Val::List(vec![item.clone(), item])], 0)
+                self.call("hold", &[Node::List(vec![item.clone(), item])], 0)
             }
             Step::GuestUseAfterDrop { token: t } => {
-                self.call("misuse-use-after-drop", &[Val::U32(*t)], 1)
+                self.call("misuse-use-after-drop", &[Node::U32(*t)], 1)
             }
             Step::GuestDoubleDrop { token: t } => {
-                self.call("misuse-double-drop", &[Val::U32(*t)], 0)
+                self.call("misuse-double-drop", &[Node::U32(*t)], 0)
             }
             Step::GuestKeepBorrow { token: t } => {
                 let h = self.handles.get(*t);
-                match self.call("misuse-keep-borrow", &[Val::Resource(h)], 1) {
-                    Actual::Returned(Some(Val::Bool(false))) => Actual::CannotMisuse,
+                match self.call("misuse-keep-borrow", &[Node::Handle(h)], 1) {
+                    Actual::Returned(Some(Node::Bool(false))) => Actual::CannotMisuse,
                     other => other,
                 }
             }
             Step::GuestUseStash { token: t } => {
                 let h = self.handles.get(*t);
-                match self.session.call("stash-borrow", &[Val::Resource(h)], 0) {
+                match self.session.call("stash-borrow", &[Node::Handle(h)], 0) {
                     Ok(_) => self.call("misuse-use-stash", &[], 1),
                     Err(e) => Actual::PreludeFailed("stash-borrow", e),
                 }
             }
             Step::GuestReuseSlot { old, new } => {
-                self.call("misuse-reuse-slot", &[Val::U32(*old), Val::U32(*new)], 1)
+                self.call("misuse-reuse-slot", &[Node::U32(*old), Node::U32(*new)], 1)
             }
         }
     }
@@ -944,15 +1041,9 @@ impl Run {
     /// The guest's report (the instance must be usable).
     fn status(&mut self) -> Result<Report, CallError> {
         let val = self.session.call("status", &[], 1)?;
-        let memory = self.session.store().data().linear_memory_bytes() as u64;
-        Report::from_val(val.as_ref().unwrap_or(&Val::Bool(false)), memory).map_err(|message| {
-            CallError {
-                root_cause: message.clone(),
-                message,
-                trapped: false,
-                out_of_fuel: false,
-            }
-        })
+        let memory = self.session.memory_bytes()?;
+        Report::from_node(val.as_ref().unwrap_or(&Node::Bool(false)), memory)
+            .map_err(CallError::witness)
     }
 
     /// Runs `steps`, counting them from `index`.
@@ -984,6 +1075,15 @@ impl Run {
     /// the last one, and the live counts, against the model.
     fn collect(&mut self, index: usize) -> Result<Report, Violation> {
         let report = self.status().map_err(|e| {
+            if let Some(crash) = &e.crash {
+                return crash_violation(
+                    crash,
+                    index,
+                    "status".into(),
+                    false,
+                    self.session.guest_output(),
+                );
+            }
             let mut v = self.violation_at(
                 self.unexpected_failure(&e),
                 index,
@@ -1038,6 +1138,15 @@ impl Run {
         }
         let actual = self.execute(step);
         let fail = |run: &Self, class, message: String, error: Option<&CallError>| {
+            if let Some(crash) = error.and_then(|e| e.crash.as_ref()) {
+                return crash_violation(
+                    crash,
+                    index,
+                    step.to_string(),
+                    teardown,
+                    run.session.guest_output(),
+                );
+            }
             let mut v = run.violation(class, index, step, teardown, message);
             v.error = error.map(|e| e.message.clone());
             v

@@ -186,7 +186,7 @@ fn unexpected_failures_are_classified_with_the_go_gc_trap_apart() {
     let error = |message: &str| CallError {
         message: message.into(),
         root_cause: message.into(),
-        trapped: true,
+        crash: None,
         out_of_fuel: false,
     };
     let gc = error(
