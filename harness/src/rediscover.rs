@@ -59,7 +59,7 @@ pub struct Outcome {
 #[derive(Debug, Clone)]
 pub struct Detection {
     pub elapsed: Duration,
-    /// Cases (abi) or worlds (run) the campaign had reached, from the
+    /// Cases (abi), worlds (run) or sequences (resources) the campaign had reached, from the
     /// finding's replay record.
     pub cases: Option<u64>,
     pub signature: String,
@@ -114,7 +114,7 @@ pub enum RediscoverError {
     #[error(
         "the campaign command `{0}` is not one witness can run against a runtime: give a \
          campaign command after `--`, such as `abi --seed 1 --cases 100000` or \
-         `run --lang rust --seed 1 --worlds 1000`"
+         `run --lang rust --seed 1 --worlds 1000` or `resources --sequences 2000`"
     )]
     Command(String),
     #[error(
@@ -129,8 +129,8 @@ pub enum RediscoverError {
 }
 
 /// The campaign commands a rediscovery can run (those that take
-/// `--runtime`; `resources` runs in process only).
-const CAMPAIGNS: [&str; 2] = ["abi", "run"];
+/// `--runtime`).
+const CAMPAIGNS: [&str; 3] = ["abi", "run", "resources"];
 
 /// Options a rediscovery sets itself, which the command must not.
 const OWN_OPTIONS: [&str; 4] = ["--runtime", "--isolate", "--corpus", "--quiet"];
@@ -330,6 +330,7 @@ fn cases_of(replay: &Replay) -> Option<u64> {
     match replay {
         Replay::Abi { case, .. } => Some(case + 1),
         Replay::Echo { world, .. } => world.map(|w| w + 1),
+        Replay::ResourceSteps { sequence, .. } => sequence.map(|s| s + 1),
         _ => None,
     }
 }

@@ -346,9 +346,6 @@ pub fn replay_finding(
         })?;
     let host = found.meta.limits.apply(host);
     let family = FindingFamily::of(&found.meta.replay);
-    if family == FindingFamily::Resource {
-        resources::check_placement(&host)?;
-    }
     let (got, what) = match &found.meta.replay {
         Replay::Echo { links, .. } => replay_echo(dir, &found, links, cache, host)?,
         Replay::EchoLeakCheck {

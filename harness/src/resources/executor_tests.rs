@@ -263,3 +263,116 @@ fn handles_cross_the_executor_protocol_with_their_identity_and_destructors() {
         "{memory:?}"
     );
 }
+
+/// A resources campaign on `placement`, findings in a fresh corpus.
+fn campaign(
+    placement: crate::runtime::Placement,
+    fault: Option<crate::resources::Fault>,
+    sequences: u64,
+    cycles: u32,
+) -> (crate::resources::Summary, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let config = crate::resources::ResourcesConfig {
+        sequences,
+        cycles,
+        fault,
+        findings_dir: dir.join("findings"),
+        host: crate::host::HostConfig {
+            placement,
+            ..crate::host::HostConfig::default()
+        },
+        ..crate::resources::ResourcesConfig::default()
+    };
+    let summary = crate::resources::run(&config, &Cache::from_env()).unwrap();
+    (summary, dir.join("findings"))
+}
+
+/// The same seeded campaign in process and on the 48.0.8 executor
+/// (`--isolate`): the same sequences, steps, violations and findings, for a
+/// healthy guest and for one whose fault the oracles must see through the
+/// protocol.
+#[test]
+fn a_campaign_on_the_executor_tallies_what_it_does_in_process() {
+    use crate::resources::Fault;
+    let isolated = crate::runtime::Placement::Executor(RuntimeSpec::in_process());
+    for fault in [None, Some(Fault::NeverDestroy), Some(Fault::KeepReleased)] {
+        let (here, here_dir) = campaign(crate::runtime::Placement::InProcess, fault, 25, 50);
+        let (there, there_dir) = campaign(isolated.clone(), fault, 25, 50);
+        let tally = |s: &crate::resources::Summary| {
+            let l = &s.languages[0];
+            (
+                l.sequences,
+                l.steps,
+                l.illegal,
+                l.violations.clone(),
+                l.tally.passed,
+                l.tally.failed,
+            )
+        };
+        assert_eq!(
+            tally(&here),
+            tally(&there),
+            "{fault:?}\n{}\n{}",
+            here.table(),
+            there.table()
+        );
+        if fault.is_some() {
+            assert!(
+                here.failed() > 0,
+                "{fault:?}: the fault was not seen\n{}",
+                here.table()
+            );
+        }
+        let ids = |d: &std::path::Path| -> Vec<String> {
+            let mut v: Vec<String> = std::fs::read_dir(d)
+                .map(|r| {
+                    r.flatten()
+                        .map(|e| e.file_name().to_string_lossy().into())
+                        .collect()
+                })
+                .unwrap_or_default();
+            v.sort();
+            v
+        };
+        assert_eq!(ids(&here_dir), ids(&there_dir), "{fault:?}");
+    }
+}
+
+/// An executor that dies on every call: each sequence is a `host-crash`
+/// finding with the executor's class, the next sequence gets a new
+/// executor, and the campaign runs to its end.
+#[test]
+fn a_crashing_executor_is_a_host_crash_finding_and_the_campaign_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = crate::runtime::fake::executor(dir.path(), "42.0.1", "kill -SEGV $$").unwrap();
+    let placement = crate::runtime::Placement::Binary("wasmtime@42.0.1".parse().unwrap(), binary);
+    let (summary, findings) = campaign(placement, None, 6, 0);
+    let rust = &summary.languages[0];
+    assert_eq!(rust.sequences, 6, "{}", summary.table());
+    assert_eq!(rust.tally.failed, 6, "{}", summary.table());
+    assert_eq!(
+        rust.violations
+            .get(&crate::resources::runner::ViolationClass::HostCrash),
+        Some(&6),
+        "{}",
+        summary.table()
+    );
+    assert!(
+        summary.table().contains("host crash"),
+        "{}",
+        summary.table()
+    );
+    let written: Vec<_> = std::fs::read_dir(&findings).unwrap().flatten().collect();
+    assert!(!written.is_empty());
+    for entry in written {
+        let f = crate::finding::load(&entry.path()).unwrap();
+        assert_eq!(
+            f.meta.kind,
+            crate::finding::Kind::HostCrash,
+            "{}",
+            f.meta.signature
+        );
+        assert!(f.meta.signature.contains("SIGSEGV"), "{}", f.meta.signature);
+        assert_eq!(f.meta.versions["wasmtime"], "42.0.1");
+    }
+}

@@ -120,24 +120,6 @@ pub enum ResourcesError {
     Finding(#[from] FindingError),
     #[error("{path}: {message}")]
     BadFinding { path: PathBuf, message: String },
-    /// The resources protocol drives wasmtime's resource API itself, in
-    /// process: it has no executor yet.
-    #[error(
-        "`witness resources` runs on the in-process wasmtime {} only (its resource protocol \
-         has no executor yet): drop --runtime {runtime} / --isolate",
-        crate::host::WASMTIME_VERSION,
-        runtime = .0
-    )]
-    NotInExecutor(crate::runtime::RuntimeSpec),
-}
-
-/// Refuses a placement other than in process (see
-/// [`ResourcesError::NotInExecutor`]).
-pub fn check_placement(host: &crate::host::HostConfig) -> Result<(), ResourcesError> {
-    match &host.placement {
-        crate::runtime::Placement::InProcess => Ok(()),
-        other => Err(ResourcesError::NotInExecutor(other.runtime())),
-    }
 }
 
 /// What one language did.
@@ -260,8 +242,19 @@ impl Summary {
 
     /// The table per language, then what leaks and what does not.
     pub fn table(&self) -> String {
+        // Crash and hang columns only when the runtime crashed or hung.
+        let classes: Vec<ViolationClass> = ViolationClass::ALL
+            .into_iter()
+            .filter(|c| {
+                !c.is_crash()
+                    || self
+                        .languages
+                        .iter()
+                        .any(|l| l.violations.get(c).is_some_and(|n| *n > 0))
+            })
+            .collect();
         let mut header = vec!["language", "sequences", "steps", "illegal"];
-        header.extend(ViolationClass::ALL.iter().map(|c| c.as_str()));
+        header.extend(classes.iter().map(|c| c.as_str()));
         header.extend(["passed", "failed"]);
         let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
         for l in &self.languages {
@@ -272,7 +265,7 @@ impl Summary {
                 l.illegal.to_string(),
             ];
             row.extend(
-                ViolationClass::ALL
+                classes
                     .iter()
                     .map(|c| l.violations.get(c).copied().unwrap_or(0).to_string()),
             );
@@ -390,6 +383,8 @@ struct Report<'a> {
     fault: Option<Fault>,
     /// Set for a finding of the leak check.
     cycle: Option<(Cycle, u32)>,
+    /// The runtime under test.
+    runtime: crate::runtime::RuntimeSpec,
 }
 
 pub(crate) fn signature(language: &str, violation: &Violation, cycle: Option<Cycle>) -> Signature {
@@ -413,14 +408,26 @@ pub(crate) fn signature(language: &str, violation: &Violation, cycle: Option<Cyc
         (Some(origin), verb) => format!("{origin}, {verb}{kind}"),
         (None, verb) => format!("{verb}{kind}"),
     };
-    Signature {
-        language: language.into(),
-        kind: Kind::Resource,
-        site: violation.class.as_str().into(),
-        class: format!(
-            "{place}: {}",
-            finding::normalise_message(&violation.message)
-        ),
+    let message = finding::normalise_message(&violation.message);
+    // A crash or hang of the runtime is its own kind, with the place as its
+    // site, like the echo pipeline's `host-crash` findings.
+    match violation.class {
+        ViolationClass::HostCrash | ViolationClass::Hang => Signature {
+            language: language.into(),
+            kind: if violation.class == ViolationClass::Hang {
+                Kind::Hang
+            } else {
+                Kind::HostCrash
+            },
+            site: format!("resources {place}"),
+            class: message,
+        },
+        _ => Signature {
+            language: language.into(),
+            kind: Kind::Resource,
+            site: violation.class.as_str().into(),
+            class: format!("{place}: {message}"),
+        },
     }
 }
 
@@ -438,9 +445,12 @@ pub fn build_signature(language: &str, error: &GuestError) -> Signature {
     }
 }
 
-fn versions(toolchain: &ToolchainInfo) -> BTreeMap<String, String> {
+fn versions(
+    toolchain: &ToolchainInfo,
+    runtime: &crate::runtime::RuntimeSpec,
+) -> BTreeMap<String, String> {
     let mut versions: BTreeMap<String, String> = toolchain.versions.iter().cloned().collect();
-    versions.insert("wasmtime".into(), crate::host::WASMTIME_VERSION.into());
+    versions.insert("wasmtime".into(), runtime.version.to_string());
     versions
 }
 
@@ -489,7 +499,7 @@ fn finding(report: &Report<'_>, limits: Limits) -> Finding {
         meta: FindingMeta {
             id: sig.id(),
             signature: sig.text(),
-            kind: Kind::Resource,
+            kind: sig.kind,
             language: report.language.into(),
             hop: None,
             violation: Some(v.class.as_str().into()),
@@ -508,7 +518,7 @@ fn finding(report: &Report<'_>, limits: Limits) -> Finding {
             weight,
             replay,
             limits,
-            versions: versions(report.toolchain),
+            versions: versions(report.toolchain, &report.runtime),
         },
         world_wit: world::WIT.to_string(),
         call: None,
@@ -528,7 +538,6 @@ fn finding(report: &Report<'_>, limits: Limits) -> Finding {
 
 /// Runs every configured language.
 pub fn run(config: &ResourcesConfig, cache: &Cache) -> Result<Summary, ResourcesError> {
-    check_placement(&config.host)?;
     let host = Host::new(config.host.clone(), cache)?;
     let mut recorder = Recorder::open(Some(&config.findings_dir), config.suppressions.clone())?
         .with_command_prefix(&config.command_prefix);
@@ -586,7 +595,7 @@ fn run_language(
                         fault: config.fault.map(|f| f.as_str().to_string()),
                     },
                     limits,
-                    versions: versions(&ToolchainInfo::default()),
+                    versions: versions(&ToolchainInfo::default(), &host.runtime()),
                 },
                 world_wit: world::WIT.into(),
                 call: None,
@@ -631,6 +640,7 @@ fn run_language(
             violation: &violation,
             fault: config.fault,
             cycle: None,
+            runtime: host.runtime(),
         };
         recorder.fail(&mut result.tally, finding(&report, limits), 1)?;
         if config.progress && (index + 1) % 50 == 0 {
@@ -668,6 +678,7 @@ fn run_language(
                     violation: v,
                     fault: config.fault,
                     cycle: Some((cycle, report.cycles)),
+                    runtime: host.runtime(),
                 };
                 let written = recorder.record(&mut result.tally, finding(&r, limits), 1)?;
                 all_known &= written.known.is_some();

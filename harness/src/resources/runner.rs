@@ -216,10 +216,7 @@ fn key_node(key: Key) -> Node {
 }
 
 fn variant(kind: Kind, handle: Handle) -> Node {
-    Node::Variant(
-        kind.wit_name().into(),
-        Some(Box::new(Node::Handle(handle))),
-    )
+    Node::Variant(kind.wit_name().into(), Some(Box::new(Node::Handle(handle))))
 }
 
 fn some(v: Node) -> Node {
@@ -845,7 +842,9 @@ impl Run<'_> {
                 self.expect_handle(Some(&items[1]), *thing)
             }
             (Ret::Reused(new), Some(Node::Tuple(items))) => match items.as_slice() {
-                [Node::U32(old), Node::U32(fresh), Node::U32(read)] if old == fresh && read == new => {
+                [Node::U32(old), Node::U32(fresh), Node::U32(read)]
+                    if old == fresh && read == new =>
+                {
                     Ok(())
                 }
                 [Node::U32(old), Node::U32(fresh), Node::U32(read)] => Err(format!(

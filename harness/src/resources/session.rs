@@ -180,8 +180,9 @@ impl Peer for HostLog {
         if resource == TOKEN {
             self.destroy(rep);
         } else {
-            self.problems
-                .push(format!("a destructor ran for host resource type {resource}"));
+            self.problems.push(format!(
+                "a destructor ran for host resource type {resource}"
+            ));
         }
     }
 }
@@ -297,7 +298,11 @@ fn answer_in_process(
         let answer = answer.results.map_err(wasmtime::Error::msg)?;
         let types: Vec<_> = ty.results().collect();
         if answer.len() != results.len() || types.len() != results.len() {
-            wasmtime::bail!("witness: {} results for {} of `{func}`", answer.len(), results.len());
+            wasmtime::bail!(
+                "witness: {} results for {} of `{func}`",
+                answer.len(),
+                results.len()
+            );
         }
         for ((slot, node), ty) in results.iter_mut().zip(&answer).zip(&types) {
             *slot = table
@@ -337,14 +342,10 @@ impl<'h> LinkedGuest<'h> {
         let link_err = |e: wasmtime::Error| HostError::Link(error_text(&e));
         let mut iface = linker.instance(world::HOST).map_err(link_err)?;
         iface
-            .resource(
-                "token",
-                HandleTable::host_type(TOKEN),
-                |mut store, rep| {
-                    store.data_mut().data.log.destroy(rep);
-                    Ok(())
-                },
-            )
+            .resource("token", HandleTable::host_type(TOKEN), |mut store, rep| {
+                store.data_mut().data.log.destroy(rep);
+                Ok(())
+            })
             .map_err(link_err)?;
         for func in HOST_FUNCS {
             iface
@@ -531,10 +532,8 @@ impl Session<'_> {
     /// An exchange that ended in a way it cannot: the executor broke.
     fn unexpected(&mut self, what: &str, ended: &Ended) -> CallError {
         let message = format!("witness: the executor answered {what} with {ended:?}");
-        if let Backend::Executor { executor, .. } = &self.backend {
-            if let Ended::Reply(reply) = ended {
-                self.broken = Some(executor.unexpected(reply).into());
-            }
+        if let (Backend::Executor { executor, .. }, Ended::Reply(reply)) = (&self.backend, ended) {
+            self.broken = Some(executor.unexpected(reply).into());
         }
         CallError::witness(message)
     }
@@ -573,12 +572,13 @@ impl Session<'_> {
                 match results.pop() {
                     None => Ok(None),
                     Some(Value::Tree(node)) => Ok(Some(node)),
-                    Some(other) => Err(self.unexpected(&format!("`{name}`"), &Ended::Reply(
-                        Reply::Returned {
+                    Some(other) => Err(self.unexpected(
+                        &format!("`{name}`"),
+                        &Ended::Reply(Reply::Returned {
                             results: vec![other],
                             output: String::new(),
-                        },
-                    ))),
+                        }),
+                    )),
                 }
             }
             Ended::Reply(Reply::Trapped { error, output }) => {
@@ -606,7 +606,9 @@ impl Session<'_> {
         };
         if let Backend::InProcess { store, config, .. } = &mut self.backend {
             let Some(any) = store.data().data.table.get(slot) else {
-                return Err(CallError::witness(format!("witness: no handle in slot {slot}")));
+                return Err(CallError::witness(format!(
+                    "witness: no handle in slot {slot}"
+                )));
             };
             crate::host::deadline::begin_call(store, config);
             return any
