@@ -1,1 +1,0 @@
-resources --lang rust --runtime wasmtime@42.0.1 --corpus {corpus} --quiet
