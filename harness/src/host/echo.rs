@@ -39,7 +39,9 @@
 //! mixed up is a mismatch of the result), and those it was lent when the
 //! host drops them after the call.
 
-use super::{Compiled, GuestState, Host, HostConfig, HostError, Remote, deadline, error_text};
+use super::{
+    Compiled, GuestState, Host, HostConfig, HostError, Remote, deadline, error_text, output_note,
+};
 use super::{guest_resources, handles};
 use crate::runtime::executor::{Crash, Ended, ImportAnswer};
 use crate::ty::{CaseWorld, Member, TypeDefKind, TypeIndex};
@@ -437,16 +439,6 @@ fn limit_message(limit: Limit, config: &HostConfig, instantiation: bool) -> Stri
             config.deadline
         }),
         Limit::Memory => deadline::memory_limit_message(config.memory_limit),
-    }
-}
-
-/// The guest's output, as a note on an instantiation error (nothing when
-/// it wrote nothing).
-fn output_note(out: &str) -> String {
-    if out.trim().is_empty() {
-        String::new()
-    } else {
-        format!("\nguest output:\n{out}")
     }
 }
 

@@ -121,6 +121,16 @@ pub(crate) fn error_text(e: &wasmtime::Error) -> String {
     format!("{e:#}")
 }
 
+/// The guest's output, as a note on an instantiation error (nothing when
+/// it wrote nothing).
+pub(crate) fn output_note(out: &str) -> String {
+    if out.trim().is_empty() {
+        String::new()
+    } else {
+        format!("\nguest output:\n{out}")
+    }
+}
+
 /// A wasmtime engine set up for witness, with a compiled-component cache.
 pub struct Host {
     engine: Engine,

@@ -411,23 +411,20 @@ pub(crate) fn signature(language: &str, violation: &Violation, cycle: Option<Cyc
     let message = finding::normalise_message(&violation.message);
     // A crash or hang of the runtime is its own kind, with the place as its
     // site, like the echo pipeline's `host-crash` findings.
-    match violation.class {
-        ViolationClass::HostCrash | ViolationClass::Hang => Signature {
-            language: language.into(),
-            kind: if violation.class == ViolationClass::Hang {
-                Kind::Hang
-            } else {
-                Kind::HostCrash
-            },
-            site: format!("resources {place}"),
-            class: message,
-        },
-        _ => Signature {
-            language: language.into(),
-            kind: Kind::Resource,
-            site: violation.class.as_str().into(),
-            class: format!("{place}: {message}"),
-        },
+    let (kind, site, class) = match violation.class {
+        ViolationClass::HostCrash => (Kind::HostCrash, format!("resources {place}"), message),
+        ViolationClass::Hang => (Kind::Hang, format!("resources {place}"), message),
+        other => (
+            Kind::Resource,
+            other.as_str().into(),
+            format!("{place}: {message}"),
+        ),
+    };
+    Signature {
+        language: language.into(),
+        kind,
+        site,
+        class,
     }
 }
 

@@ -24,7 +24,7 @@
 //! problem, not a finding) is kept for the runner to stop on.
 
 use super::world;
-use crate::host::{Compiled, GuestState, Host, HostConfig, HostError, error_text};
+use crate::host::{Compiled, GuestState, Host, HostConfig, HostError, error_text, output_note};
 use crate::runtime::executor::{Answered, Crash, Ended, Executor, LoadRequest, Peer};
 use crate::runtime::handles::HandleTable;
 use std::collections::BTreeSet;
@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use wasmtime::component::types::ComponentFunc;
 use wasmtime::component::{Func, InstancePre, Val};
-use wasmtime::{Store, StoreContextMut, Trap};
+use wasmtime::{AsContextMut, Store, StoreContextMut, Trap};
 use witness_executor_protocol::{ErrorInfo, Handle, Limit, Node, Reply, Request, Value};
 
 /// The host's resource type number of `token`, its only one.
@@ -278,19 +278,16 @@ fn answer_in_process(
     params: &[Val],
     results: &mut [Val],
 ) -> wasmtime::Result<()> {
-    let mut table = std::mem::take(&mut store.data_mut().data.table);
-    let outcome = (|| {
+    with_table(store, |table, mut store| {
         let args = params
             .iter()
-            .map(|v| table.node_of(&mut *store, v))
+            .map(|v| table.node_of(&mut store, v))
             .collect::<Result<Vec<_>, _>>()
             .map_err(wasmtime::Error::msg)?;
         let answer = store.data_mut().data.log.answer(func, &args);
         if let Some(Handle::Slot { slot, .. }) = answer.drop_first {
             let dropped = match table.get(slot) {
-                Some(handle) => handle
-                    .resource_drop(&mut *store)
-                    .map_err(|e| error_text(&e)),
+                Some(handle) => handle.resource_drop(&mut store).map_err(|e| error_text(&e)),
                 None => Err(format!("witness: no handle in slot {slot}")),
             };
             store.data_mut().data.log.probe_result = Some(dropped);
@@ -306,13 +303,11 @@ fn answer_in_process(
         }
         for ((slot, node), ty) in results.iter_mut().zip(&answer).zip(&types) {
             *slot = table
-                .val_of(&mut *store, ty, node)
+                .val_of(&mut store, ty, node)
                 .map_err(wasmtime::Error::msg)?;
         }
         Ok(())
-    })();
-    store.data_mut().data.table = table;
-    outcome
+    })
 }
 
 impl<'h> LinkedGuest<'h> {
@@ -392,14 +387,6 @@ impl<'h> LinkedGuest<'h> {
                 })
             }
         }
-    }
-}
-
-fn output_note(output: &str) -> String {
-    if output.trim().is_empty() {
-        String::new()
-    } else {
-        format!("\nguest output:\n{output}")
     }
 }
 
@@ -508,7 +495,8 @@ impl Session<'_> {
         self.broken.take()
     }
 
-    /// Sends `request` to the executor; `None` when it broke.
+    /// Sends `request` to the executor; an error (and the session broken)
+    /// when the executor broke.
     fn exchange(&mut self, request: Request) -> Result<Ended, CallError> {
         let Backend::Executor {
             executor,
@@ -658,14 +646,14 @@ fn call_in_process(
 ) -> Result<Option<Node>, CallError> {
     let ty = func.ty(&*store);
     let types: Vec<_> = ty.params().map(|(_, t)| t).collect();
-    let mut table = std::mem::take(&mut store.data_mut().data.table);
-    let values: Result<Vec<Val>, String> = types
-        .iter()
-        .zip(args)
-        .map(|(t, n)| table.val_of(&mut *store, t, n))
-        .collect();
-    store.data_mut().data.table = table;
-    let values = values.map_err(|m| CallError::witness(format!("witness: {m}")))?;
+    let values: Vec<Val> = with_table(&mut *store, |table, mut store| {
+        types
+            .iter()
+            .zip(args)
+            .map(|(t, n)| table.val_of(&mut store, t, n))
+            .collect::<Result<_, _>>()
+    })
+    .map_err(|m| CallError::witness(format!("witness: {m}")))?;
     crate::host::deadline::begin_call(store, config);
     let mut out = vec![Val::Bool(false); results];
     func.call(&mut *store, &values, &mut out)
@@ -673,9 +661,20 @@ fn call_in_process(
     let Some(val) = out.pop() else {
         return Ok(None);
     };
-    let mut table = std::mem::take(&mut store.data_mut().data.table);
-    let node = table.node_of(&mut *store, &val);
-    store.data_mut().data.table = table;
-    node.map(Some)
+    with_table(store, |table, store| table.node_of(store, &val))
+        .map(Some)
         .map_err(|m| CallError::witness(format!("witness: {m}")))
+}
+
+/// Runs `f` on the store's table of handles, taken out of the store while
+/// `f` needs both, then puts the table back.
+fn with_table<R>(
+    mut store: impl AsContextMut<Data = SessionState>,
+    f: impl FnOnce(&mut HandleTable, StoreContextMut<'_, SessionState>) -> R,
+) -> R {
+    let mut store = store.as_context_mut();
+    let mut table = std::mem::take(&mut store.data_mut().data.table);
+    let outcome = f(&mut table, store.as_context_mut());
+    store.data_mut().data.table = table;
+    outcome
 }
